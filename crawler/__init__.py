@@ -1,0 +1,3 @@
+"""newsarchive's crawler: Scrapy spiders, pipelines, extraction and the command line."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,56 @@
+"""robots.txt handling that errs on the side of the publisher."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.http import Response
+from scrapy.utils.misc import build_from_crawler
+
+log = logging.getLogger(__name__)
+
+DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+
+
+class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Like Scrapy's, except that a robots.txt answering 5xx or not answering means disallow.
+
+    Scrapy allows everything when robots.txt cannot be read; a publisher whose server is
+    struggling has not agreed to be crawled, so we wait until it answers. A 4xx (no robots.txt)
+    still means allow. Only the first ``ARCHIVE_ROBOTSTXT_MAX_BYTES`` of a robots.txt are read.
+    """
+
+    def __init__(self, crawler: Any) -> None:
+        super().__init__(crawler)
+        self.max_bytes = crawler.settings.getint("ARCHIVE_ROBOTSTXT_MAX_BYTES", 512 * 1024)
+
+    def _parser_for(self, body: bytes) -> Any:
+        return build_from_crawler(self._parserimpl, self.crawler, body)
+
+    def _install(self, netloc: str, parser: Any) -> None:
+        pending = self._parsers[netloc]
+        self._parsers[netloc] = parser
+        if hasattr(pending, "callback"):
+            pending.callback(parser)
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Any) -> None:
+        self._stats.inc_value(f"robotstxt/response_status_count/{response.status}")
+        if response.status >= 500:
+            log.warning(
+                "robots.txt of %s answered %s: not crawling that host for now",
+                netloc,
+                response.status,
+            )
+            self._stats.inc_value("archive/robots/unavailable")
+            self._install(netloc, self._parser_for(DISALLOW_ALL))
+            return
+        body = response.body[: self.max_bytes] if response.status < 400 else b""
+        self._install(netloc, self._parser_for(body))
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        log.warning("robots.txt of %s could not be read (%s): not crawling that host for now",
+                    netloc, exc)
+        self._stats.inc_value("archive/robots/unavailable")
+        self._install(netloc, self._parser_for(DISALLOW_ALL))

@@ -1,0 +1,105 @@
+"""Database writes off the reactor thread, grouped into one transaction per batch."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+
+from storage import Archive, DatabaseBusy, StorageFull
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Work = Callable[[Session], Any]
+
+
+class BatchWriter:
+    """Queues write functions and runs them in batches, each batch in one write transaction.
+
+    Every function runs in its own savepoint, so one bad item fails alone; a failure of the
+    whole transaction (database full, locked past every retry) fails every item of the batch.
+    Writes happen in one background thread, never on the reactor thread.
+    """
+
+    def __init__(self, archive: Archive, batch_size: int = 50, batch_seconds: float = 0.2) -> None:
+        self.archive = archive
+        self.batch_size = max(1, batch_size)
+        self.batch_seconds = batch_seconds
+        self._pending: list[tuple[Work, asyncio.Future[Any]]] = []
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
+        self._timer: asyncio.TimerHandle | None = None
+        self._flushes: set[asyncio.Task[None]] = set()
+
+    async def submit(self, work: Callable[[Session], T]) -> T:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._pending.append((work, future))
+        if len(self._pending) >= self.batch_size:
+            self._start_flush()
+        elif self._timer is None:
+            self._timer = loop.call_later(self.batch_seconds, self._start_flush)
+        return await future
+
+    def _start_flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if not self._pending:
+            return
+        batch, self._pending = self._pending, []
+        task = asyncio.get_running_loop().create_task(self._flush(batch))
+        self._flushes.add(task)
+        task.add_done_callback(self._flushes.discard)
+
+    async def _flush(self, batch: list[tuple[Work, asyncio.Future[Any]]]) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            outcomes = await loop.run_in_executor(self._executor, self._write, [w for w, _ in batch])
+        except (DatabaseBusy, StorageFull) as error:
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(error)
+            return
+        except Exception as error:  # a bug in one function would otherwise hang every caller
+            log.exception("archive write batch failed")
+            outcomes = [error] * len(batch)
+        for (_, future), outcome in zip(batch, outcomes, strict=True):
+            if future.done():
+                continue
+            if isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
+
+    def _write(self, works: list[Work]) -> list[Any]:
+        def run(session: Session) -> list[Any]:
+            outcomes: list[Any] = []
+            for work in works:
+                try:
+                    with session.begin_nested():
+                        outcomes.append(work(session))
+                except (DatabaseBusy, StorageFull):
+                    raise
+                except Exception as error:
+                    if _is_lock_or_full(error):
+                        raise
+                    outcomes.append(error)
+            return outcomes
+
+        return self.archive.run_write(run)
+
+    async def close(self) -> None:
+        self._start_flush()
+        while self._flushes:
+            await asyncio.gather(*list(self._flushes), return_exceptions=True)
+        self._executor.shutdown(wait=True)
+
+
+def _is_lock_or_full(error: Exception) -> bool:
+    text = str(error).lower()
+    return "database is locked" in text or "disk is full" in text or "database or disk" in text

@@ -1,0 +1,76 @@
+"""Run one spider in this process, record the run, and hand each capture result to a callback."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from scrapy import Spider
+from scrapy.crawler import AsyncCrawlerProcess
+
+from crawler import signals
+from crawler.config import CrawlConfig
+from storage import CaptureResult, open_archive
+from storage.runs import finish_run, start_run
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunSummary:
+    """What a run did, counted from its capture results."""
+
+    run_id: int
+    finish_reason: str
+    counts: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+    elapsed_seconds: float = 0.0
+
+    @property
+    def failed(self) -> int:
+        return self.counts.get("error", 0)
+
+
+def run_spider(
+    config: CrawlConfig,
+    spider_class: type[Spider],
+    command: str,
+    on_result: Callable[[CaptureResult], None] | None = None,
+    **spider_arguments: Any,
+) -> RunSummary:
+    """Crawl with ``spider_class`` until it finishes; Twisted's reactor allows one call per process."""
+    with open_archive(config.database_url) as archive:
+        run_id = archive.run_write(lambda s: start_run(s, command))
+    config = dataclasses.replace(config, crawl_run_id=run_id)
+    summary = RunSummary(run_id=run_id, finish_reason="unknown")
+
+    def recorded(result: CaptureResult, **_: Any) -> None:
+        summary.counts[result.status] = summary.counts.get(result.status, 0) + 1
+        if result.error_reason:
+            summary.errors[result.error_reason] = summary.errors.get(result.error_reason, 0) + 1
+        if on_result is not None:
+            on_result(result)
+
+    process = AsyncCrawlerProcess(config.scrapy_settings(), install_root_handler=True)
+    crawler = process.create_crawler(spider_class)
+    crawler.signals.connect(recorded, signal=signals.archive_recorded)
+    process.crawl(crawler, **spider_arguments)
+    process.start()
+
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    summary.finish_reason = str(stats.get("finish_reason", "unknown"))
+    summary.elapsed_seconds = float(stats.get("elapsed_time_seconds", 0.0))
+    status = "finished" if summary.finish_reason == "finished" else summary.finish_reason
+    with open_archive(config.database_url) as archive:
+        archive.run_write(lambda s: finish_run(s, run_id, status, _json_stats(stats)))
+    return summary
+
+
+def _json_stats(stats: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: value if isinstance(value, int | float | str | bool) else str(value)
+        for key, value in stats.items()
+    }

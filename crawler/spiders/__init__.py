@@ -1,0 +1,1 @@
+"""newsarchive's spiders: they only fetch; the pipeline extracts and archives."""

@@ -1,0 +1,33 @@
+"""Fetch a given list of article URLs once each (the `newsarchive archive` command)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawler.fetching import item_for_failure, item_for_response, page_request
+from crawler.items import FetchFailed, PageFetched
+
+
+class ArchiveSpider(scrapy.Spider):
+    """Fetches each URL it is given; from the shell: ``scrapy crawl archive -a urls=URL,URL``."""
+
+    name = "archive"
+
+    def __init__(self, urls: Iterable[str] | str = (), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.urls = [u for u in urls.split(",")] if isinstance(urls, str) else list(urls)
+
+    async def start(self) -> AsyncIterator[Any]:
+        for url in self.urls:
+            yield page_request(url, self.parse_page, self.on_error)
+
+    def parse_page(self, response: Response) -> Iterable[PageFetched | FetchFailed]:
+        yield item_for_response(response)
+
+    def on_error(self, failure: Failure) -> Iterable[FetchFailed]:
+        yield item_for_failure(failure)

@@ -1,0 +1,354 @@
+"""Recording captures: the one place where versions are decided and written."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.changes import PreviousContent, summarise_change
+from storage.content import ArticleContent, content_hash, normalise_text
+from storage.models import Article, ArticleAlias, Capture, Site, Version
+from storage.rawbodies import store_raw_body
+from storage.records import CaptureFailure, CaptureOutcome, CaptureResult, FetchedPage
+from storage.timeutil import utcnow
+from storage.urls import InvalidURL, canonical_url, host_of, strip_credentials, url_hash
+
+log = logging.getLogger(__name__)
+
+# A new extraction shorter than this share of the last version's text is a collapse (error
+# page, paywall stub, broken layout), not an edit; it never replaces the good version.
+COLLAPSE_RATIO = 0.3
+COLLAPSE_MIN_CHARS = 400
+KEPT_HEADERS = ("content-type", "etag", "last-modified", "content-language", "date", "location")
+
+
+def _canonical_or_none(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        return canonical_url(url)
+    except InvalidURL:
+        return None
+
+
+def _same_site(a: str, b: str) -> bool:
+    return host_of(a).removeprefix("www.") == host_of(b).removeprefix("www.")
+
+
+def article_url_for(page: FetchedPage, declared_canonical: str | None) -> str:
+    """The canonical URL of the fetched article: a same-site declared canonical, else the final URL."""
+    fetched = _canonical_or_none(page.final_url) or canonical_url(page.requested_url)
+    declared = _canonical_or_none(declared_canonical)
+    if declared and _same_site(declared, fetched):
+        return declared
+    return fetched
+
+
+def _find_article(session: Session, urls: list[str]) -> Article | None:
+    for url in urls:
+        article = session.scalar(
+            select(Article).join(ArticleAlias).where(ArticleAlias.url_hash == url_hash(url))
+        )
+        if article is not None:
+            return article
+    return None
+
+
+def _site_for(session: Session, url: str, site_name: str | None) -> Site:
+    host = host_of(url)
+    site = session.scalar(select(Site).where(Site.host == host))
+    if site is None:
+        try:
+            with session.begin_nested():
+                site = Site(host=host, name=site_name, created_at=utcnow())
+                session.add(site)
+        except IntegrityError:
+            site = session.scalars(select(Site).where(Site.host == host)).one()
+    elif site_name and not site.name:
+        site.name = site_name
+    return site
+
+
+def _add_aliases(session: Session, article: Article, urls: list[str]) -> None:
+    for url in dict.fromkeys(urls):
+        digest = url_hash(url)
+        if session.scalar(select(ArticleAlias.id).where(ArticleAlias.url_hash == digest)):
+            continue
+        try:
+            with session.begin_nested():
+                session.add(
+                    ArticleAlias(
+                        url=url, url_hash=digest, article_id=article.id, first_seen_at=utcnow()
+                    )
+                )
+        except IntegrityError:
+            log.debug("alias %s was claimed concurrently", url)
+
+
+def _get_or_create_article(
+    session: Session, page: FetchedPage, canonical: str, site_name: str | None
+) -> Article:
+    seen = [canonical]
+    for url in (page.final_url, page.requested_url, *page.redirect_urls):
+        normalised = _canonical_or_none(url)
+        if normalised:
+            seen.append(normalised)
+    article = _find_article(session, seen)
+    if article is None:
+        site = _site_for(session, canonical, site_name)
+        try:
+            with session.begin_nested():
+                article = Article(
+                    url=canonical,
+                    url_hash=url_hash(canonical),
+                    site_id=site.id,
+                    first_seen_at=page.fetched_at,
+                    version_count=0,
+                )
+                session.add(article)
+        except IntegrityError:
+            article = _find_article(session, [canonical])
+            if article is None:
+                raise
+    _add_aliases(session, article, seen)
+    return article
+
+
+def _lock(session: Session, article: Article) -> Article:
+    """Re-read the article row under a row lock (PostgreSQL); SQLite holds the write lock already."""
+    return session.scalars(
+        select(Article).where(Article.id == article.id).with_for_update()
+    ).one()
+
+
+def _latest_version(session: Session, article: Article) -> Version | None:
+    if article.version_count == 0:
+        return None
+    return session.scalars(
+        select(Version).where(
+            Version.article_id == article.id, Version.number == article.version_count
+        )
+    ).one()
+
+
+def _capture(
+    session: Session,
+    page: FetchedPage,
+    outcome: CaptureOutcome,
+    *,
+    article: Article | None,
+    keep_body: bool,
+    crawl_run_id: int | None,
+    failure: CaptureFailure | None = None,
+    version: Version | None = None,
+) -> Capture:
+    body_digest = store_raw_body(session, page.body) if keep_body and page.body else None
+    capture = Capture(
+        article_id=article.id if article else None,
+        crawl_run_id=crawl_run_id,
+        requested_url=strip_credentials(page.requested_url),
+        final_url=strip_credentials(page.final_url) if page.final_url else None,
+        fetched_at=page.fetched_at,
+        http_status=page.http_status,
+        content_type=(page.header("content-type") or "")[:255] or None,
+        etag=(page.header("etag") or "")[:1024] or None,
+        last_modified=(page.header("last-modified") or "")[:255] or None,
+        headers={name: page.headers[name] for name in KEPT_HEADERS if name in page.headers},
+        raw_body_sha256=body_digest,
+        outcome=outcome,
+        error_reason=failure.reason if failure else None,
+        error_detail=failure.message if failure else None,
+        version_id=version.id if version else None,
+    )
+    session.add(capture)
+    if article is not None:
+        article.last_captured_at = page.fetched_at
+    session.flush()
+    return capture
+
+
+def _result(
+    capture: Capture,
+    page: FetchedPage,
+    url: str,
+    article: Article | None,
+    version: Version | None,
+    failure: CaptureFailure | None = None,
+) -> CaptureResult:
+    return CaptureResult(
+        url=url,
+        requested_url=strip_credentials(page.requested_url),
+        final_url=capture.final_url,
+        status=capture.outcome,  # type: ignore[arg-type]
+        capture_id=capture.id,
+        article_id=article.id if article else None,
+        version=version.number if version else None,
+        title=version.title if version else None,
+        error_reason=failure.reason if failure else None,
+        error=failure.message if failure else None,
+    )
+
+
+def record_failure(
+    session: Session,
+    page: FetchedPage,
+    failure: CaptureFailure,
+    *,
+    crawl_run_id: int | None = None,
+) -> CaptureResult:
+    """Record a fetch or extraction that produced no version; the archived versions stay as they are."""
+    known = [u for u in (page.final_url, page.requested_url) if u]
+    article = _find_article(session, [c for c in map(_canonical_or_none, known) if c])
+    capture = _capture(
+        session,
+        page,
+        "error",
+        article=article,
+        keep_body=True,
+        crawl_run_id=crawl_run_id,
+        failure=failure,
+    )
+    url = article.url if article else strip_credentials(page.requested_url)
+    return _result(capture, page, url, article, None, failure)
+
+
+def record_not_modified(
+    session: Session, page: FetchedPage, *, crawl_run_id: int | None = None
+) -> CaptureResult:
+    """Record a 304 answer: the latest version is confirmed, nothing is extracted or stored."""
+    known = [c for c in map(_canonical_or_none, (page.requested_url, page.final_url)) if c]
+    article = _find_article(session, known)
+    if article is None:
+        failure = CaptureFailure("unexpected_304", "304 Not Modified for a URL never archived")
+        return record_failure(session, page, failure, crawl_run_id=crawl_run_id)
+    latest = _latest_version(session, article)
+    if latest is not None:
+        latest.last_confirmed_at = page.fetched_at
+    capture = _capture(
+        session,
+        page,
+        "not_modified",
+        article=article,
+        keep_body=False,
+        crawl_run_id=crawl_run_id,
+        version=latest,
+    )
+    return _result(capture, page, article.url, article, latest)
+
+
+def record_capture(
+    session: Session,
+    page: FetchedPage,
+    content: ArticleContent,
+    *,
+    crawl_run_id: int | None = None,
+    track: bool = True,
+    keep_unchanged_body: bool = False,
+) -> CaptureResult:
+    """Record a successful fetch and extraction, making a new version only if the content changed.
+
+    Same normalised content as the latest version: outcome ``unchanged`` (the version's
+    last-confirmed time moves). Different: a new version numbered after the latest. A text that
+    collapsed to a fraction of the latest version is recorded as an error capture instead.
+    """
+    canonical = article_url_for(page, content.canonical_url)
+    article = _lock(session, _get_or_create_article(session, page, canonical, content.site_name))
+    if not track:
+        article.track = False
+    latest = _latest_version(session, article)
+    digest = content_hash(content)
+    text = normalise_text(content.text)
+    if not text:
+        failure = CaptureFailure("no_article_text", "the page has no article text")
+        return record_failure(session, page, failure, crawl_run_id=crawl_run_id)
+    if latest is not None and digest == latest.content_hash:
+        latest.last_confirmed_at = page.fetched_at
+        capture = _capture(
+            session,
+            page,
+            "unchanged",
+            article=article,
+            keep_body=keep_unchanged_body,
+            crawl_run_id=crawl_run_id,
+            version=latest,
+        )
+        return _result(capture, page, article.url, article, latest)
+    if (
+        latest is not None
+        and len(latest.text) >= COLLAPSE_MIN_CHARS
+        and len(text) < COLLAPSE_RATIO * len(latest.text)
+    ):
+        failure = CaptureFailure(
+            "collapsed_extraction",
+            f"extracted text shrank from {len(latest.text)} to {len(text)} characters; "
+            "kept the previous version",
+        )
+        return record_failure(session, page, failure, crawl_run_id=crawl_run_id)
+    version = _new_version(session, article, latest, content, digest, page)
+    capture = _capture(
+        session,
+        page,
+        "new" if version.number == 1 else "changed",
+        article=article,
+        keep_body=True,
+        crawl_run_id=crawl_run_id,
+        version=version,
+    )
+    return _result(capture, page, article.url, article, version)
+
+
+def _new_version(
+    session: Session,
+    article: Article,
+    latest: Version | None,
+    content: ArticleContent,
+    digest: str,
+    page: FetchedPage,
+) -> Version:
+    change = None
+    if latest is not None:
+        earlier = session.scalar(
+            select(Version.number)
+            .where(Version.article_id == article.id, Version.content_hash == digest)
+            .order_by(Version.number.desc())
+            .limit(1)
+        )
+        previous = PreviousContent(
+            title=latest.title,
+            authors=list(latest.authors),
+            text=latest.text,
+            published_at=latest.published_at,
+            modified_at=latest.modified_at,
+        )
+        change = summarise_change(previous, content, earlier).as_json()
+    number = article.version_count + 1
+    version = Version(
+        article_id=article.id,
+        number=number,
+        captured_at=page.fetched_at,
+        last_confirmed_at=page.fetched_at,
+        title=content.title,
+        authors=list(content.authors),
+        published_at=content.published_at,
+        modified_at=content.modified_at,
+        description=content.description,
+        text=content.text,
+        language=content.language,
+        site_name=content.site_name,
+        top_image=content.top_image,
+        section=content.section,
+        tags=list(content.tags),
+        paywalled=content.paywalled,
+        content_hash=digest,
+        extractor=content.extractor,
+        extractor_version=content.extractor_version,
+        origin="capture",
+        change=change,
+    )
+    session.add(version)
+    article.version_count = number
+    session.flush()
+    return version

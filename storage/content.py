@@ -1,0 +1,71 @@
+"""What an article says: the extracted content that versions are made of, and its hash."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u00a0": " ",
+    }
+)
+_SPACES = re.compile(r"[ \t\f\v\u2000-\u200b\u202f\u205f\u3000]+")
+
+
+@dataclass(frozen=True)
+class ArticleContent:
+    """The cleaned content of one fetch of an article, as the extractor produced it."""
+
+    text: str
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+    published_at: datetime | None = None
+    modified_at: datetime | None = None
+    description: str | None = None
+    language: str | None = None
+    site_name: str | None = None
+    top_image: str | None = None
+    section: str | None = None
+    tags: tuple[str, ...] = ()
+    paywalled: bool | None = None
+    canonical_url: str | None = None
+    page_type: str | None = None
+    extractor: str = "newsarchive"
+    extractor_version: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def normalise_text(text: str) -> str:
+    """NFC, one quote style, single spaces, one paragraph per line, no blank lines."""
+    text = unicodedata.normalize("NFC", text).translate(_QUOTES)
+    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def content_hash(content: ArticleContent) -> str:
+    """sha256 over the normalised title, authors and text: equal hashes mean the same version.
+
+    Raw HTML never enters the hash, so ads, nonces and "rendered at" stamps make no new version.
+    """
+    parts = [
+        normalise_text(content.title or ""),
+        "; ".join(normalise_text(author) for author in content.authors),
+        normalise_text(content.text),
+    ]
+    return hashlib.sha256("\x1e".join(parts).encode("utf-8")).hexdigest()

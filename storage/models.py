@@ -1,0 +1,180 @@
+"""The archive's tables, as typed SQLAlchemy models (the schema itself changes only by migrations)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import DateTime, TypeDecorator
+
+from storage.timeutil import as_utc
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime that round-trips through SQLite (which has no time zones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        utc = as_utc(value)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Timestamp = Annotated[datetime, mapped_column(UTCDateTime())]
+Sha256 = Annotated[str, mapped_column(String(64))]
+UrlText = Annotated[str, mapped_column(Text())]
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
+
+
+class Site(Base):
+    """A publisher, identified by its host name."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[Timestamp]
+
+
+class Article(Base):
+    """One news article; its identity is the canonical URL (unique on the URL's sha256)."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[UrlText]
+    url_hash: Mapped[Sha256] = mapped_column(unique=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    first_seen_at: Mapped[Timestamp]
+    last_captured_at: Mapped[Timestamp | None]
+    version_count: Mapped[int] = mapped_column(default=0)
+    track: Mapped[bool] = mapped_column(default=True)
+
+    site: Mapped[Site] = relationship()
+
+
+class ArticleAlias(Base):
+    """Every URL seen for an article (the canonical one included), so any of them finds it."""
+
+    __tablename__ = "article_aliases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[UrlText]
+    url_hash: Mapped[Sha256] = mapped_column(unique=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    first_seen_at: Mapped[Timestamp]
+
+
+class RawBody(Base):
+    """A response body stored once, addressed by its sha256, zlib-compressed."""
+
+    __tablename__ = "raw_bodies"
+
+    sha256: Mapped[Sha256] = mapped_column(primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    compression: Mapped[str] = mapped_column(String(16))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    stored_at: Mapped[Timestamp]
+
+
+class CrawlRun(Base):
+    """One invocation of a command that fetches, with its counts and how it ended."""
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    command: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[Timestamp]
+    finished_at: Mapped[Timestamp | None]
+    status: Mapped[str] = mapped_column(String(32), default="running")
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Capture(Base):
+    """One fetch attempt, append-only, with its outcome."""
+
+    __tablename__ = "captures"
+    __table_args__ = (Index("ix_captures_article_id_fetched_at", "article_id", "fetched_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    requested_url: Mapped[UrlText]
+    final_url: Mapped[UrlText | None]
+    fetched_at: Mapped[Timestamp] = mapped_column(index=True)
+    http_status: Mapped[int | None]
+    content_type: Mapped[str | None] = mapped_column(String(255))
+    etag: Mapped[str | None] = mapped_column(String(1024))
+    last_modified: Mapped[str | None] = mapped_column(String(255))
+    headers: Mapped[dict[str, Any] | None] = mapped_column(JSON())
+    raw_body_sha256: Mapped[str | None] = mapped_column(
+        String(64), ForeignKey("raw_bodies.sha256"), index=True
+    )
+    outcome: Mapped[str] = mapped_column(String(16), index=True)
+    error_reason: Mapped[str | None] = mapped_column(String(64))
+    error_detail: Mapped[str | None] = mapped_column(Text())
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"), index=True)
+
+
+class Version(Base):
+    """One distinct extracted content of an article, numbered 1..n without gaps."""
+
+    __tablename__ = "versions"
+    __table_args__ = (UniqueConstraint("article_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    captured_at: Mapped[Timestamp] = mapped_column(index=True)
+    last_confirmed_at: Mapped[Timestamp]
+    title: Mapped[str | None] = mapped_column(Text())
+    authors: Mapped[list[str]] = mapped_column(default=list)
+    published_at: Mapped[Timestamp | None]
+    modified_at: Mapped[Timestamp | None]
+    description: Mapped[str | None] = mapped_column(Text())
+    text: Mapped[str] = mapped_column(Text())
+    language: Mapped[str | None] = mapped_column(String(32))
+    site_name: Mapped[str | None] = mapped_column(String(255))
+    top_image: Mapped[str | None] = mapped_column(Text())
+    section: Mapped[str | None] = mapped_column(String(255))
+    tags: Mapped[list[str]] = mapped_column(default=list)
+    paywalled: Mapped[bool | None]
+    content_hash: Mapped[Sha256] = mapped_column(index=True)
+    extractor: Mapped[str] = mapped_column(String(64))
+    extractor_version: Mapped[str] = mapped_column(String(128))
+    origin: Mapped[str] = mapped_column(String(16), default="capture")
+    change: Mapped[dict[str, Any] | None] = mapped_column(JSON())

@@ -1,0 +1,40 @@
+"""Raw response bodies, stored once per distinct content (sha256) and zlib-compressed."""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import RawBody
+from storage.timeutil import utcnow
+
+
+def store_raw_body(session: Session, body: bytes) -> str:
+    """Store ``body`` unless an identical one is stored already; return its sha256."""
+    digest = hashlib.sha256(body).hexdigest()
+    exists = session.scalar(select(RawBody.sha256).where(RawBody.sha256 == digest))
+    if exists is None:
+        session.add(
+            RawBody(
+                sha256=digest,
+                size=len(body),
+                compression="zlib",
+                data=zlib.compress(body, 6),
+                stored_at=utcnow(),
+            )
+        )
+        session.flush()
+    return digest
+
+
+def load_raw_body(session: Session, sha256: str) -> bytes | None:
+    """The original bytes of a stored body, or None if no body has that digest."""
+    row = session.get(RawBody, sha256)
+    if row is None:
+        return None
+    if row.compression == "zlib":
+        return zlib.decompress(row.data)
+    return bytes(row.data)

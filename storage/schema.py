@@ -1,0 +1,89 @@
+"""Alembic, configured in code: the archive migrates itself, no alembic.ini needed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
+
+from storage.database import Archive, create_archive_engine
+from storage.errors import SchemaError, SchemaTooNew
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic config pointing at our migrations; ``connection`` is reused by env.py."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:
+        raise SchemaError("no migrations found in " + str(MIGRATIONS_DIR))
+    return head
+
+
+def current_revision(archive: Archive) -> str | None:
+    with archive.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(archive: Archive, revision: str = "head") -> None:
+    with archive.engine.begin() as connection:
+        command.upgrade(alembic_config(connection), revision)
+
+
+def downgrade(archive: Archive, revision: str) -> None:
+    with archive.engine.begin() as connection:
+        command.downgrade(alembic_config(connection), revision)
+
+
+def check_schema(archive: Archive) -> str:
+    """Classify the database: 'current', 'empty', 'behind'; raise SchemaTooNew if it is newer."""
+    current = current_revision(archive)
+    if current is None:
+        return "empty"
+    script = ScriptDirectory.from_config(alembic_config())
+    if current == script.get_current_head():
+        return "current"
+    known = {revision.revision for revision in script.walk_revisions()}
+    if current not in known:
+        raise SchemaTooNew(
+            f"the database at {archive.url} was written by a newer newsarchive "
+            f"(schema revision {current}); upgrade newsarchive to use it"
+        )
+    return "behind"
+
+
+def open_archive(url: str, *, auto_migrate: bool | None = None) -> Archive:
+    """Open the archive at ``url``, creating and migrating it as needed.
+
+    SQLite databases (the embedded default) are created and upgraded automatically. Server
+    databases are upgraded only when ``auto_migrate`` is true; otherwise a database that is not
+    current raises SchemaError asking for ``newsarchive db upgrade``.
+    """
+    archive = Archive(create_archive_engine(url))
+    if auto_migrate is None:
+        auto_migrate = archive.dialect == "sqlite"
+    try:
+        state = check_schema(archive)
+        if state != "current":
+            if not auto_migrate:
+                raise SchemaError(
+                    f"the database at {archive.url} is not migrated to this version "
+                    f"({state}); run: newsarchive --db URL db upgrade"
+                )
+            upgrade(archive)
+    except BaseException:
+        archive.close()
+        raise
+    return archive

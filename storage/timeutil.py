@@ -1,0 +1,33 @@
+"""UTC time helpers shared by the models and the queries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """Return ``value`` in UTC; a naive datetime is taken to be UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def parse_instant(text: str) -> datetime:
+    """Parse an ISO 8601 date or datetime ('2026-11-20', '2026-11-20T10:00Z') into UTC.
+
+    Raises ``ValueError`` with a readable message on anything else.
+    """
+    cleaned = text.strip()
+    if cleaned.endswith(("Z", "z")):
+        cleaned = cleaned[:-1] + "+00:00"
+    try:
+        return as_utc(datetime.fromisoformat(cleaned))
+    except ValueError:
+        raise ValueError(
+            f"not a date or time: {text!r} (use ISO 8601, e.g. 2026-11-20 or 2026-11-20T10:00Z)"
+        ) from None

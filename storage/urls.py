@@ -1,0 +1,95 @@
+"""Canonical article URLs: one spelling per article, and a fixed-size key for indexes."""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+TRACKING_PARAMETERS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "_ga",
+        "_gl",
+        "ref_src",
+        "ncid",
+        "cmpid",
+        "ocid",
+        "spm",
+    }
+)
+TRACKING_PREFIXES = ("utm_", "__twitter", "_hs", "mkt_", "pk_", "itm_")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class InvalidURL(ValueError):
+    """The text is not an absolute http(s) URL."""
+
+
+def is_tracking_parameter(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in TRACKING_PARAMETERS or lowered.startswith(TRACKING_PREFIXES)
+
+
+def _host(hostname: str) -> str:
+    try:
+        return hostname.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return hostname.lower()
+
+
+def canonical_url(url: str) -> str:
+    """Normalise ``url`` so every spelling of one page maps to one string.
+
+    Lower-cases scheme and host, stores IDN hosts as punycode, drops credentials, the default
+    port, the fragment and tracking parameters (utm_*, fbclid, gclid, ...), sorts the remaining
+    query parameters and normalises percent-encoding. Raises ``InvalidURL`` for anything that
+    is not an absolute http(s) URL.
+    """
+    text = url.strip()
+    if any(ch in text for ch in "\r\n\x00"):
+        raise InvalidURL(f"URL contains control characters: {text!r}")
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS or not parts.hostname:
+        raise InvalidURL(f"not an absolute http(s) URL: {text!r}")
+    host = _host(parts.hostname)
+    try:
+        port = parts.port
+    except ValueError:
+        raise InvalidURL(f"bad port in URL: {text!r}") from None
+    netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    path = quote(unquote(parts.path), safe="/%:@!$&'()*+,;=-._~") or "/"
+    query_pairs = [
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not is_tracking_parameter(key)
+    ]
+    query = urlencode(sorted(query_pairs), doseq=True)
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def url_hash(url: str) -> str:
+    """The sha256 hex digest of an already-canonical URL: the unique key of articles and aliases."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+
+def strip_credentials(url: str) -> str:
+    """``url`` without any ``user:password@`` part, for logs and storage."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
+def host_of(url: str) -> str:
+    """The lower-case host of ``url`` (punycode for IDN hosts)."""
+    return _host(urlsplit(url).hostname or "")
