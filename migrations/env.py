@@ -1,4 +1,4 @@
-"""Alembic environment: runs migrations on the connection newsarchive hands over, or on $NEWSARCHIVE_DB."""
+"""Alembic environment: migrates the connection newsarchive hands over, or $NEWSARCHIVE_DB."""
 
 from __future__ import annotations
 

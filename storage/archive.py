@@ -39,7 +39,7 @@ def _same_site(a: str, b: str) -> bool:
 
 
 def article_url_for(page: FetchedPage, declared_canonical: str | None) -> str:
-    """The canonical URL of the fetched article: a same-site declared canonical, else the final URL."""
+    """The article's canonical URL: a same-site declared canonical, else the final URL."""
     fetched = _canonical_or_none(page.final_url) or canonical_url(page.requested_url)
     declared = _canonical_or_none(declared_canonical)
     if declared and _same_site(declared, fetched):
@@ -118,10 +118,8 @@ def _get_or_create_article(
 
 
 def _lock(session: Session, article: Article) -> Article:
-    """Re-read the article row under a row lock (PostgreSQL); SQLite holds the write lock already."""
-    return session.scalars(
-        select(Article).where(Article.id == article.id).with_for_update()
-    ).one()
+    """Re-read the article under a row lock (PostgreSQL); SQLite holds the write lock already."""
+    return session.scalars(select(Article).where(Article.id == article.id).with_for_update()).one()
 
 
 def _latest_version(session: Session, article: Article) -> Version | None:
@@ -199,7 +197,7 @@ def record_failure(
     *,
     crawl_run_id: int | None = None,
 ) -> CaptureResult:
-    """Record a fetch or extraction that produced no version; the archived versions stay as they are."""
+    """Record a fetch or extraction that produced no version; archived versions stay as they are."""
     known = [u for u in (page.final_url, page.requested_url) if u]
     article = _find_article(session, [c for c in map(_canonical_or_none, known) if c])
     capture = _capture(

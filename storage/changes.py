@@ -74,7 +74,9 @@ def summarise_change(
     body_changed = normalise_text(previous.text) != normalise_text(content.text)
     if body_changed:
         fields.append("body")
-    if [normalise_text(a) for a in previous.authors] != [normalise_text(a) for a in content.authors]:
+    if [normalise_text(a) for a in previous.authors] != [
+        normalise_text(a) for a in content.authors
+    ]:
         fields.append("byline")
     if previous.published_at != content.published_at or previous.modified_at != content.modified_at:
         fields.append("dates")

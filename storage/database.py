@@ -1,4 +1,4 @@
-"""Opening an archive database: engine settings per dialect, sessions, and safe write transactions."""
+"""Opening an archive database: per-dialect engine settings, sessions, safe write transactions."""
 
 from __future__ import annotations
 

@@ -33,9 +33,7 @@ def _document(version: VersionRecord) -> list[str]:
 def paragraph_diff(old: VersionRecord, new: VersionRecord, context: int = 1) -> list[DiffLine]:
     """A unified diff of headline, byline and paragraphs (one paragraph per line)."""
     lines: list[DiffLine] = []
-    diff = difflib.unified_diff(
-        _document(old), _document(new), lineterm="", n=context
-    )
+    diff = difflib.unified_diff(_document(old), _document(new), lineterm="", n=context)
     for raw in diff:
         if raw.startswith(("---", "+++")):
             continue

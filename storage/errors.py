@@ -1,13 +1,13 @@
 """The storage error tree; callers catch at the level they can act on.
 
-    StorageError
-    ├── SchemaError            the database schema does not match this code
-    │   └── SchemaTooNew       the database was migrated by a newer newsarchive
-    ├── NotFound
-    │   ├── ArticleNotFound    no archived article has that URL
-    │   └── VersionNotFound    the article has no such version
-    ├── DatabaseBusy           another process held the write lock past every retry
-    └── StorageFull            the disk or the database's size limit is reached
+StorageError
+├── SchemaError            the database schema does not match this code
+│   └── SchemaTooNew       the database was migrated by a newer newsarchive
+├── NotFound
+│   ├── ArticleNotFound    no archived article has that URL
+│   └── VersionNotFound    the article has no such version
+├── DatabaseBusy           another process held the write lock past every retry
+└── StorageFull            the disk or the database's size limit is reached
 """
 
 from __future__ import annotations

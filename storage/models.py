@@ -1,9 +1,9 @@
-"""The archive's tables, as typed SQLAlchemy models (the schema itself changes only by migrations)."""
+"""The archive's tables as typed SQLAlchemy models (the schema changes only by migrations)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -54,7 +54,11 @@ UrlText = Annotated[str, mapped_column(Text())]
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        list[str]: JSON(),
+    }
 
 
 class Site(Base):
@@ -93,7 +97,9 @@ class ArticleAlias(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     url: Mapped[UrlText]
     url_hash: Mapped[Sha256] = mapped_column(unique=True)
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
     first_seen_at: Mapped[Timestamp]
 
 

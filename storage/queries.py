@@ -75,7 +75,9 @@ def _record(article: Article, version: Version) -> VersionRecord:
     )
 
 
-def history(session: Session, url: str, *, changed_field: str | None = None) -> list[VersionSummary]:
+def history(
+    session: Session, url: str, *, changed_field: str | None = None
+) -> list[VersionSummary]:
     """Every version of the article at ``url``, oldest first.
 
     ``changed_field`` ('headline', 'body', 'byline', 'dates') keeps only versions whose change
@@ -119,6 +121,9 @@ def get_version(
 
 def capture_count(session: Session, url: str) -> int:
     article = find_article(session, url)
-    return session.scalar(
-        select(func.count()).select_from(Capture).where(Capture.article_id == article.id)
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count()).select_from(Capture).where(Capture.article_id == article.id)
+        )
+        or 0
+    )

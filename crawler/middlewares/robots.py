@@ -8,6 +8,7 @@ from typing import Any
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.http import Response
 from scrapy.utils.misc import build_from_crawler
+from twisted.internet.defer import Deferred
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
     def _install(self, netloc: str, parser: Any) -> None:
         pending = self._parsers[netloc]
         self._parsers[netloc] = parser
-        if hasattr(pending, "callback"):
+        if isinstance(pending, Deferred):
             pending.callback(parser)
 
     async def _parse_robots(self, response: Response, netloc: str, request: Any) -> None:
@@ -50,7 +51,8 @@ class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
         self._install(netloc, self._parser_for(body))
 
     def _robots_error(self, exc: Exception, netloc: str) -> None:
-        log.warning("robots.txt of %s could not be read (%s): not crawling that host for now",
-                    netloc, exc)
+        log.warning(
+            "robots.txt of %s could not be read (%s): not crawling that host for now", netloc, exc
+        )
         self._stats.inc_value("archive/robots/unavailable")
         self._install(netloc, self._parser_for(DISALLOW_ALL))

@@ -58,6 +58,7 @@ class ArchivePipeline:
         self.archive: Archive | None = None
         self.pool: ExtractionPool | None = None
         self.writer: BatchWriter | None = None
+        self._closing: asyncio.Future[None] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -105,7 +106,9 @@ class ArchivePipeline:
             log.error("%s; stopping the crawl (nothing already archived is lost)", error)
             self._inc("archive/error/storage_full")
             if self.crawler is not None and self.crawler.engine is not None:
-                asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="storage_full"))
+                self._closing = asyncio.ensure_future(
+                    self.crawler.engine.close_spider_async(reason="storage_full")
+                )
             raise
         self._inc(f"archive/{result.status}")
         if result.error_reason:
@@ -117,7 +120,8 @@ class ArchivePipeline:
         return result
 
     async def _record(self, item: PageFetched | FetchFailed) -> CaptureResult:
-        assert self.writer is not None and self.pool is not None
+        assert self.writer is not None
+        assert self.pool is not None
         run_id = self.crawl_run_id
         page = item.page
         if isinstance(item, FetchFailed):

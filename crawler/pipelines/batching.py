@@ -59,7 +59,9 @@ class BatchWriter:
     async def _flush(self, batch: list[tuple[Work, asyncio.Future[Any]]]) -> None:
         loop = asyncio.get_running_loop()
         try:
-            outcomes = await loop.run_in_executor(self._executor, self._write, [w for w, _ in batch])
+            outcomes = await loop.run_in_executor(
+                self._executor, self._write, [w for w, _ in batch]
+            )
         except (DatabaseBusy, StorageFull) as error:
             for _, future in batch:
                 if not future.done():

@@ -10,7 +10,14 @@ from alembic.util.exc import CommandError
 from sqlalchemy import inspect, text
 
 from storage import SchemaTooNew, open_archive
-from storage.schema import alembic_config, check_schema, current_revision, downgrade, head_revision, upgrade
+from storage.schema import (
+    alembic_config,
+    check_schema,
+    current_revision,
+    downgrade,
+    head_revision,
+    upgrade,
+)
 
 
 def test_new_database_is_created_at_head(tmp_path: Path) -> None:
@@ -21,7 +28,10 @@ def test_new_database_is_created_at_head(tmp_path: Path) -> None:
 
 
 def test_models_and_migrations_agree(tmp_path: Path) -> None:
-    with open_archive(f"sqlite:///{tmp_path / 'check.db'}") as archive, archive.engine.begin() as connection:
+    with (
+        open_archive(f"sqlite:///{tmp_path / 'check.db'}") as archive,
+        archive.engine.begin() as connection,
+    ):
         try:
             command.check(alembic_config(connection))
         except CommandError as error:  # pragma: no cover - the assertion message is the point

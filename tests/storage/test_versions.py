@@ -92,7 +92,8 @@ def test_flip_flop_is_marked(archive: Archive) -> None:
     with archive.read() as session:
         versions = history(session, URL)
     assert [v.version for v in versions] == [1, 2, 3]
-    assert versions[2].change is not None and versions[2].change["flipflop_of"] == 1
+    assert versions[2].change is not None
+    assert versions[2].change["flipflop_of"] == 1
 
 
 def test_collapsed_extraction_never_replaces_a_good_version(archive: Archive) -> None:
@@ -133,7 +134,11 @@ def test_any_alias_finds_the_article(archive: Archive) -> None:
     )
     capture(archive, redirected, content(canonical_url=URL + "?utm_medium=x"))
     with archive.read() as session:
-        for alias in ("https://news.example/s/abc", URL, "http://NEWS.example/world/2026/11/story.html#top"):
+        for alias in (
+            "https://news.example/s/abc",
+            URL,
+            "http://NEWS.example/world/2026/11/story.html#top",
+        ):
             assert get_version(session, alias).url == URL
         with pytest.raises(ArticleNotFound):
             get_version(session, "https://news.example/other")

@@ -1,0 +1,42 @@
+# newsarchive: the two commands a newcomer needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint typecheck unit bench constraints clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,postgres]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## Offline demo: a bundled news site on 127.0.0.1 is archived, edited, archived again.
+demo: setup
+	$(BIN)/python -m crawler.demo
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/pytest
+
+## What CI runs (.ci/run): lint, type check, the whole test suite.
+test: lint typecheck unit
+
+bench: setup
+	$(BIN)/python benchmarks/extraction.py
+
+## Re-pin the versions the tests pass with.
+constraints:
+	$(BIN)/pip freeze --exclude-editable | grep -v '^newsarchive' > constraints.txt
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

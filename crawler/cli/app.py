@@ -1,0 +1,103 @@
+"""The `newsarchive` command group: global options, shared flags, and error reporting."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import click
+
+from crawler import output
+from storage import (
+    DEFAULT_DATABASE_URL,
+    Archive,
+    DatabaseBusy,
+    InvalidURL,
+    NotFound,
+    StorageError,
+    StorageFull,
+    open_archive,
+)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_STORAGE_FULL = 3
+EXIT_DATABASE_BUSY = 4
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Context:
+    database_url: str
+    verbose: int
+
+    @property
+    def log_level(self) -> str:
+        return ["WARNING", "INFO", "DEBUG"][min(self.verbose, 2)]
+
+    @contextmanager
+    def archive(self) -> Iterator[Archive]:
+        with open_archive(self.database_url) as archive:
+            yield archive
+
+
+class ArchiveGroup(click.Group):
+    """Turns library errors into one clear line on stderr and a distinct exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StorageFull as error:
+            _fail(
+                f"{error}. Free space (or raise the limit) and run the command again.",
+                EXIT_STORAGE_FULL,
+            )
+        except DatabaseBusy as error:
+            _fail(str(error), EXIT_DATABASE_BUSY)
+        except (NotFound, InvalidURL) as error:
+            _fail(str(error), EXIT_FAILED)
+        except StorageError as error:
+            _fail(str(error), EXIT_FAILED)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"newsarchive: error: {output.terminal_safe(message)}", err=True)
+    sys.exit(code)
+
+
+def json_option(function: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")(
+        function
+    )
+
+
+@click.group(cls=ArchiveGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    "database_url",
+    envvar="NEWSARCHIVE_DB",
+    default=DEFAULT_DATABASE_URL,
+    show_default=True,
+    help="SQLAlchemy URL of the archive (env NEWSARCHIVE_DB).",
+)
+@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
+@click.version_option(package_name="newsarchive")
+@click.pass_context
+def main(ctx: click.Context, database_url: str, verbose: int) -> None:
+    """Archive news articles and every later edit to them.
+
+    \b
+    Example:
+      newsarchive archive https://example.com/news/story.html
+      newsarchive history https://example.com/news/story.html
+    """
+    ctx.obj = Context(database_url=database_url, verbose=verbose)
+    logging.basicConfig(
+        level=ctx.obj.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )

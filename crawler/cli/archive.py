@@ -1,0 +1,132 @@
+"""`newsarchive archive`: fetch, extract and archive article URLs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from crawler import output
+from crawler.cli.app import EXIT_FAILED, EXIT_OK, EXIT_STORAGE_FULL, Context, json_option, main
+from crawler.config import CrawlConfig
+from storage import CaptureResult, InvalidURL, canonical_url
+
+
+def _read_urls(urls: tuple[str, ...], from_file: Path | None) -> list[str]:
+    collected: list[str] = []
+    for url in urls:
+        if url == "-":
+            collected.extend(line.strip() for line in sys.stdin)
+        else:
+            collected.append(url)
+    if from_file is not None:
+        collected.extend(line.strip() for line in from_file.read_text().splitlines())
+    return [u for u in collected if u and not u.startswith("#")]
+
+
+def _print_result(result: CaptureResult, as_json: bool) -> None:
+    if as_json:
+        output.print_json(
+            {
+                "url": result.url,
+                "final_url": result.final_url,
+                "status": result.status,
+                "version": result.version,
+                "title": result.title,
+                "error": result.error,
+                "error_reason": result.error_reason,
+            }
+        )
+        return
+    version = f"v{result.version}" if result.version else "-"
+    detail = result.title if result.status != "error" else f"{result.error_reason}: {result.error}"
+    click.echo(
+        f"{result.status:<12} {version:<4} {output.terminal_safe(result.url)}  "
+        f"{output.terminal_safe(detail or '')}"
+    )
+
+
+@main.command()
+@click.argument("urls", nargs=-1)
+@click.option(
+    "--from-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read URLs from a file, one per line ('-' as an argument reads stdin).",
+)
+@click.option("--no-track", is_flag=True, help="Archive once; never revisit these articles.")
+@click.option(
+    "--delay",
+    type=float,
+    help="Seconds between requests to one host (default 0.25, adapted by AutoThrottle).",
+)
+@json_option
+@click.pass_obj
+def archive(
+    obj: Context,
+    urls: tuple[str, ...],
+    from_file: Path | None,
+    no_track: bool,
+    delay: float | None,
+    as_json: bool,
+) -> None:
+    """Fetch, extract and archive article URLs; a changed article gets a new version.
+
+    Exit status is 0 when every URL was archived (unchanged counts), 1 when any failed.
+
+    \b
+    Example:
+      newsarchive archive https://example.com/news/story.html
+      newsarchive archive --json --from-file urls.txt
+    """
+    from crawler.runner import run_spider
+    from crawler.spiders.archive import ArchiveSpider
+
+    wanted = _read_urls(urls, from_file)
+    if not wanted:
+        raise click.UsageError("give at least one URL (or '-' to read them from stdin)")
+    valid: list[str] = []
+    failed = 0
+    for url in wanted:
+        try:
+            canonical_url(url)
+            valid.append(url)
+        except InvalidURL as error:
+            failed += 1
+            _print_result(
+                CaptureResult(
+                    url=url,
+                    requested_url=url,
+                    final_url=None,
+                    status="error",
+                    capture_id=0,
+                    error_reason="invalid_url",
+                    error=str(error),
+                ),
+                as_json,
+            )
+    done = 0
+
+    def on_result(result: CaptureResult) -> None:
+        nonlocal done, failed
+        done += 1
+        failed += result.status == "error"
+        _print_result(result, as_json)
+        if len(valid) > 5:
+            output.progress(done, len(valid), result.url)
+
+    if valid:
+        config = CrawlConfig(
+            database_url=obj.database_url, track=not no_track, delay=delay, log_level=obj.log_level
+        )
+        summary = run_spider(config, ArchiveSpider, "archive", on_result, urls=valid)
+        if summary.finish_reason not in ("finished", "unknown"):
+            click.echo(f"newsarchive: crawl ended early: {summary.finish_reason}", err=True)
+            if summary.finish_reason == "storage_full":
+                sys.exit(EXIT_STORAGE_FULL)
+            failed += 1
+        missing = len(valid) - done
+        if missing > 0:
+            click.echo(f"newsarchive: {missing} URL(s) produced no result", err=True)
+            failed += missing
+    sys.exit(EXIT_FAILED if failed else EXIT_OK)

@@ -1,0 +1,169 @@
+"""`history`, `show` and `diff`: reading one article's versions."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from crawler import output
+from crawler.cli.app import Context, json_option, main
+from storage import get_version, history
+from storage.diffs import paragraph_diff
+
+
+def _describe_change(change: dict[str, Any] | None) -> str:
+    if not change:
+        return "first version"
+    parts = [", ".join(change.get("fields", [])) or "metadata"]
+    if change.get("words_added") or change.get("words_removed"):
+        parts.append(f"+{change['words_added']}/-{change['words_removed']} words")
+    if change.get("notices"):
+        parts.append("notice: " + change["notices"][0][:40])
+    if change.get("stealth_edit"):
+        parts.append("stealth edit")
+    if change.get("flipflop_of"):
+        parts.append(f"flip-flop (same as v{change['flipflop_of']})")
+    return "; ".join(parts)
+
+
+@main.command(name="history")
+@click.argument("url")
+@click.option(
+    "--changed-field",
+    type=click.Choice(["headline", "body", "byline", "dates"]),
+    help="Only versions whose change touched this field.",
+)
+@json_option
+@click.pass_obj
+def history_command(obj: Context, url: str, changed_field: str | None, as_json: bool) -> None:
+    """Every archived version of an article, oldest first.
+
+    \b
+    Example:
+      newsarchive history https://example.com/news/story.html --changed-field headline
+    """
+    with obj.archive() as archive, archive.read() as session:
+        versions = history(session, url, changed_field=changed_field)
+    if as_json:
+        output.print_json(versions)
+        return
+    rows = [
+        (
+            f"v{v.version}",
+            output.format_time(v.captured_at),
+            output.format_time(v.last_confirmed_at),
+            v.words,
+            _describe_change(v.change),
+            v.title or "",
+        )
+        for v in versions
+    ]
+    click.echo(
+        output.table(["version", "captured", "last confirmed", "words", "change", "title"], rows)
+    )
+
+
+@main.command()
+@click.argument("url")
+@click.option(
+    "--version", "number", type=int, help="Version number (negative counts from the latest)."
+)
+@click.option(
+    "--at", "at", help="The version as it was at this time (ISO 8601, e.g. 2026-11-20T10:00Z)."
+)
+@json_option
+@click.pass_obj
+def show(obj: Context, url: str, number: int | None, at: str | None, as_json: bool) -> None:
+    """One version of an article: the latest, a numbered one, or as of a time.
+
+    \b
+    Example:
+      newsarchive show https://example.com/news/story.html --at 2026-11-20T10:00Z
+    """
+    from storage.timeutil import parse_instant
+
+    if number is not None and at is not None:
+        raise click.UsageError("give --version or --at, not both")
+    try:
+        instant = parse_instant(at) if at else None
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--at") from None
+    with obj.archive() as archive, archive.read() as session:
+        record = get_version(session, url, number=number, at=instant)
+    if as_json:
+        output.print_json(record)
+        return
+    safe = output.terminal_safe
+    click.echo(click.style(safe(record.title or "(no title)"), bold=sys.stdout.isatty()))
+    click.echo(
+        f"{safe(record.url)}  (version {record.version} of {record.version_count}, "
+        f"captured {output.format_time(record.captured_at)})"
+    )
+    meta = [
+        ("By", ", ".join(record.authors)),
+        ("Published", output.format_time(record.published_at) if record.published_at else ""),
+        ("Modified", output.format_time(record.modified_at) if record.modified_at else ""),
+        ("Site", record.site_name or ""),
+        ("Language", record.language or ""),
+    ]
+    for label, value in meta:
+        if value:
+            click.echo(f"{label}: {safe(value)}")
+    click.echo()
+    click.echo(
+        safe(record.text).replace("\n", "\n\n") if "\n\n" not in record.text else safe(record.text)
+    )
+
+
+@main.command()
+@click.argument("url")
+@click.argument("from_version", required=False, type=int)
+@click.argument("to_version", required=False, type=int)
+@click.option("--color/--no-color", default=None, help="Colour the diff (default: on a terminal).")
+@json_option
+@click.pass_obj
+def diff(
+    obj: Context,
+    url: str,
+    from_version: int | None,
+    to_version: int | None,
+    color: bool | None,
+    as_json: bool,
+) -> None:
+    """What changed between two versions (default: the last two).
+
+    \b
+    Example:
+      newsarchive diff https://example.com/news/story.html 1 3
+    """
+    with obj.archive() as archive, archive.read() as session:
+        latest = get_version(session, url)
+        if latest.version_count < 2 and from_version is None:
+            click.echo(
+                f"{output.terminal_safe(latest.url)} has one version only; nothing to compare.",
+                err=True,
+            )
+            return
+        to_number = to_version or latest.version
+        from_number = from_version or to_number - 1
+        old = get_version(session, url, number=from_number)
+        new = get_version(session, url, number=to_number)
+    lines = paragraph_diff(old, new)
+    if as_json:
+        output.print_json(
+            {
+                "url": new.url,
+                "from": old.version,
+                "to": new.version,
+                "change": new.change,
+                "lines": [[ln.kind, ln.text] for ln in lines],
+            }
+        )
+        return
+    click.echo(f"--- v{old.version} {output.format_time(old.captured_at)}")
+    click.echo(f"+++ v{new.version} {output.format_time(new.captured_at)}")
+    click.echo(
+        output.render_diff(lines, color) if lines else "(no difference in title, byline or text)"
+    )
