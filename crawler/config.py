@@ -35,6 +35,8 @@ class CrawlConfig:
             "ARCHIVE_ALLOW_PRIVATE_NETWORK": self.allow_private_network,
             "ARCHIVE_CRAWL_RUN_ID": self.crawl_run_id,
             "LOG_LEVEL": self.log_level,
+            # The CLI owns logging: one stderr handler at the level -v chose.
+            "LOG_INSTALL_ROOT_HANDLER": False,
         }
         if self.extract_timeout is not None:
             overrides["ARCHIVE_EXTRACT_TIMEOUT"] = self.extract_timeout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from scrapy import Request
@@ -20,12 +21,26 @@ HANDLED_STATUSES = [304, *range(400, 600)]
 HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml", "text/plain")
 
 
-def page_request(url: str, callback: Any, errback: Any, **meta: Any) -> Request:
-    """A GET for an article page that reports every outcome to the spider."""
+def page_request(
+    url: str,
+    callback: Any,
+    errback: Any,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    **meta: Any,
+) -> Request:
+    """A GET that reports every outcome to the spider; conditional when validators are known."""
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
     return Request(
         url,
         callback=callback,
         errback=errback,
+        headers=headers or None,
         dont_filter=True,
         meta={"requested_url": url, "handle_httpstatus_list": HANDLED_STATUSES, **meta},
     )
@@ -60,16 +75,20 @@ def is_html(response: Response) -> bool:
     return isinstance(response, TextResponse)
 
 
-def item_for_response(response: Response, source: str = "url") -> PageFetched | FetchFailed:
+def item_for_response(response: Response) -> PageFetched | FetchFailed:
     page = fetched_page(response)
+    meta = response.meta
+    source, frontier_id = meta.get("source", "url"), meta.get("frontier_id")
     if response.status >= 400:
-        failure = CaptureFailure(f"http_{response.status}", f"the server answered HTTP {response.status}")
-        return FetchFailed(page, failure, source)
+        failure = CaptureFailure(
+            f"http_{response.status}", f"the server answered HTTP {response.status}"
+        )
+        return FetchFailed(page, failure, source, frontier_id)
     if response.status != 304 and not is_html(response):
         content_type = page.header("content-type") or "unknown"
         failure = CaptureFailure("not_html", f"not an HTML page (Content-Type: {content_type})")
-        return FetchFailed(FetchedPage(**{**page.__dict__, "body": None}), failure, source)
-    return PageFetched(page, is_html=True, source=source)
+        return FetchFailed(replace(page, body=None), failure, source, frontier_id)
+    return PageFetched(page, source, frontier_id)
 
 
 def failure_reason(failure: Failure) -> CaptureFailure:
@@ -80,7 +99,9 @@ def failure_reason(failure: Failure) -> CaptureFailure:
         if "robots.txt" in message:
             return CaptureFailure("robots_disallowed", "robots.txt forbids fetching this URL")
         if "redirections" in message:
-            return CaptureFailure("redirect_loop", "too many redirects (a loop or an endless chain)")
+            return CaptureFailure(
+                "redirect_loop", "too many redirects (a loop or an endless chain)"
+            )
         return CaptureFailure("ignored", message)
     if isinstance(value, HttpError):
         status = value.response.status
@@ -92,14 +113,23 @@ def failure_reason(failure: Failure) -> CaptureFailure:
     if isinstance(value, net_error.ConnectionRefusedError):
         return CaptureFailure("connection_refused", "the server refused the connection")
     if isinstance(value, net_error.ConnectionLost | net_error.ConnectionDone):
-        return CaptureFailure("connection_lost", "the connection broke before the page was complete")
+        return CaptureFailure(
+            "connection_lost", "the connection broke before the page was complete"
+        )
     if "download max size" in message or "maxsize" in message.lower():
         return CaptureFailure("too_large", message)
     return CaptureFailure("fetch_error", f"{type(value).__name__}: {message}")
 
 
-def item_for_failure(failure: Failure, source: str = "url") -> FetchFailed:
+def item_for_failure(failure: Failure) -> FetchFailed:
     request = getattr(failure, "request", None)
-    url = request.meta.get("requested_url", request.url) if request is not None else ""
+    meta = request.meta if request is not None else {}
+    url = meta.get("requested_url", request.url if request is not None else "")
     page = FetchedPage(requested_url=url, final_url=None, fetched_at=utcnow())
-    return FetchFailed(page, failure_reason(failure), source)
+    return FetchFailed(
+        page,
+        failure_reason(failure),
+        meta.get("source", "url"),
+        meta.get("frontier_id"),
+        meta.get("kind", "article"),
+    )

@@ -1,19 +1,28 @@
-"""What spiders hand to the archive pipeline: a fetched page, or a fetch that failed."""
+"""What spiders hand to the archive pipeline: fetched pages, failed fetches, discovered links."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from storage.frontier import FrontierURL
 from storage.records import CaptureFailure, FetchedPage
+
+# Sources whose URLs are articles by declaration (a feed entry, a news sitemap, a user's URL);
+# a page reached by following links must also look like an article to be archived.
+VOUCHED_SOURCES = frozenset({"url", "feed", "sitemap", "archive", "revisit", "seed"})
 
 
 @dataclass(frozen=True)
 class PageFetched:
-    """A response worth extracting (any 2xx with a body), or a 304 to a conditional request."""
+    """A response worth extracting (a 2xx HTML page), or a 304 to a conditional request."""
 
     page: FetchedPage
-    is_html: bool
     source: str = "url"
+    frontier_id: int | None = None
+
+    @property
+    def vouched(self) -> bool:
+        return self.source in VOUCHED_SOURCES
 
 
 @dataclass(frozen=True)
@@ -23,3 +32,19 @@ class FetchFailed:
     page: FetchedPage
     failure: CaptureFailure
     source: str = "url"
+    frontier_id: int | None = None
+    kind: str = "article"
+
+
+@dataclass(frozen=True)
+class DiscoveredLinks:
+    """URLs found on a feed, sitemap or page, and the frontier row that was read to find them."""
+
+    frontier_id: int | None
+    scope: str
+    urls: tuple[FrontierURL, ...] = ()
+    skipped: dict[str, int] = field(default_factory=dict)
+    outcome: str = "read"
+    etag: str | None = None
+    last_modified: str | None = None
+    kind: str | None = None

@@ -54,7 +54,9 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
         widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    lines += [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    ]
     return "\n".join(lines)
 
 
@@ -75,6 +77,8 @@ def render_diff(lines: Sequence[DiffLine], colour: bool | None = None) -> str:
 def progress(done: int, total: int, label: str) -> None:
     """One progress line on stderr (overwritten in place on a terminal)."""
     if sys.stderr.isatty():
-        click.echo(f"\r[{done}/{total}] {terminal_safe(label)[:100]}\033[K", err=True, nl=done == total)
+        click.echo(
+            f"\r[{done}/{total}] {terminal_safe(label)[:100]}\033[K", err=True, nl=done == total
+        )
     else:
         click.echo(f"[{done}/{total}] {terminal_safe(label)}", err=True)

@@ -28,6 +28,7 @@ class RunSummary:
     counts: dict[str, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     elapsed_seconds: float = 0.0
+    stats: dict[str, Any] = field(default_factory=dict)
 
     @property
     def failed(self) -> int:
@@ -41,7 +42,7 @@ def run_spider(
     on_result: Callable[[CaptureResult], None] | None = None,
     **spider_arguments: Any,
 ) -> RunSummary:
-    """Crawl with ``spider_class`` until it finishes; Twisted's reactor allows one call per process."""
+    """Crawl with ``spider_class`` until done (Twisted's reactor allows one call per process)."""
     with open_archive(config.database_url) as archive:
         run_id = archive.run_write(lambda s: start_run(s, command))
     config = dataclasses.replace(config, crawl_run_id=run_id)
@@ -54,7 +55,7 @@ def run_spider(
         if on_result is not None:
             on_result(result)
 
-    process = AsyncCrawlerProcess(config.scrapy_settings(), install_root_handler=True)
+    process = AsyncCrawlerProcess(config.scrapy_settings())
     crawler = process.create_crawler(spider_class)
     crawler.signals.connect(recorded, signal=signals.archive_recorded)
     process.crawl(crawler, **spider_arguments)
@@ -63,6 +64,7 @@ def run_spider(
     stats = crawler.stats.get_stats() if crawler.stats else {}
     summary.finish_reason = str(stats.get("finish_reason", "unknown"))
     summary.elapsed_seconds = float(stats.get("elapsed_time_seconds", 0.0))
+    summary.stats = _json_stats(stats)
     status = "finished" if summary.finish_reason == "finished" else summary.finish_reason
     with open_archive(config.database_url) as archive:
         archive.run_write(lambda s: finish_run(s, run_id, status, _json_stats(stats)))

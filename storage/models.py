@@ -184,3 +184,40 @@ class Version(Base):
     extractor_version: Mapped[str] = mapped_column(String(128))
     origin: Mapped[str] = mapped_column(String(16), default="capture")
     change: Mapped[dict[str, Any] | None] = mapped_column(JSON())
+
+
+class FrontierEntry(Base):
+    """A URL the archive means to fetch: discovery state, schedule and lease, in the database.
+
+    ``next_fetch_at`` is when it is due (NULL: nothing more to do); a worker leases due rows by
+    setting ``lease_owner`` and ``lease_expires_at``, so a killed worker's rows come back once
+    the lease expires.
+    """
+
+    __tablename__ = "frontier"
+    __table_args__ = (
+        Index("ix_frontier_due", "scope", "next_fetch_at"),
+        Index("ix_frontier_lease_owner", "lease_owner"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[UrlText]
+    url_hash: Mapped[Sha256] = mapped_column(unique=True)
+    host: Mapped[str] = mapped_column(String(255), index=True)
+    scope: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))
+    depth: Mapped[int] = mapped_column(default=0)
+    discovered_at: Mapped[Timestamp]
+    published_at: Mapped[Timestamp | None]
+    next_fetch_at: Mapped[Timestamp | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[Timestamp | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_fetched_at: Mapped[Timestamp | None]
+    last_outcome: Mapped[str | None] = mapped_column(String(32))
+    etag: Mapped[str | None] = mapped_column(String(1024))
+    last_modified: Mapped[str | None] = mapped_column(String(255))
+    article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL"), index=True
+    )

@@ -101,3 +101,6 @@ def main(ctx: click.Context, database_url: str, verbose: int) -> None:
     logging.basicConfig(
         level=ctx.obj.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    # Scrapy sets its own loggers to DEBUG; the handler's level keeps stderr at what -v asked.
+    for handler in logging.root.handlers:
+        handler.setLevel(ctx.obj.log_level)

@@ -9,14 +9,17 @@ from typing import Any, Self
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from sqlalchemy.orm import Session
 
 from crawler import signals
+from crawler.discovery.classify import is_article_page
 from crawler.extraction import ExtractionError
 from crawler.extraction.pool import ExtractionPool
-from crawler.items import FetchFailed, PageFetched
+from crawler.items import DiscoveredLinks, FetchFailed, PageFetched
 from crawler.pipelines.batching import BatchWriter
 from storage import (
     Archive,
+    ArticleContent,
     CaptureFailure,
     CaptureResult,
     StorageFull,
@@ -25,12 +28,20 @@ from storage import (
     record_failure,
     record_not_modified,
 )
+from storage.frontier import add_to_frontier, complete_fetch, fail_fetch, schedule_revisit
+from storage.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
+RETRYABLE = ("timeout", "connection_refused", "connection_lost", "dns_error", "fetch_error")
+
+
+def _retryable(reason: str) -> bool:
+    return reason in RETRYABLE or reason.startswith("http_5") or reason == "http_429"
+
 
 class ArchivePipeline:
-    """Turns PageFetched / FetchFailed items into captures and versions; yields CaptureResults."""
+    """Turns spider items into captures, versions and frontier updates; yields CaptureResults."""
 
     def __init__(
         self,
@@ -98,9 +109,19 @@ class ArchivePipeline:
             self.archive.close()
 
     async def process_item(self, item: Any) -> Any:
-        if not isinstance(item, PageFetched | FetchFailed):
-            return item
         try:
+            if isinstance(item, DiscoveredLinks):
+                await self._record_links(item)
+                return item
+            if (
+                isinstance(item, FetchFailed)
+                and item.frontier_id is not None
+                and (item.kind != "article" or item.failure.reason == "robots_disallowed")
+            ):
+                await self._record_unarchived_failure(item)
+                return item
+            if not isinstance(item, PageFetched | FetchFailed):
+                return item
             result = await self._record(item)
         except StorageFull as error:
             log.error("%s; stopping the crawl (nothing already archived is lost)", error)
@@ -110,6 +131,8 @@ class ArchivePipeline:
                     self.crawler.engine.close_spider_async(reason="storage_full")
                 )
             raise
+        if result is None:
+            return item
         self._inc(f"archive/{result.status}")
         if result.error_reason:
             self._inc(f"archive/error/{result.error_reason}")
@@ -119,36 +142,122 @@ class ArchivePipeline:
             )
         return result
 
-    async def _record(self, item: PageFetched | FetchFailed) -> CaptureResult:
+    async def _record_links(self, item: DiscoveredLinks) -> None:
         assert self.writer is not None
-        assert self.pool is not None
-        run_id = self.crawl_run_id
+
+        def work(session: Session) -> int:
+            now = utcnow()
+            added = add_to_frontier(session, item.urls, now=now, scope=item.scope)
+            if item.frontier_id is not None:
+                complete_fetch(
+                    session,
+                    item.frontier_id,
+                    now=now,
+                    outcome=item.outcome,
+                    etag=item.etag,
+                    last_modified=item.last_modified,
+                )
+            return len(added)
+
+        added = await self.writer.submit(work)
+        self._inc("archive/discovered", added)
+        for reason, count in item.skipped.items():
+            self._inc(f"archive/skipped/{reason}", count)
+        if item.outcome == "unreadable":
+            self._inc(f"archive/error/unreadable_{item.kind or 'source'}")
+
+    async def _record_unarchived_failure(self, item: FetchFailed) -> None:
+        assert self.writer is not None and item.frontier_id is not None
+        frontier_id, reason = item.frontier_id, item.failure.reason
+        await self.writer.submit(
+            lambda s: fail_fetch(
+                s, frontier_id, now=utcnow(), reason=reason, retryable=_retryable(reason)
+            )
+        )
+        if reason == "robots_disallowed":
+            self._inc("archive/skipped/robots_disallowed")
+        else:
+            self._inc(f"archive/error/{reason}")
+
+    async def _record(self, item: PageFetched | FetchFailed) -> CaptureResult | None:
+        assert self.writer is not None and self.pool is not None
         page = item.page
         if isinstance(item, FetchFailed):
-            failure = item.failure
-            return await self.writer.submit(
-                lambda s: record_failure(s, page, failure, crawl_run_id=run_id)
-            )
+            return await self._submit_failure(item, item.failure)
         if page.http_status == 304:
-            return await self.writer.submit(
-                lambda s: record_not_modified(s, page, crawl_run_id=run_id)
+            return await self._submit(
+                item, lambda s: record_not_modified(s, page, crawl_run_id=self.crawl_run_id)
             )
         try:
             content = await self.pool.extract(
                 page.body or b"", page.final_url, page.header("content-type")
             )
         except ExtractionError as error:
-            extraction_failure = CaptureFailure(error.reason, str(error))
-            return await self.writer.submit(
-                lambda s: record_failure(s, page, extraction_failure, crawl_run_id=run_id)
-            )
-        track, keep = self.track, self.keep_unchanged_bodies
-        return await self.writer.submit(
-            lambda s: record_capture(
-                s, page, content, crawl_run_id=run_id, track=track, keep_unchanged_body=keep
-            )
+            return await self._submit_failure(item, CaptureFailure(error.reason, str(error)))
+        if not item.vouched and not is_article_page(content.page_type, content.text):
+            await self._skip_non_article(item)
+            return None
+        return await self._submit(item, lambda s: self._capture(s, item, content))
+
+    def _capture(
+        self, session: Session, item: PageFetched, content: ArticleContent
+    ) -> CaptureResult:
+        return record_capture(
+            session,
+            item.page,
+            content,
+            crawl_run_id=self.crawl_run_id,
+            track=self.track,
+            keep_unchanged_body=self.keep_unchanged_bodies,
         )
 
-    def _inc(self, key: str) -> None:
-        if self.crawler is not None and self.crawler.stats is not None:
-            self.crawler.stats.inc_value(key)
+    async def _submit(self, item: PageFetched | FetchFailed, record: Any) -> CaptureResult:
+        """Record a capture and update its frontier row in one transaction."""
+        assert self.writer is not None
+        page = item.page
+        frontier_id = item.frontier_id
+
+        def work(session: Session) -> CaptureResult:
+            result: CaptureResult = record(session)
+            now = utcnow()
+            if result.article_id is not None and (result.status != "error" or frontier_id):
+                schedule_revisit(
+                    session,
+                    result.article_id,
+                    now=now,
+                    etag=page.header("etag"),
+                    last_modified=page.header("last-modified"),
+                    frontier_id=frontier_id,
+                    outcome=result.error_reason or result.status,
+                )
+            elif frontier_id is not None:
+                reason = result.error_reason or result.status
+                fail_fetch(
+                    session, frontier_id, now=now, reason=reason, retryable=_retryable(reason)
+                )
+            return result
+
+        return await self.writer.submit(work)
+
+    async def _submit_failure(
+        self, item: PageFetched | FetchFailed, failure: CaptureFailure
+    ) -> CaptureResult:
+        page = item.page
+        return await self._submit(
+            item, lambda s: record_failure(s, page, failure, crawl_run_id=self.crawl_run_id)
+        )
+
+    async def _skip_non_article(self, item: PageFetched) -> None:
+        assert self.writer is not None
+        frontier_id = item.frontier_id
+        if frontier_id is not None:
+            await self.writer.submit(
+                lambda s: complete_fetch(
+                    s, frontier_id, now=utcnow(), outcome="not_article", kind="page"
+                )
+            )
+        self._inc("archive/skipped/not_article")
+
+    def _inc(self, key: str, count: int = 1) -> None:
+        if self.crawler is not None and self.crawler.stats is not None and count:
+            self.crawler.stats.inc_value(key, count)

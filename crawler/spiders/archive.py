@@ -20,7 +20,7 @@ class ArchiveSpider(scrapy.Spider):
 
     def __init__(self, urls: Iterable[str] | str = (), **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.urls = [u for u in urls.split(",")] if isinstance(urls, str) else list(urls)
+        self.urls = list(urls.split(",")) if isinstance(urls, str) else list(urls)
 
     async def start(self) -> AsyncIterator[Any]:
         for url in self.urls:

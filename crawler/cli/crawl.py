@@ -1,0 +1,168 @@
+"""`newsarchive crawl`: discover and archive a publisher's articles from feeds, sitemaps, links."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+
+import click
+
+from crawler import output
+from crawler.cli.app import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_STORAGE_FULL,
+    Context,
+    F,
+    json_option,
+    main,
+)
+from crawler.config import CrawlConfig
+from crawler.crawling import CrawlPlan, CrawlSummary, plan_for_site, plan_from_urls, run_crawl
+from crawler.sites import SiteConfig, SiteConfigError, find_site, load_sites
+from storage import CaptureResult
+from storage.timeutil import parse_instant
+
+DEFAULT_SITES_FILE = "sites.toml"
+
+
+def sites_option(function: F) -> F:
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="NEWSARCHIVE_SITES",
+        help=f"Sites file (TOML, env NEWSARCHIVE_SITES; default ./{DEFAULT_SITES_FILE} if there).",
+    )(function)
+
+
+def load_configured_sites(config_path: Path | None) -> list[SiteConfig]:
+    """The sites file's sites; an absent default file means no configured sites."""
+    path = config_path or Path(DEFAULT_SITES_FILE)
+    if config_path is None and not path.exists():
+        return []
+    try:
+        return load_sites(path)
+    except SiteConfigError as error:
+        click.echo(f"newsarchive: error: {error}", err=True)
+        sys.exit(EXIT_FAILED)
+
+
+def _plan(
+    name: str | None,
+    feeds: tuple[str, ...],
+    sitemaps: tuple[str, ...],
+    site: str | None,
+    sites: list[SiteConfig],
+) -> CrawlPlan:
+    wanted = name or (site if site and "://" not in site else None)
+    if wanted:
+        configured = find_site(sites, wanted)
+        if configured is None:
+            known = ", ".join(s.name for s in sites) or "none configured"
+            raise click.UsageError(f"no configured site named {wanted!r} (sites: {known})")
+        return plan_for_site(configured)
+    if site:
+        configured = find_site(sites, site)
+        if configured is not None and not (feeds or sitemaps):
+            return plan_for_site(configured)
+    if not (feeds or sitemaps or site):
+        raise click.UsageError("say what to crawl: SITE_NAME, --feed, --sitemap or --site URL")
+    return plan_from_urls(feeds, sitemaps, site)
+
+
+def print_summary(summary: CrawlSummary, as_json: bool) -> None:
+    if as_json:
+        output.print_json(summary)
+        return
+    lines = [
+        f"crawl of {summary.scope}: {summary.finish_reason} in {summary.elapsed_seconds:.1f} s",
+        f"  discovered {summary.discovered}, fetched {summary.fetched}",
+        f"  new articles {summary.new_articles}, new versions {summary.new_versions}, "
+        f"unchanged {summary.unchanged}, not modified {summary.not_modified}",
+    ]
+    if summary.skipped:
+        lines.append(
+            "  skipped: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.skipped.items()))
+        )
+    if summary.errors:
+        lines.append(
+            "  errors: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.errors.items()))
+        )
+    click.echo("\n".join(lines), err=True)
+
+
+@main.command()
+@click.argument("site_name", required=False)
+@click.option("--feed", "feeds", multiple=True, help="An RSS, Atom or JSON feed URL (repeatable).")
+@click.option("--sitemap", "sitemaps", multiple=True, help="A sitemap or sitemap index URL.")
+@click.option(
+    "--site", help="A site's URL (discover feeds, sitemaps, links), or a configured name."
+)
+@sites_option
+@click.option("--since", help="Only articles whose feed or sitemap date is newer (ISO 8601).")
+@click.option("--max-articles", type=click.IntRange(min=1), help="Stop after this many articles.")
+@click.option("--max-depth", type=click.IntRange(min=0), help="Link depth from start pages.")
+@click.option("--max-pages", type=click.IntRange(min=1), help="Page budget for this crawl.")
+@click.option("--delay", type=float, help="Seconds between requests to one host.")
+@click.option("--no-track", is_flag=True, help="Archive once; never revisit these articles.")
+@click.option("--quiet", "-q", is_flag=True, help="No line per archived article.")
+@json_option
+@click.pass_obj
+def crawl(
+    obj: Context,
+    site_name: str | None,
+    feeds: tuple[str, ...],
+    sitemaps: tuple[str, ...],
+    site: str | None,
+    config_path: Path | None,
+    since: str | None,
+    max_articles: int | None,
+    max_depth: int | None,
+    max_pages: int | None,
+    delay: float | None,
+    no_track: bool,
+    quiet: bool,
+    as_json: bool,
+) -> None:
+    """Discover articles from feeds, sitemaps or a site's links, and archive them.
+
+    Stopped (Ctrl-C, kill -9) and run again, it finishes what is left without refetching.
+    With --json the summary is one JSON object on stdout.
+
+    \b
+    Example:
+      newsarchive crawl --feed https://example.com/rss.xml --since 2026-11-01
+      newsarchive crawl --site https://example.com/ --max-articles 100
+      newsarchive crawl example --config sites.toml
+    """
+    plan = _plan(site_name, feeds, sitemaps, site, load_configured_sites(config_path))
+    changes: dict[str, object] = {}
+    if since:
+        try:
+            changes["since"] = parse_instant(since)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--since") from None
+    for key, value in (
+        ("max_articles", max_articles),
+        ("max_depth", max_depth),
+        ("max_pages", max_pages),
+    ):
+        if value is not None:
+            changes[key] = value
+    plan = dataclasses.replace(plan, **changes)  # type: ignore[arg-type]
+
+    def on_result(result: CaptureResult) -> None:
+        if not quiet and not as_json and result.status in ("new", "changed"):
+            url = output.terminal_safe(result.url)
+            click.echo(f"{result.status:<8} v{result.version or '-':<3} {url}", err=True)
+
+    config = CrawlConfig(
+        database_url=obj.database_url, track=not no_track, delay=delay, log_level=obj.log_level
+    )
+    summary = run_crawl(config, plan, on_result)
+    print_summary(summary, as_json)
+    if summary.finish_reason == "storage_full":
+        sys.exit(EXIT_STORAGE_FULL)
+    sys.exit(EXIT_OK if summary.finish_reason == "finished" else EXIT_FAILED)

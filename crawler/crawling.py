@@ -1,0 +1,175 @@
+"""Discovery crawls: plan seeds from flags or the sites file, run the frontier spider, summarise."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from crawler.config import CrawlConfig
+from crawler.runner import run_spider
+from crawler.sites import SiteConfig
+from crawler.spiders.frontier import FrontierSpider
+from storage import Archive, CaptureResult, open_archive
+from storage.frontier import lease_owners, release_leases, schedule_seed
+from storage.timeutil import utcnow
+from storage.urls import host_of
+
+
+@dataclass(frozen=True)
+class CrawlPlan:
+    """Where a crawl starts and how far it may go."""
+
+    scope: str
+    seeds: tuple[tuple[str, str], ...]
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    since: datetime | None = None
+    max_articles: int | None = None
+    max_depth: int = 2
+    max_pages: int = 10_000
+    interval: timedelta = timedelta(minutes=30)
+    delay: float | None = None
+
+
+@dataclass
+class CrawlSummary:
+    """What one crawl did; printed at the end, one JSON object with --json."""
+
+    scope: str
+    finish_reason: str
+    discovered: int = 0
+    fetched: int = 0
+    new_articles: int = 0
+    new_versions: int = 0
+    unchanged: int = 0
+    not_modified: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+    elapsed_seconds: float = 0.0
+    run_id: int = 0
+
+
+def site_root(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/", "", ""))
+
+
+def plan_from_urls(
+    feeds: tuple[str, ...] = (), sitemaps: tuple[str, ...] = (), site_url: str | None = None
+) -> CrawlPlan:
+    """A plan for `crawl --feed/--sitemap/--site`: scope is the first seed's host."""
+    seeds: list[tuple[str, str]] = [(url, "feed") for url in feeds]
+    seeds += [(url, "sitemap") for url in sitemaps]
+    if site_url:
+        root = site_root(site_url)
+        seeds += [(root + "robots.txt", "robots"), (site_url, "page")]
+    return CrawlPlan(scope=host_of(seeds[0][0]), seeds=tuple(seeds))
+
+
+def plan_for_site(site: SiteConfig) -> CrawlPlan:
+    seeds: list[tuple[str, str]] = [(url, "feed") for url in site.feeds]
+    seeds += [(url, "sitemap") for url in site.sitemaps]
+    seeds += [(url, "page") for url in site.start_urls]
+    if site.start_urls and not site.sitemaps:
+        seeds.append((site_root(site.start_urls[0]) + "robots.txt", "robots"))
+    return CrawlPlan(
+        scope=site.name,
+        seeds=tuple(seeds),
+        include=site.include,
+        exclude=site.exclude,
+        max_articles=site.max_articles,
+        max_depth=site.max_depth,
+        max_pages=site.max_pages,
+        interval=site.interval,
+        delay=site.delay,
+    )
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def release_dead_local_leases(archive: Archive) -> int:
+    """Give back leases held by crashed processes of this machine (kill -9 leaves them behind).
+
+    Leases of other machines are left to expire on their own.
+    """
+    me = socket.gethostname()[:30]
+
+    def work(session: Any) -> int:
+        released = 0
+        for owner in lease_owners(session):
+            host, _, rest = owner.partition(":")
+            pid = rest.partition(":")[0]
+            if host == me and pid.isdigit() and not _pid_alive(int(pid)):
+                released += release_leases(session, owner)
+        return released
+
+    return archive.run_write(work)
+
+
+def schedule_seeds(archive: Archive, plan: CrawlPlan) -> None:
+    def work(session: Any) -> None:
+        now = utcnow()
+        for url, kind in plan.seeds:
+            schedule_seed(session, url, kind, now=now, min_interval=plan.interval, scope=plan.scope)
+
+    archive.run_write(work)
+
+
+def run_crawl(
+    config: CrawlConfig,
+    plan: CrawlPlan,
+    on_result: Callable[[CaptureResult], None] | None = None,
+) -> CrawlSummary:
+    """Crawl one scope until its frontier has nothing due; resumable after any stop."""
+    with open_archive(config.database_url) as archive:
+        release_dead_local_leases(archive)
+        schedule_seeds(archive, plan)
+    if plan.delay is not None and config.delay is None:
+        config = dataclasses.replace(config, delay=plan.delay)
+    run = run_spider(
+        config,
+        FrontierSpider,
+        "crawl",
+        on_result,
+        scopes=[plan.scope],
+        since=plan.since,
+        max_articles=plan.max_articles,
+        max_depth=plan.max_depth,
+        max_pages=plan.max_pages,
+        include=plan.include,
+        exclude=plan.exclude,
+    )
+    stats = run.stats
+    prefix_skipped, prefix_errors = "archive/skipped/", "archive/error/"
+    return CrawlSummary(
+        scope=plan.scope,
+        finish_reason=run.finish_reason,
+        discovered=int(stats.get("archive/discovered", 0)),
+        fetched=int(stats.get("downloader/response_count", 0)),
+        new_articles=run.counts.get("new", 0),
+        new_versions=run.counts.get("changed", 0),
+        unchanged=run.counts.get("unchanged", 0),
+        not_modified=run.counts.get("not_modified", 0),
+        skipped={
+            k[len(prefix_skipped) :]: v for k, v in stats.items() if k.startswith(prefix_skipped)
+        },
+        errors={
+            k[len(prefix_errors) :]: v for k, v in stats.items() if k.startswith(prefix_errors)
+        },
+        elapsed_seconds=run.elapsed_seconds,
+        run_id=run.run_id,
+    )

@@ -1,0 +1,1 @@
+"""Finding article URLs: feeds, sitemaps, links on pages, and telling articles from other pages."""

@@ -1,0 +1,181 @@
+"""Deciding from a URL alone whether it is an article, a page worth following, or a trap."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import parse_qsl, urlsplit
+
+from courlan import is_navigation_page, is_not_crawlable
+
+UrlKind = Literal["article", "page", "skip"]
+
+MEDIA_EXTENSIONS = frozenset(
+    [
+        ".jpg",
+        ".jpeg",
+        ".png",
+        ".gif",
+        ".webp",
+        ".svg",
+        ".ico",
+        ".bmp",
+        ".tif",
+        ".tiff",
+        ".avif",
+        ".mp3",
+        ".mp4",
+        ".m4a",
+        ".m4v",
+        ".mov",
+        ".avi",
+        ".webm",
+        ".ogg",
+        ".wav",
+        ".flac",
+        ".pdf",
+        ".zip",
+        ".gz",
+        ".tgz",
+        ".rar",
+        ".7z",
+        ".exe",
+        ".dmg",
+        ".apk",
+        ".doc",
+        ".docx",
+        ".xls",
+        ".xlsx",
+        ".ppt",
+        ".pptx",
+        ".csv",
+        ".json",
+        ".js",
+        ".css",
+        ".woff",
+        ".woff2",
+        ".ttf",
+        ".eot",
+        ".rss",
+        ".atom",
+    ]
+)
+NAVIGATION_SEGMENTS = frozenset(
+    [
+        "tag",
+        "tags",
+        "topic",
+        "topics",
+        "author",
+        "authors",
+        "category",
+        "categories",
+        "section",
+        "sections",
+        "search",
+        "page",
+        "archive",
+        "archives",
+        "about",
+        "contact",
+        "login",
+        "signin",
+        "register",
+        "subscribe",
+        "account",
+        "newsletter",
+        "video",
+        "videos",
+        "gallery",
+        "galleries",
+        "live",
+    ]
+)
+TRAP_SEGMENTS = frozenset({"calendar", "cal", "events-calendar"})
+TRAP_PARAMETERS = frozenset(
+    {
+        "sessionid",
+        "session_id",
+        "phpsessid",
+        "jsessionid",
+        "sessid",
+        "sid",
+        "date",
+        "month",
+        "year",
+        "day",
+    }
+)
+PAGINATION_PARAMETERS = frozenset({"page", "p", "pg", "offset", "start"})
+_SLUG = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+){2,}", re.IGNORECASE)
+_LONG_ID = re.compile(r"\d{5,}")
+_DATE_PATH = re.compile(r"/(19|20)\d{2}/[01]?\d(/[0-3]?\d)?/")
+
+
+@dataclass(frozen=True)
+class UrlVerdict:
+    kind: UrlKind
+    reason: str
+
+
+def _segments(path: str) -> list[str]:
+    return [s for s in path.lower().split("/") if s]
+
+
+def classify_url(url: str) -> UrlVerdict:
+    """'article' (archive it if the page agrees), 'page' (follow only) or 'skip' (with a reason)."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    segments = _segments(path)
+    last = segments[-1] if segments else ""
+    extension = "." + last.rsplit(".", 1)[1] if "." in last else ""
+    if extension in MEDIA_EXTENSIONS:
+        return UrlVerdict("skip", "media_file")
+    if len(url) > 2000:
+        return UrlVerdict("skip", "url_too_long")
+    if TRAP_SEGMENTS & set(segments):
+        return UrlVerdict("skip", "calendar_trap")
+    if len(segments) != len(set(segments)) and len(segments) - len(set(segments)) >= 2:
+        return UrlVerdict("skip", "repeated_path_segments")
+    params = {key.lower() for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    if params & TRAP_PARAMETERS:
+        return UrlVerdict("skip", "session_or_calendar_parameter")
+    if is_not_crawlable(url):
+        return UrlVerdict("skip", "not_crawlable")
+    if params & PAGINATION_PARAMETERS or is_navigation_page(url):
+        return UrlVerdict("page", "navigation")
+    if NAVIGATION_SEGMENTS & set(segments[:-1] or segments):
+        return UrlVerdict("page", "navigation")
+    stem = last.rsplit(".", 1)[0]
+    if _SLUG.fullmatch(stem) or _LONG_ID.search(stem) or (_DATE_PATH.search(path) and stem):
+        return UrlVerdict("article", "article_url")
+    return UrlVerdict("page", "section_or_front")
+
+
+ARTICLE_TYPES = frozenset(
+    {
+        "article",
+        "newsarticle",
+        "reportagenewsarticle",
+        "analysisnewsarticle",
+        "opinionnewsarticle",
+        "backgroundnewsarticle",
+        "reviewnewsarticle",
+        "blogposting",
+        "liveblogposting",
+        "report",
+    }
+)
+MIN_UNDECLARED_ARTICLE_CHARS = 1500
+
+
+def is_article_page(page_type: str | None, text: str) -> bool:
+    """Whether an extracted page reached by following links is an article worth archiving.
+
+    A page that declares itself an article (OpenGraph ``og:type``, JSON-LD ``@type``) is one; a
+    page that declares nothing must carry a body of real length.
+    """
+    if page_type:
+        return page_type.lower().rsplit(":", 1)[-1].replace(" ", "") in ARTICLE_TYPES
+    return len(text) >= MIN_UNDECLARED_ARTICLE_CHARS

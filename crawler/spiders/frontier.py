@@ -1,0 +1,294 @@
+"""Crawl from the database frontier: feeds, sitemaps, pages and articles, leased in batches.
+
+The spider leases due rows in ``start()`` and again whenever Scrapy goes idle, and hands every
+outcome to the pipeline, which completes the lease in the same transaction as the capture. A
+crawl stopped by Ctrl-C or kill -9 therefore resumes where it was when run again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawler.discovery.classify import classify_url
+from crawler.discovery.feeds import FeedError, parse_feed
+from crawler.discovery.links import advertised_feeds, page_links, robots_sitemaps
+from crawler.discovery.sitemaps import SitemapError, parse_sitemap
+from crawler.fetching import is_html, item_for_failure, item_for_response, page_request
+from crawler.items import DiscoveredLinks
+from storage import Archive, open_archive
+from storage.frontier import FrontierURL, LeasedURL, lease_due, release_leases
+from storage.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def new_owner_id() -> str:
+    """A lease owner id naming this host and process, so dead local owners can be recognised."""
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class FrontierSpider(scrapy.Spider):
+    """Fetches what is due in the frontier for the given hosts until nothing is left."""
+
+    name = "crawl"
+
+    def __init__(
+        self,
+        database_url: str = "",
+        scopes: Iterable[str] = (),
+        since: datetime | None = None,
+        max_articles: int | None = None,
+        max_depth: int = 2,
+        max_pages: int = 10_000,
+        links_per_page: int = 200,
+        include: Iterable[str] = (),
+        exclude: Iterable[str] = (),
+        new_only: bool = True,
+        lease_batch: int = 100,
+        owner: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.database_url = database_url
+        self.scopes = sorted(set(scopes)) or None
+        self.since = since
+        self.max_articles = max_articles
+        self.max_depth = max_depth
+        self.max_pages = max_pages
+        self.links_per_page = links_per_page
+        self.include = [re.compile(p) for p in include]
+        self.exclude = [re.compile(p) for p in exclude]
+        self.new_only = new_only
+        self.lease_batch = lease_batch
+        self.owner = owner or new_owner_id()
+        self.requested = 0
+        self.article_requests = 0
+        self.exhausted = False
+        self._archive: Archive | None = None
+        self._leasing: asyncio.Task[None] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> FrontierSpider:
+        kwargs.setdefault("database_url", crawler.settings.get("ARCHIVE_DATABASE_URL"))
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
+        return spider
+
+    # -- leasing ---------------------------------------------------------------------------
+
+    def _lease(self) -> list[LeasedURL]:
+        if self._archive is None:
+            self._archive = open_archive(self.database_url)
+        limit = min(self.lease_batch, self.max_pages - self.requested)
+        if limit <= 0:
+            return []
+        kinds = None
+        if self.max_articles is not None and self.article_requests >= self.max_articles:
+            kinds = ["feed", "sitemap", "page", "robots"]
+        return self._archive.run_write(
+            lambda s: lease_due(
+                s,
+                self.owner,
+                now=utcnow(),
+                limit=limit,
+                scopes=self.scopes,
+                new_only=self.new_only,
+                kinds=kinds,
+            )
+        )
+
+    def _requests_for(self, leased: list[LeasedURL]) -> Iterator[scrapy.Request]:
+        for row in leased:
+            if row.kind == "article":
+                if self.max_articles is not None and self.article_requests >= self.max_articles:
+                    continue
+                self.article_requests += 1
+            self.requested += 1
+            meta = {
+                "frontier_id": row.id,
+                "scope": row.scope,
+                "kind": row.kind,
+                "source": row.source,
+                "depth": row.depth,
+            }
+            if row.kind == "robots":
+                meta["dont_obey_robotstxt"] = True
+            conditional = row.kind in ("feed", "sitemap") or row.fetched_before
+            yield page_request(
+                row.url,
+                self.parse,
+                self.on_error,
+                etag=row.etag if conditional else None,
+                last_modified=row.last_modified if conditional else None,
+                **meta,
+            )
+
+    async def start(self) -> AsyncIterator[Any]:
+        leased = await asyncio.to_thread(self._lease)
+        if not leased:
+            self.exhausted = True
+        for request in self._requests_for(leased):
+            yield request
+
+    def on_idle(self) -> None:
+        if self._leasing is not None and not self._leasing.done():
+            raise DontCloseSpider
+        if self.exhausted:
+            return
+        self._leasing = asyncio.ensure_future(self._lease_more())
+        raise DontCloseSpider
+
+    async def _lease_more(self) -> None:
+        leased = await asyncio.to_thread(self._lease)
+        if not leased:
+            self.exhausted = True
+            return
+        assert self.crawler.engine is not None
+        for request in self._requests_for(leased):
+            self.crawler.engine.crawl(request)
+
+    def on_closed(self, reason: str) -> None:
+        if self._archive is None:
+            return
+        released = self._archive.run_write(lambda s: release_leases(s, self.owner))
+        if released:
+            log.info("gave back %d unfinished leases", released)
+        self._archive.close()
+
+    # -- responses ---------------------------------------------------------------------------
+
+    def parse(self, response: Response, **_: Any) -> Iterator[Any]:
+        meta = response.meta
+        kind = meta.get("kind", "article")
+        if response.status == 304 and kind != "article":
+            yield DiscoveredLinks(
+                meta.get("frontier_id"), meta.get("scope", ""), outcome="not_modified", kind=kind
+            )
+            return
+        if response.status >= 400 and kind != "article":
+            yield item_for_response(response)
+            return
+        if kind == "feed":
+            yield self._from_feed(response)
+        elif kind == "sitemap":
+            yield self._from_sitemap(response)
+        elif kind == "robots":
+            urls = [
+                FrontierURL(url, "sitemap", "robots", 0)
+                for url in robots_sitemaps(response.body, response.url)
+            ]
+            yield self._links(response, urls, {})
+        else:
+            yield from self._from_page(response, kind)
+
+    def on_error(self, failure: Failure) -> Iterator[Any]:
+        yield item_for_failure(failure)
+
+    def _validators(self, response: Response) -> dict[str, str | None]:
+        def header(name: bytes) -> str | None:
+            value = response.headers.get(name)
+            return value.decode("latin-1") if value else None
+
+        return {"etag": header(b"ETag"), "last_modified": header(b"Last-Modified")}
+
+    def _links(
+        self,
+        response: Response,
+        urls: list[FrontierURL],
+        skipped: dict[str, int],
+        *,
+        complete: bool = True,
+        outcome: str = "read",
+    ) -> DiscoveredLinks:
+        return DiscoveredLinks(
+            response.meta.get("frontier_id") if complete else None,
+            response.meta.get("scope", ""),
+            tuple(urls),
+            skipped,
+            outcome,
+            kind=response.meta.get("kind"),
+            **self._validators(response),
+        )
+
+    def _wanted(self, url: str, skipped: dict[str, int]) -> bool:
+        if self.include and not any(p.search(url) for p in self.include):
+            skipped["excluded_by_config"] = skipped.get("excluded_by_config", 0) + 1
+            return False
+        if any(p.search(url) for p in self.exclude):
+            skipped["excluded_by_config"] = skipped.get("excluded_by_config", 0) + 1
+            return False
+        return True
+
+    def _dated(self, published: datetime | None, skipped: dict[str, int]) -> bool:
+        if self.since is not None and published is not None and published < self.since:
+            skipped["older_than_since"] = skipped.get("older_than_since", 0) + 1
+            return False
+        return True
+
+    def _from_feed(self, response: Response) -> DiscoveredLinks:
+        skipped: dict[str, int] = {}
+        try:
+            entries = parse_feed(response.body, response.url)
+        except FeedError as error:
+            log.warning("feed %s could not be read: %s", response.url, error)
+            return self._links(response, [], {"unreadable_feed": 1}, outcome="unreadable")
+        urls = [
+            FrontierURL(entry.url, "article", "feed", 1, entry.published_at)
+            for entry in entries
+            if self._wanted(entry.url, skipped) and self._dated(entry.published_at, skipped)
+        ]
+        return self._links(response, urls, skipped)
+
+    def _from_sitemap(self, response: Response) -> DiscoveredLinks:
+        skipped: dict[str, int] = {}
+        try:
+            entries = parse_sitemap(response.body, response.url)
+        except SitemapError as error:
+            log.warning("sitemap %s could not be read: %s", response.url, error)
+            return self._links(response, [], {"unreadable_sitemap": 1}, outcome="unreadable")
+        urls = []
+        for entry in entries:
+            if entry.kind == "sitemap":
+                urls.append(FrontierURL(entry.url, "sitemap", "sitemap", 0, entry.published_at))
+            elif self._wanted(entry.url, skipped) and self._dated(entry.published_at, skipped):
+                urls.append(FrontierURL(entry.url, "article", "sitemap", 1, entry.published_at))
+        return self._links(response, urls, skipped)
+
+    def _from_page(self, response: Response, kind: str) -> Iterator[Any]:
+        depth = int(response.meta.get("depth", 0))
+        html = is_html(response) and response.status < 300
+        if html and depth < self.max_depth:
+            yield self._follow(response, depth, complete=kind != "article")
+        elif kind != "article":
+            yield self._links(response, [], {})
+        if kind == "article":
+            yield item_for_response(response)
+
+    def _follow(self, response: Response, depth: int, *, complete: bool) -> DiscoveredLinks:
+        skipped: dict[str, int] = {}
+        urls = [
+            FrontierURL(feed, "feed", "page", 0)
+            for feed in advertised_feeds(response.body, response.url)
+        ]
+        for url in page_links(response.body, response.url, limit=self.links_per_page):
+            verdict = classify_url(url)
+            if verdict.kind == "skip":
+                skipped[verdict.reason] = skipped.get(verdict.reason, 0) + 1
+            elif self._wanted(url, skipped):
+                urls.append(FrontierURL(url, verdict.kind, "link", depth + 1))
+        return self._links(response, urls, skipped, complete=complete)

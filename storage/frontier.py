@@ -1,0 +1,352 @@
+"""The crawl frontier: URLs to fetch, their schedule and their leases, kept in the database.
+
+Crawl state lives here rather than in Scrapy's JOBDIR so that kill -9 loses nothing: a leased
+row whose worker died becomes due again when its lease expires, and a finished row is never
+fetched twice by the same crawl.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import Article, ArticleAlias, FrontierEntry, Version
+from storage.revisits import DEFAULT_REVISIT_POLICY, RevisitPolicy
+from storage.urls import InvalidURL, canonical_url, host_of, url_hash
+
+KINDS = ("feed", "sitemap", "page", "article")
+_PRIORITY = case(
+    {"feed": 0, "sitemap": 1, "article": 2, "page": 3}, value=FrontierEntry.kind, else_=4
+)
+
+
+@dataclass(frozen=True)
+class FrontierURL:
+    """A discovered URL to add to the frontier."""
+
+    url: str
+    kind: str
+    source: str
+    depth: int = 0
+    published_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LeasedURL:
+    """A frontier row leased to one worker until its lease expires."""
+
+    id: int
+    url: str
+    scope: str
+    kind: str
+    source: str
+    depth: int
+    attempts: int
+    etag: str | None
+    last_modified: str | None
+    fetched_before: bool
+    published_at: datetime | None
+
+
+def add_to_frontier(
+    session: Session, urls: Iterable[FrontierURL], *, now: datetime, scope: str
+) -> list[FrontierURL]:
+    """Add URLs not yet known to the frontier or the archive; return those added."""
+    added: list[FrontierURL] = []
+    seen: set[str] = set()
+    for entry in urls:
+        try:
+            canonical = canonical_url(entry.url)
+        except InvalidURL:
+            continue
+        digest = url_hash(canonical)
+        if digest in seen:
+            continue
+        seen.add(digest)
+        known = session.scalar(
+            select(FrontierEntry.id).where(FrontierEntry.url_hash == digest)
+        ) or session.scalar(select(ArticleAlias.id).where(ArticleAlias.url_hash == digest))
+        if known:
+            continue
+        session.add(
+            FrontierEntry(
+                url=canonical,
+                url_hash=digest,
+                host=host_of(canonical),
+                scope=scope,
+                kind=entry.kind,
+                source=entry.source,
+                depth=entry.depth,
+                discovered_at=now,
+                published_at=entry.published_at,
+                next_fetch_at=now,
+                attempts=0,
+            )
+        )
+        added.append(entry)
+    session.flush()
+    return added
+
+
+def schedule_seed(
+    session: Session, url: str, kind: str, *, now: datetime, min_interval: timedelta, scope: str
+) -> bool:
+    """Make a feed, sitemap or start page due now unless it was fetched within ``min_interval``.
+
+    Returns whether it is due. Rerunning an interrupted crawl therefore does not refetch seeds
+    it already read, while a crawl after the interval reads them again.
+    """
+    canonical = canonical_url(url)
+    digest = url_hash(canonical)
+    row = session.scalar(select(FrontierEntry).where(FrontierEntry.url_hash == digest))
+    if row is None:
+        add_to_frontier(session, [FrontierURL(url, kind, "seed")], now=now, scope=scope)
+        return True
+    row.scope = scope
+    if row.kind != kind and row.last_fetched_at is None:
+        row.kind = kind
+    if row.last_fetched_at is not None and row.last_fetched_at > now - min_interval:
+        return row.next_fetch_at is not None and row.next_fetch_at <= now
+    row.next_fetch_at = now
+    return True
+
+
+def _due(now: datetime) -> list[ColumnElement[bool]]:
+    return [
+        FrontierEntry.next_fetch_at.is_not(None),
+        FrontierEntry.next_fetch_at <= now,
+        or_(FrontierEntry.lease_owner.is_(None), FrontierEntry.lease_expires_at <= now),
+    ]
+
+
+def lease_due(
+    session: Session,
+    owner: str,
+    *,
+    now: datetime,
+    limit: int,
+    lease_seconds: float = 600.0,
+    scopes: Iterable[str] | None = None,
+    new_only: bool = False,
+    kinds: Iterable[str] | None = None,
+) -> list[LeasedURL]:
+    """Lease up to ``limit`` due rows to ``owner``: feeds and sitemaps first, then shallow pages.
+
+    On PostgreSQL rows are locked with FOR UPDATE SKIP LOCKED so concurrent workers never lease
+    the same row; on SQLite the caller's write transaction (BEGIN IMMEDIATE) serialises them.
+    ``new_only`` leaves out rows fetched before (revisits).
+    """
+    query = select(FrontierEntry).where(*_due(now))
+    if scopes is not None:
+        query = query.where(FrontierEntry.scope.in_(list(scopes)))
+    if kinds is not None:
+        query = query.where(FrontierEntry.kind.in_(list(kinds)))
+    if new_only:
+        query = query.where(
+            or_(FrontierEntry.last_fetched_at.is_(None), FrontierEntry.kind != "article")
+        )
+    query = (
+        query.order_by(
+            _PRIORITY, FrontierEntry.depth, FrontierEntry.next_fetch_at, FrontierEntry.id
+        )
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = list(session.scalars(query))
+    expires = now + timedelta(seconds=lease_seconds)
+    leased = []
+    for row in rows:
+        row.lease_owner = owner
+        row.lease_expires_at = expires
+        row.attempts += 1
+        leased.append(
+            LeasedURL(
+                id=row.id,
+                url=row.url,
+                scope=row.scope,
+                kind=row.kind,
+                source=row.source,
+                depth=row.depth,
+                attempts=row.attempts,
+                etag=row.etag,
+                last_modified=row.last_modified,
+                fetched_before=row.last_fetched_at is not None,
+                published_at=row.published_at,
+            )
+        )
+    session.flush()
+    return leased
+
+
+def complete_fetch(
+    session: Session,
+    entry_id: int,
+    *,
+    now: datetime,
+    outcome: str,
+    next_fetch_at: datetime | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    article_id: int | None = None,
+    kind: str | None = None,
+) -> None:
+    """Finish a leased row: record the outcome and when (if ever) it is due again."""
+    row = session.get(FrontierEntry, entry_id)
+    if row is None:
+        return
+    row.lease_owner = None
+    row.lease_expires_at = None
+    row.last_fetched_at = now
+    row.last_outcome = outcome[:32]
+    row.next_fetch_at = next_fetch_at
+    row.attempts = 0
+    if etag is not None:
+        row.etag = etag[:1024]
+    if last_modified is not None:
+        row.last_modified = last_modified[:255]
+    if article_id is not None:
+        row.article_id = article_id
+    if kind is not None:
+        row.kind = kind
+
+
+def fail_fetch(
+    session: Session,
+    entry_id: int,
+    *,
+    now: datetime,
+    reason: str,
+    retryable: bool,
+    max_attempts: int = 3,
+    backoff: timedelta = timedelta(minutes=5),
+) -> None:
+    """Record a failed fetch; a retryable one is due again after a growing pause, up to a limit."""
+    row = session.get(FrontierEntry, entry_id)
+    if row is None:
+        return
+    row.lease_owner = None
+    row.lease_expires_at = None
+    row.last_outcome = reason[:32]
+    if retryable and row.attempts < max_attempts:
+        row.next_fetch_at = now + backoff * (2 ** max(row.attempts - 1, 0))
+    else:
+        row.last_fetched_at = now
+        row.next_fetch_at = None
+        row.attempts = 0
+
+
+def release_leases(session: Session, owner: str) -> int:
+    """Give back every lease ``owner`` holds (a clean stop); the rows become due again at once."""
+    result = session.execute(
+        update(FrontierEntry)
+        .where(FrontierEntry.lease_owner == owner)
+        .values(lease_owner=None, lease_expires_at=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def pending_count(
+    session: Session, *, now: datetime, scopes: Iterable[str] | None = None, new_only: bool = False
+) -> int:
+    """How many rows are due now or leased (still to finish) in the given scopes."""
+    query = (
+        select(func.count())
+        .select_from(FrontierEntry)
+        .where(FrontierEntry.next_fetch_at.is_not(None), FrontierEntry.next_fetch_at <= now)
+    )
+    if scopes is not None:
+        query = query.where(FrontierEntry.scope.in_(list(scopes)))
+    if new_only:
+        query = query.where(
+            or_(FrontierEntry.last_fetched_at.is_(None), FrontierEntry.kind != "article")
+        )
+    return session.scalar(query) or 0
+
+
+def stuck_leases(session: Session, *, now: datetime) -> int:
+    """Rows whose lease has expired without completion (a worker died holding them)."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(FrontierEntry)
+            .where(
+                and_(FrontierEntry.lease_owner.is_not(None), FrontierEntry.lease_expires_at <= now)
+            )
+        )
+        or 0
+    )
+
+
+def schedule_revisit(
+    session: Session,
+    article_id: int,
+    *,
+    now: datetime,
+    policy: RevisitPolicy = DEFAULT_REVISIT_POLICY,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    frontier_id: int | None = None,
+    outcome: str = "archived",
+) -> datetime | None:
+    """After a fetch of an archived article, set when it is due again (None: never).
+
+    Age counts from the published date of the latest version when known, else from the first
+    capture; untracked articles are never due. The article's frontier row is created if it has
+    none (one-off archiving), so the schedule is data that survives restarts.
+    """
+    article = session.get(Article, article_id)
+    if article is None:
+        return None
+    published = session.scalar(
+        select(Version.published_at).where(
+            Version.article_id == article_id, Version.number == article.version_count
+        )
+    )
+    origin = published if published is not None and published <= now else article.first_seen_at
+    next_at = policy.next_visit(origin, now) if article.track else None
+    row = session.get(FrontierEntry, frontier_id) if frontier_id is not None else None
+    if row is None:
+        row = session.scalar(
+            select(FrontierEntry).where(FrontierEntry.url_hash == article.url_hash)
+        )
+    if row is None:
+        row = FrontierEntry(
+            url=article.url,
+            url_hash=article.url_hash,
+            host=host_of(article.url),
+            scope=host_of(article.url),
+            kind="article",
+            source="archive",
+            depth=0,
+            discovered_at=now,
+            attempts=0,
+        )
+        session.add(row)
+    row.kind = "article"
+    row.article_id = article_id
+    row.published_at = published or row.published_at
+    row.lease_owner = None
+    row.lease_expires_at = None
+    row.last_fetched_at = now
+    row.last_outcome = outcome[:32]
+    row.next_fetch_at = next_at
+    row.attempts = 0
+    row.etag = etag[:1024] if etag else None
+    row.last_modified = last_modified[:255] if last_modified else None
+    session.flush()
+    return next_at
+
+
+def lease_owners(session: Session) -> list[str]:
+    """Distinct owners currently holding leases."""
+    return list(
+        session.scalars(
+            select(FrontierEntry.lease_owner)
+            .where(FrontierEntry.lease_owner.is_not(None))
+            .distinct()
+        )
+    )
