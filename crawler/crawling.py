@@ -36,6 +36,11 @@ class CrawlPlan:
     interval: timedelta = timedelta(minutes=30)
     delay: float | None = None
 
+    @property
+    def follows_links(self) -> bool:
+        """Links are followed from start pages only; a feed or sitemap crawl reads its entries."""
+        return any(kind == "page" for _, kind in self.seeds)
+
 
 @dataclass
 class CrawlSummary:
@@ -152,6 +157,7 @@ def run_crawl(
         max_pages=plan.max_pages,
         include=plan.include,
         exclude=plan.exclude,
+        follow_links=plan.follows_links,
     )
     stats = run.stats
     prefix_skipped, prefix_errors = "archive/skipped/", "archive/error/"

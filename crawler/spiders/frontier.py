@@ -58,6 +58,7 @@ class FrontierSpider(scrapy.Spider):
         include: Iterable[str] = (),
         exclude: Iterable[str] = (),
         new_only: bool = True,
+        follow_links: bool = True,
         lease_batch: int = 100,
         owner: str | None = None,
         **kwargs: Any,
@@ -73,6 +74,7 @@ class FrontierSpider(scrapy.Spider):
         self.include = [re.compile(p) for p in include]
         self.exclude = [re.compile(p) for p in exclude]
         self.new_only = new_only
+        self.follow_links = follow_links
         self.lease_batch = lease_batch
         self.owner = owner or new_owner_id()
         self.requested = 0
@@ -265,14 +267,26 @@ class FrontierSpider(scrapy.Spider):
         for entry in entries:
             if entry.kind == "sitemap":
                 urls.append(FrontierURL(entry.url, "sitemap", "sitemap", 0, entry.published_at))
-            elif self._wanted(entry.url, skipped) and self._dated(entry.published_at, skipped):
+                continue
+            if not (self._wanted(entry.url, skipped) and self._dated(entry.published_at, skipped)):
+                continue
+            if entry.is_news:  # a Google News sitemap lists articles by declaration
                 urls.append(FrontierURL(entry.url, "article", "sitemap", 1, entry.published_at))
+                continue
+            # A plain sitemap lists every page: section fronts too. Judge by URL, then by page.
+            verdict = classify_url(entry.url)
+            if verdict.kind == "skip":
+                skipped[verdict.reason] = skipped.get(verdict.reason, 0) + 1
+            else:
+                urls.append(
+                    FrontierURL(entry.url, verdict.kind, "sitemap_url", 1, entry.published_at)
+                )
         return self._links(response, urls, skipped)
 
     def _from_page(self, response: Response, kind: str) -> Iterator[Any]:
         depth = int(response.meta.get("depth", 0))
         html = is_html(response) and response.status < 300
-        if html and depth < self.max_depth:
+        if html and self.follow_links and depth < self.max_depth:
             yield self._follow(response, depth, complete=kind != "article")
         elif kind != "article":
             yield self._links(response, [], {})
