@@ -1,0 +1,80 @@
+"""Article extraction: HTML bytes and URL in, an ArticleContent or an ExtractionError out."""
+
+from __future__ import annotations
+
+import logging
+
+import trafilatura
+from lxml.html import HtmlElement
+
+from crawler.extraction.body import extract_body
+from crawler.extraction.decoding import decode_html
+from crawler.extraction.errors import ExtractionError
+from crawler.extraction.metadata import PageMetadata, extract_metadata
+from storage.content import ArticleContent
+
+__all__ = [
+    "EXTRACTOR_NAME",
+    "EXTRACTOR_VERSION",
+    "MIN_TEXT_CHARS",
+    "ExtractionError",
+    "extract_article",
+    "parse_html",
+]
+
+logger = logging.getLogger(__name__)
+
+EXTRACTOR_NAME = "newsarchive-extract"
+EXTRACTOR_VERSION = f"{EXTRACTOR_NAME}/1 trafilatura/{trafilatura.__version__}"
+#: Less text than this is a stub (error page, paywall teaser), not an article.
+MIN_TEXT_CHARS = 40
+
+
+def parse_html(body: bytes, content_type: str | None = None) -> HtmlElement:
+    """Decode and parse a response body into an lxml tree, or raise ExtractionError."""
+    tree = trafilatura.load_html(decode_html(body, content_type))
+    if tree is None:
+        raise ExtractionError("unparsable", "the body could not be parsed as HTML")
+    return tree
+
+
+def extract_article(
+    body: bytes, url: str | None = None, content_type: str | None = None
+) -> ArticleContent:
+    """Extract the article in ``body`` (the raw response bytes) fetched from ``url``.
+
+    Raises ExtractionError with a machine-readable ``reason`` when there is no article.
+    """
+    tree = parse_html(body, content_type)
+    metadata = extract_metadata(tree, url)
+    text = extract_body(tree, url, metadata.title)
+    if not text:
+        raise ExtractionError("no_article_text", f"no main text found in {url or 'the page'}")
+    if len(text) < MIN_TEXT_CHARS:
+        raise ExtractionError(
+            "too_short", f"{len(text)} characters of text is below {MIN_TEXT_CHARS}"
+        )
+    logger.debug("extracted %d chars from %s", len(text), url)
+    return _content(text, metadata)
+
+
+def _content(text: str, metadata: PageMetadata) -> ArticleContent:
+    return ArticleContent(
+        text=text,
+        title=metadata.title,
+        authors=metadata.authors,
+        published_at=metadata.published_at,
+        modified_at=metadata.modified_at,
+        description=metadata.description,
+        language=metadata.language,
+        site_name=metadata.site_name,
+        top_image=metadata.top_image,
+        section=metadata.section,
+        tags=metadata.tags,
+        paywalled=metadata.paywalled,
+        canonical_url=metadata.canonical_url,
+        page_type=metadata.page_type,
+        extractor=EXTRACTOR_NAME,
+        extractor_version=EXTRACTOR_VERSION,
+        extra=dict(metadata.sources),
+    )

@@ -1,0 +1,121 @@
+"""Article body text: trafilatura on a cleaned tree, merged with a plain trafilatura run."""
+
+from __future__ import annotations
+
+import logging
+import re
+from copy import deepcopy
+
+import trafilatura
+from lxml.html import HtmlElement
+
+from crawler.extraction.boilerplate import clean_tree, filter_lines, normalise_line
+
+__all__ = ["extract_body", "raw_trafilatura_text"]
+
+logger = logging.getLogger(__name__)
+
+# Containers that hold an article body; sites often split one body into several of them
+# (ads or "chunks" between), and trafilatura keeps only the first.
+_BODY_CLASS = re.compile(
+    r"article[-_]?body|articlebody|story[-_]?body|entry[-_]content|post[-_]content"
+    r"|article[-_]{1,2}content|article[-_]text|story[-_]content|body__container",
+    re.IGNORECASE,
+)
+_EMBED_QUOTE = (
+    '//blockquote[contains(@class,"twitter-tweet") or contains(@class,"instagram-media")'
+    ' or contains(@class,"tiktok-embed")]'
+)
+_EMBED_WRAPPER = re.compile(r"social|embed|tweet", re.IGNORECASE)
+_TOKEN = re.compile(r"\w+")
+_RECOVER_COVERED = 0.5  # a raw line this much present in our text is not missing
+
+
+def raw_trafilatura_text(tree: HtmlElement, url: str | None) -> str:
+    """Plain trafilatura (default settings, no comments): the baseline we must never fall below."""
+    text: str | None = trafilatura.extract(deepcopy(tree), url=url, include_comments=False)
+    return text or ""
+
+
+def extract_body(
+    tree: HtmlElement, url: str | None, title: str | None = None, *, cleanup: bool = True
+) -> str:
+    """Article text, one paragraph per line, without headline, captions and furniture.
+
+    ``cleanup=False`` skips our curated boilerplate rules (for measuring what they are worth).
+    """
+    ours = deepcopy(tree)
+    removed: set[str] = set()
+    if cleanup:
+        removed = clean_tree(ours).removed_texts
+    _merge_split_bodies(ours)
+    _unwrap_embedded_posts(ours)
+    primary: str | None = trafilatura.extract(
+        ours, url=url, include_comments=False, fast=True, deduplicate=False
+    )
+    lines = (primary or "").splitlines()
+    lines = _recover_lines(lines, raw_trafilatura_text(tree, url).splitlines())
+    if not cleanup:
+        return "\n".join(line.strip() for line in lines if line.strip())
+    return "\n".join(filter_lines(lines, title=title, removed=removed))
+
+
+def _merge_split_bodies(tree: HtmlElement) -> None:
+    """Join sibling body chunks with the same container class into the first chunk."""
+    groups: dict[tuple[str, str], list[HtmlElement]] = {}
+    for element in tree.iter("div", "section"):
+        css = element.get("class") or ""
+        if _BODY_CLASS.search(css):
+            groups.setdefault((element.tag, css), []).append(element)
+    for chunks in groups.values():
+        first = chunks[0]
+        for chunk in chunks[1:]:
+            parent = chunk.getparent()
+            if parent is None or any(a is first for a in chunk.iterancestors()):
+                continue
+            first.extend(list(chunk))
+            parent.remove(chunk)
+
+
+def _unwrap_embedded_posts(tree: HtmlElement) -> None:
+    """Keep embedded posts (tweets, Instagram) as quotes: trafilatura drops "social" blocks."""
+    for quote in tree.xpath(_EMBED_QUOTE):
+        quote.attrib.pop("class", None)
+        parent = quote.getparent()
+        while parent is not None and _EMBED_WRAPPER.search(parent.get("class") or ""):
+            parent.attrib.pop("class", None)
+            parent = parent.getparent()
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    tokens = _TOKEN.findall(text)
+    if len(tokens) < 4:
+        return {tuple(tokens)} if tokens else set()
+    return {tuple(tokens[i : i + 4]) for i in range(len(tokens) - 3)}
+
+
+def _recover_lines(ours: list[str], raw: list[str]) -> list[str]:
+    """Insert paragraphs plain trafilatura found and our run lost, at their place in order."""
+    merged = [line for line in ours if line.strip()]
+    have = set().union(*(_shingles(line) for line in merged)) if merged else set()
+    index = {normalise_line(line): i for i, line in enumerate(merged)}
+    cursor = 0
+    recovered = 0
+    for line in raw:
+        key = normalise_line(line)
+        if not key:
+            continue
+        if key in index:
+            cursor = index[key] + 1
+            continue
+        shingles = _shingles(line)
+        if not shingles or len(shingles & have) >= _RECOVER_COVERED * len(shingles):
+            continue
+        merged.insert(cursor, line)
+        have |= shingles
+        index = {normalise_line(text): i for i, text in enumerate(merged)}
+        cursor += 1
+        recovered += 1
+    if recovered:
+        logger.debug("recovered %d paragraphs from plain trafilatura", recovered)
+    return merged

@@ -1,0 +1,90 @@
+"""Read JSON-LD blocks and pick the object that describes the page's article."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from lxml.html import HtmlElement
+
+__all__ = ["ARTICLE_TYPES", "find_main_entity", "jsonld_objects"]
+
+logger = logging.getLogger(__name__)
+
+ARTICLE_TYPES = frozenset(
+    {
+        "newsarticle",
+        "article",
+        "reportagenewsarticle",
+        "analysisnewsarticle",
+        "opinionnewsarticle",
+        "reviewnewsarticle",
+        "backgroundnewsarticle",
+        "askpublicnewsarticle",
+        "blogposting",
+        "liveblogposting",
+        "socialmediaposting",
+        "report",
+        "scholarlyarticle",
+        "techarticle",
+    }
+)
+_PAGE_TYPES = frozenset({"webpage", "itempage", "collectionpage", "videoobject", "medicalwebpage"})
+_CONTROL = re.compile(r"[\x00-\x1f]")
+_TRAILING_COMMA = re.compile(r",\s*([}\]])")
+
+
+def jsonld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
+    """Every JSON object in the page's ld+json scripts, @graph and lists flattened."""
+    for script in tree.xpath('//script[contains(translate(@type,"LDJSON","ldjson"),"ld+json")]'):
+        raw = (script.text or "").strip()
+        if not raw:
+            continue
+        data = _loads(raw)
+        if data is not None:
+            yield from _flatten(data)
+
+
+def _loads(raw: str) -> Any:
+    for candidate in (raw, _TRAILING_COMMA.sub(r"\1", _CONTROL.sub(" ", raw))):
+        try:
+            return json.loads(candidate)
+        except ValueError:
+            continue
+    logger.debug("unparsable JSON-LD block (%d chars)", len(raw))
+    return None
+
+
+def _flatten(data: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
+    if depth > 4:
+        return
+    if isinstance(data, list):
+        for item in data:
+            yield from _flatten(item, depth + 1)
+    elif isinstance(data, dict):
+        yield data
+        if "@graph" in data:
+            yield from _flatten(data["@graph"], depth + 1)
+        main = data.get("mainEntity")
+        if isinstance(main, dict):
+            yield from _flatten(main, depth + 1)
+
+
+def type_names(obj: dict[str, Any]) -> list[str]:
+    """The object's @type values, lower-cased."""
+    raw = obj.get("@type")
+    values = raw if isinstance(raw, list) else [raw]
+    return [str(value).rsplit("/", 1)[-1].lower() for value in values if value]
+
+
+def find_main_entity(objects: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The article object (NewsArticle, BlogPosting, ...) if any, else a WebPage object."""
+    articles = [obj for obj in objects if ARTICLE_TYPES.intersection(type_names(obj))]
+    if articles:
+        # Prefer the richest one: related-article teasers in the graph carry less.
+        return max(articles, key=lambda obj: ("headline" in obj, len(obj)))
+    pages = [obj for obj in objects if _PAGE_TYPES.intersection(type_names(obj))]
+    return pages[0] if pages else None

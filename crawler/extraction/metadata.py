@@ -1,0 +1,384 @@
+"""Article metadata from JSON-LD, OpenGraph and meta declarations, then htmldate/trafilatura."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import trafilatura
+from htmldate import find_date
+from lxml.html import HtmlElement
+
+from crawler.extraction.dates import parse_date
+from crawler.extraction.jsonld import find_main_entity, jsonld_objects, type_names
+from crawler.extraction.titles import choose_title
+
+__all__ = ["PageMetadata", "extract_metadata"]
+
+logger = logging.getLogger(__name__)
+
+_PUBLISHED_META = (
+    "article:published_time",
+    "og:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "date",
+    "dc.date",
+    "dc.date.issued",
+    "dcterms.created",
+    "dcterms.issued",
+    "sailthru.date",
+    "parsely-pub-date",
+    "article.published",
+    "originalpublicationdate",
+    "datecreated",
+)
+_MODIFIED_META = (
+    "article:modified_time",
+    "og:updated_time",
+    "datemodified",
+    "dcterms.modified",
+    "dc.date.modified",
+    "last-modified",
+    "article.updated",
+    "lastmod",
+)
+_AUTHOR_META = (
+    "author",
+    "article:author",
+    "parsely-author",
+    "sailthru.author",
+    "dc.creator",
+    "byl",
+)
+_BY = re.compile(
+    r"^\s*(?:(?:written|posted|reported)\s+)?(?:by|von|par|por|door|di)(?::\s*|\s+)", re.IGNORECASE
+)
+_AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|&|\band\b|\bund\b|\bet\b|\by\b|\|)\s*", re.IGNORECASE)
+_NOT_A_NAME = re.compile(r"@|https?:|www\.|\d|^(?:staff|admin|editor|reporter|guest)$", re.I)
+_NAME_PARTICLES = frozenset(
+    {
+        "de",
+        "da",
+        "di",
+        "del",
+        "della",
+        "der",
+        "den",
+        "van",
+        "von",
+        "la",
+        "le",
+        "al",
+        "bin",
+        "ibn",
+        "y",
+    }
+)
+_ROLE_SUFFIX = re.compile(r"\s+(?:for|at|from)\s+[A-Z][\w .'-]*$")
+
+
+@dataclass
+class PageMetadata:
+    """Everything but the body text; each field None/empty when the page does not say."""
+
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+    published_at: datetime | None = None
+    modified_at: datetime | None = None
+    description: str | None = None
+    language: str | None = None
+    site_name: str | None = None
+    top_image: str | None = None
+    section: str | None = None
+    tags: tuple[str, ...] = ()
+    paywalled: bool | None = None
+    canonical_url: str | None = None
+    page_type: str | None = None
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+def extract_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
+    """Read the page's declarations, most explicit first (JSON-LD, OpenGraph, meta, markup)."""
+    meta = _meta_values(tree)
+    entity = find_main_entity(list(jsonld_objects(tree))) or {}
+    result = PageMetadata()
+    fallback = _trafilatura_metadata(tree, url)
+    result.site_name = _first(
+        _name_of(entity.get("publisher")),
+        *meta.get("og:site_name", []),
+        *meta.get("application-name", []),
+        fallback.get("sitename"),
+    )
+    result.title = choose_title(
+        declared=[
+            _text(entity.get("headline")),
+            *meta.get("og:title", []),
+            *meta.get("twitter:title", []),
+            *meta.get("parsely-title", []),
+            *meta.get("sailthru.title", []),
+        ],
+        title_tag=_text(_xpath_text(tree, "//head/title")),
+        headings=[_text(h.text_content()) for h in tree.xpath("//h1")[:5]],
+        site_names=[result.site_name, *meta.get("twitter:site", []), _host_label(url)],
+        fallback=fallback.get("title"),
+    )
+    result.authors = _authors(entity, meta, fallback.get("author"), result.site_name)
+    latest = datetime.now(UTC) + timedelta(days=2)
+    result.published_at = _first_date(
+        [entity.get("datePublished"), entity.get("dateCreated")]
+        + [value for key in _PUBLISHED_META for value in meta.get(key, [])]
+        + tree.xpath("//time[@pubdate]/@datetime"),
+        latest,
+    )
+    result.modified_at = _first_date(
+        [entity.get("dateModified")]
+        + [value for key in _MODIFIED_META for value in meta.get(key, [])],
+        latest,
+    )
+    if result.published_at is None:
+        result.published_at = parse_date(_htmldate(tree, url, original=True), latest)
+        result.sources["published_at"] = "htmldate"
+    if result.modified_at is None:
+        modified = parse_date(_htmldate(tree, url, original=False), latest)
+        if modified and result.published_at and modified > result.published_at:
+            result.modified_at = modified
+            result.sources["modified_at"] = "htmldate"
+    result.description = _first(
+        _text(entity.get("description")),
+        *meta.get("og:description", []),
+        *meta.get("description", []),
+        *meta.get("twitter:description", []),
+    )
+    result.language = _language(tree, entity, meta)
+    result.top_image = _absolute(
+        _first(
+            *meta.get("og:image", []),
+            _image_of(entity.get("image")),
+            *meta.get("twitter:image", []),
+        ),
+        url,
+    )
+    result.section = _first(
+        *_as_list(entity.get("articleSection")),
+        *meta.get("article:section", []),
+        *meta.get("parsely-section", []),
+        *meta.get("section", []),
+    )
+    result.tags = _tags(entity, meta)
+    result.paywalled = _paywalled(entity, meta)
+    result.canonical_url = _absolute(
+        _first(
+            *tree.xpath('//link[translate(@rel,"CANONICAL","canonical")="canonical"]/@href'),
+            *meta.get("og:url", []),
+        ),
+        url,
+    )
+    types = [str(t) for t in _as_list(entity.get("@type")) if t]
+    result.page_type = _first(*types, *meta.get("og:type", []))
+    return result
+
+
+def _meta_values(tree: HtmlElement) -> dict[str, list[str]]:
+    values: dict[str, list[str]] = {}
+    for element in tree.xpath("//meta[@content]"):
+        key = element.get("property") or element.get("name") or element.get("itemprop")
+        key = key or element.get("http-equiv")
+        content = (element.get("content") or "").strip()
+        if key and content:
+            values.setdefault(key.strip().lower(), []).append(content)
+    for element in tree.xpath("//*[@itemprop][not(self::meta)]"):
+        prop = (element.get("itemprop") or "").lower()
+        if prop in ("datepublished", "datemodified"):
+            value = element.get("datetime") or element.get("content") or element.text_content()
+            values.setdefault(prop, []).append(value.strip())
+    return values
+
+
+def _trafilatura_metadata(tree: HtmlElement, url: str | None) -> dict[str, str]:
+    try:
+        document = trafilatura.extract_metadata(tree, default_url=url, extensive=False)
+    except Exception:  # trafilatura's metadata code has no error contract of its own
+        logger.debug("trafilatura metadata failed for %s", url, exc_info=True)
+        return {}
+    if document is None:
+        return {}
+    found = {key: getattr(document, key, None) for key in ("title", "author", "sitename")}
+    return {key: value for key, value in found.items() if isinstance(value, str) and value}
+
+
+def _htmldate(tree: HtmlElement, url: str | None, *, original: bool) -> str | None:
+    try:
+        found = find_date(tree, url=url, original_date=original, extensive_search=False)
+    except Exception:  # htmldate raises assorted errors on odd markup
+        logger.debug("htmldate failed for %s", url, exc_info=True)
+        return None
+    return str(found) if found else None
+
+
+def _authors(
+    entity: dict[str, Any], meta: dict[str, list[str]], fallback: str | None, site: str | None
+) -> tuple[str, ...]:
+    people: list[str] = []
+    organisations: list[str] = []
+    for author in _as_list(entity.get("author")) + _as_list(entity.get("creator")):
+        name = _name_of(author)
+        if not name:
+            continue
+        is_org = isinstance(author, dict) and "organization" in type_names(author)
+        (organisations if is_org else people).append(name)
+    candidates = people
+    if not candidates:
+        candidates = [value for key in _AUTHOR_META for value in meta.get(key, [])]
+    if not candidates and fallback:
+        candidates = fallback.split("; ")
+    if not candidates:
+        candidates = organisations
+    names: list[str] = []
+    seen: set[str] = set()
+    site_key = (site or "").casefold()
+    for raw in candidates:
+        for name in _split_names(raw):
+            key = name.casefold()
+            if key not in seen and key != site_key:
+                seen.add(key)
+                names.append(name)
+    return tuple(names)
+
+
+def _split_names(raw: str) -> list[str]:
+    raw = _BY.sub("", " ".join(raw.split()))
+    names = []
+    for part in _AUTHOR_SPLIT.split(raw):
+        part = _ROLE_SUFFIX.sub("", _BY.sub("", part)).strip(" .-–—|")
+        words = part.split()
+        if not part or _NOT_A_NAME.search(part) or not 1 <= len(words) <= 5:
+            continue
+        if any(word[0].islower() and word not in _NAME_PARTICLES for word in words):
+            continue  # "the defense ministries" is a phrase, not a person
+        names.append(part)
+    return names
+
+
+def _first_date(values: list[Any], latest: datetime) -> datetime | None:
+    for value in values:
+        parsed = parse_date(value, latest)
+        if parsed is not None:
+            return parsed
+    return None
+
+
+def _language(tree: HtmlElement, entity: dict[str, Any], meta: dict[str, list[str]]) -> str | None:
+    declared = _first(
+        _text(entity.get("inLanguage")),
+        *tree.xpath("/html/@lang"),
+        *tree.xpath("/html/@xml:lang"),
+        *meta.get("content-language", []),
+        *meta.get("og:locale", []),
+    )
+    if not declared:
+        return None
+    primary = re.split(r"[-_]", declared.strip())[0].lower()
+    return primary if primary.isalpha() and 2 <= len(primary) <= 3 else None
+
+
+def _tags(entity: dict[str, Any], meta: dict[str, list[str]]) -> tuple[str, ...]:
+    raw: list[str] = list(meta.get("article:tag", []))
+    for value in _as_list(entity.get("keywords")) + meta.get("news_keywords", []):
+        raw.extend(str(value).split(","))
+    if not raw:
+        for value in meta.get("keywords", []):
+            raw.extend(value.split(","))
+    tags: list[str] = []
+    for tag in raw:
+        tag = " ".join(tag.split())
+        if tag and tag.casefold() not in (t.casefold() for t in tags):
+            tags.append(tag)
+    return tuple(tags[:50])
+
+
+def _paywalled(entity: dict[str, Any], meta: dict[str, list[str]]) -> bool | None:
+    flags = [entity.get("isAccessibleForFree")]
+    flags += [
+        part.get("isAccessibleForFree")
+        for part in _as_list(entity.get("hasPart"))
+        if isinstance(part, dict)
+    ]
+    for flag in flags:
+        if isinstance(flag, bool):
+            free = flag
+        elif isinstance(flag, str) and flag.strip().lower() in ("true", "false"):
+            free = flag.strip().lower() == "true"
+        else:
+            continue
+        if not free:
+            return True
+    tier = _first(*meta.get("article:content_tier", []))
+    if tier:
+        return tier.lower() in ("locked", "metered", "premium")
+    return False if any(flag is True or flag == "True" for flag in flags) else None
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _name_of(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return _text(value.get("name"))
+    if isinstance(value, list):
+        return _name_of(value[0]) if value else None
+    return _text(value)
+
+
+def _image_of(value: Any) -> str | None:
+    if isinstance(value, list):
+        return _image_of(value[0]) if value else None
+    if isinstance(value, dict):
+        return _text(value.get("url") or value.get("contentUrl"))
+    return _text(value)
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if not isinstance(value, str):
+        return None
+    cleaned = " ".join(value.split())
+    return cleaned or None
+
+
+def _first(*values: str | None) -> str | None:
+    for value in values:
+        cleaned = _text(value)
+        if cleaned:
+            return cleaned
+    return None
+
+
+def _xpath_text(tree: HtmlElement, path: str) -> str | None:
+    found = tree.xpath(path)
+    return found[0].text_content() if found else None
+
+
+def _absolute(link: str | None, base: str | None) -> str | None:
+    if not link:
+        return None
+    return urljoin(base, link) if base else link
+
+
+def _host_label(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = urlsplit(url).hostname or ""
+    labels = [label for label in host.split(".") if label not in ("www", "m", "amp")]
+    return labels[0] if labels else None

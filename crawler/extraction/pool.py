@@ -1,0 +1,185 @@
+"""Extraction in worker processes, each job limited in wall time and memory."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import queue
+import resource
+import signal
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing import get_context
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from crawler.extraction.errors import ExtractionError
+from storage.content import ArticleContent
+
+__all__ = ["ExtractionPool"]
+
+logger = logging.getLogger(__name__)
+
+_CONTEXT = get_context("spawn")  # no fork: the crawler process runs threads (reactor, pools)
+_START_TIMEOUT = 60.0
+
+
+def _worker_main(conn: Connection, memory_mb: int) -> None:
+    """Worker loop: cap the address space, then extract jobs until the pipe closes."""
+    if memory_mb > 0:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    from crawler.extraction import extract_article
+
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        body, url, content_type = job
+        try:
+            conn.send(("ok", extract_article(body, url, content_type)))
+        except ExtractionError as error:
+            conn.send(("error", error.reason, error.message))
+        except MemoryError:
+            conn.send(("error", "memory", "the page needs more memory than the worker may use"))
+            return  # the heap may be in a bad state: let the parent start a fresh worker
+        except Exception as error:  # an extractor bug must not kill the crawl
+            logger.exception("extraction crashed for %s", url)
+            conn.send(("error", "extractor_bug", f"{type(error).__name__}: {error}"))
+
+
+class _Worker:
+    """One worker process and the parent's end of its pipe."""
+
+    def __init__(self, memory_mb: int) -> None:
+        self.conn, child = _CONTEXT.Pipe()
+        self.process: BaseProcess = _CONTEXT.Process(
+            target=_worker_main, args=(child, memory_mb), daemon=True, name="extraction-worker"
+        )
+        self.process.start()
+        child.close()
+        if not self.conn.poll(_START_TIMEOUT):
+            self.kill()
+            raise RuntimeError("extraction worker did not start")
+        try:
+            self.conn.recv()
+        except EOFError as error:
+            self.kill()
+            raise RuntimeError(
+                f"extraction worker died on start (exit code {self.process.exitcode}); "
+                "is memory_mb too small?"
+            ) from error
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class ExtractionPool:
+    """Run extract_article in ``workers`` processes; a job past its limits is killed.
+
+    A job running longer than ``timeout`` seconds raises ExtractionError("timeout"), one
+    exceeding ``memory_mb`` of address space raises ExtractionError("memory"); either way the
+    worker is replaced. ``extract`` is a coroutine for the crawler's asyncio loop;
+    ``extract_blocking`` does the same from plain threads.
+    """
+
+    def __init__(self, workers: int | None = None, timeout: float = 30.0, memory_mb: int = 1024):
+        self.workers = workers or os.cpu_count() or 1
+        self.timeout = timeout
+        self.memory_mb = memory_mb
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._threads = ThreadPoolExecutor(self.workers, thread_name_prefix="extraction")
+        for _ in range(self.workers):
+            self._add_worker()
+
+    def _add_worker(self) -> None:
+        worker = _Worker(self.memory_mb)
+        with self._lock:
+            self._all.add(worker)
+        self._idle.put(worker)
+
+    def _retire(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._lock:
+            self._all.discard(worker)
+        if not self._closed:
+            self._add_worker()
+
+    async def extract(
+        self, body: bytes, url: str | None, content_type: str | None
+    ) -> ArticleContent:
+        """Extract in a worker without blocking the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._threads, self.extract_blocking, body, url, content_type
+        )
+
+    def extract_blocking(
+        self, body: bytes, url: str | None, content_type: str | None
+    ) -> ArticleContent:
+        """Extract in a worker, blocking the calling thread until the result or a limit."""
+        if self._closed:
+            raise RuntimeError("the extraction pool is closed")
+        worker = self._idle.get()
+        try:
+            reply = self._run(worker, (body, url, content_type))
+        except ExtractionError:
+            self._retire(worker)
+            raise
+        if (reply[0] == "error" and reply[1] == "memory") or not worker.process.is_alive():
+            self._retire(worker)  # a worker that hit its memory cap exits; start a fresh one
+        else:
+            self._idle.put(worker)
+        if reply[0] == "ok":
+            content: ArticleContent = reply[1]
+            return content
+        raise ExtractionError(reply[1], reply[2])
+
+    def _run(self, worker: _Worker, job: tuple[bytes, str | None, str | None]) -> Any:
+        try:
+            worker.conn.send(job)
+            if not worker.conn.poll(self.timeout):
+                logger.warning(
+                    "extraction of %s passed %.1fs; killing worker", job[1], self.timeout
+                )
+                raise ExtractionError("timeout", f"extraction took longer than {self.timeout:g}s")
+            return worker.conn.recv()
+        except (EOFError, BrokenPipeError, ConnectionResetError) as error:
+            worker.process.join(5)
+            code = worker.process.exitcode
+            # Under RLIMIT_AS an allocation failure in C code often ends in a signal.
+            if (
+                code is not None
+                and code < 0
+                and -code in (signal.SIGKILL, signal.SIGSEGV, signal.SIGABRT)
+            ):
+                raise ExtractionError(
+                    "memory", f"worker died with signal {-code}, most likely out of memory"
+                ) from error
+            raise ExtractionError("worker_crashed", f"worker exited with code {code}") from error
+
+    def close(self) -> None:
+        """Stop all workers; jobs still waiting raise or never start."""
+        self._closed = True
+        self._threads.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            workers, self._all = list(self._all), set()
+        for worker in workers:
+            worker.kill()
+
+    def __enter__(self) -> ExtractionPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

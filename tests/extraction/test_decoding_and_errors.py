@@ -1,0 +1,67 @@
+"""Decoding order (BOM, header, meta, detection) and typed errors for non-articles."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from crawler.extraction import ExtractionError, extract_article
+from crawler.extraction.decoding import decode_html
+
+RUSSIAN = "Городской совет проголосовал за расширение парка на берегу реки."
+
+
+def test_meta_charset_windows_1251() -> None:
+    body = f'<html><head><meta charset="windows-1251"></head><p>{RUSSIAN}</p>'.encode("cp1251")
+    assert RUSSIAN in decode_html(body, "text/html")
+
+
+def test_http_equiv_iso_8859_1_decodes_as_windows_1252() -> None:
+    head = '<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">'
+    body = f"<html><head>{head}</head><p>L’été à Montréal</p>".encode("cp1252")
+    assert "L’été à Montréal" in decode_html(body, None)
+
+
+def test_header_charset_beats_meta() -> None:
+    body = f'<html><head><meta charset="iso-8859-1"></head><p>{RUSSIAN}</p>'.encode("cp1251")
+    assert RUSSIAN in decode_html(body, "text/html; charset=windows-1251")
+
+
+def test_bom_beats_header() -> None:
+    body = "\ufeff<p>Grüße</p>".encode("utf-8")
+    assert decode_html(body, "text/html; charset=iso-8859-1") == "<p>Grüße</p>"
+
+
+def test_undeclared_encoding_is_detected() -> None:
+    body = f"<html><body><p>{RUSSIAN} {RUSSIAN}</p></body></html>".encode("cp1251")
+    assert RUSSIAN in decode_html(body, "text/html")
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "reason"),
+    [
+        (b"", "text/html", "empty_body"),
+        (b"  \n ", None, "empty_body"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "text/html", "not_html"),
+        (bytes(range(256)) * 8, "text/html", "not_html"),
+        (b"%PDF-1.7 ...", None, "not_html"),
+        (b"<html></html>", "image/jpeg", "not_html"),
+        (
+            b"<html><head><title>x</title></head><body><script>var a = 1;</script></body></html>",
+            "text/html",
+            "no_article_text",
+        ),
+        (b"<html><body><article><p>Page not found.</p></article></body></html>", None, "too_short"),
+    ],
+)
+def test_typed_errors(body: bytes, content_type: str | None, reason: str) -> None:
+    with pytest.raises(ExtractionError) as caught:
+        extract_article(body, "https://news.example.com/x", content_type)
+    assert caught.value.reason == reason
+    assert str(caught.value).startswith(f"{reason}: ")
+
+
+def test_error_survives_pickling() -> None:
+    error = pickle.loads(pickle.dumps(ExtractionError("timeout", "took too long")))
+    assert (error.reason, error.message) == ("timeout", "took too long")
