@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from scrapy.settings import Settings
 
@@ -23,6 +24,11 @@ class CrawlConfig:
     allow_private_network: bool = False
     log_level: str = "WARNING"
     crawl_run_id: int | None = None
+    extra_settings: tuple[tuple[str, Any], ...] = ()
+
+    def with_settings(self, **settings: Any) -> CrawlConfig:
+        """A copy with more Scrapy settings (per-site politeness, revisit policies, ...)."""
+        return replace(self, extra_settings=(*self.extra_settings, *settings.items()))
 
     def scrapy_settings(self) -> Settings:
         settings = Settings()
@@ -49,5 +55,6 @@ class CrawlConfig:
             overrides["USER_AGENT"] = (
                 f"newsarchive/{__version__} (news archival crawler; +{self.contact})"
             )
+        overrides.update(dict(self.extra_settings))
         settings.setdict(overrides, priority="cmdline")
         return settings

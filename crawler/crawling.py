@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from crawler.config import CrawlConfig
-from crawler.runner import run_spider
+from crawler.runner import RunSummary, run_spider
 from crawler.sites import SiteConfig
 from crawler.spiders.frontier import FrontierSpider
 from storage import Archive, CaptureResult, open_archive
@@ -157,12 +157,17 @@ def run_crawl(
         max_pages=plan.max_pages,
         include=plan.include,
         exclude=plan.exclude,
-        follow_links=plan.follows_links,
+        follow_scopes=[plan.scope] if plan.follows_links else [],
     )
+    return summarise(plan.scope, run)
+
+
+def summarise(scope: str, run: RunSummary) -> CrawlSummary:
+    """A crawl summary from a finished run's counts and Scrapy stats."""
     stats = run.stats
     prefix_skipped, prefix_errors = "archive/skipped/", "archive/error/"
     return CrawlSummary(
-        scope=plan.scope,
+        scope=scope,
         finish_reason=run.finish_reason,
         discovered=int(stats.get("archive/discovered", 0)),
         fetched=int(stats.get("downloader/response_count", 0)),

@@ -79,16 +79,17 @@ def item_for_response(response: Response) -> PageFetched | FetchFailed:
     page = fetched_page(response)
     meta = response.meta
     source, frontier_id = meta.get("source", "url"), meta.get("frontier_id")
+    kind, scope = meta.get("kind", "article"), meta.get("scope")
     if response.status >= 400:
         failure = CaptureFailure(
             f"http_{response.status}", f"the server answered HTTP {response.status}"
         )
-        return FetchFailed(page, failure, source, frontier_id)
+        return FetchFailed(page, failure, source, frontier_id, kind, scope)
     if response.status != 304 and not is_html(response):
         content_type = page.header("content-type") or "unknown"
         failure = CaptureFailure("not_html", f"not an HTML page (Content-Type: {content_type})")
-        return FetchFailed(replace(page, body=None), failure, source, frontier_id)
-    return PageFetched(page, source, frontier_id)
+        return FetchFailed(replace(page, body=None), failure, source, frontier_id, kind, scope)
+    return PageFetched(page, source, frontier_id, scope)
 
 
 def failure_reason(failure: Failure) -> CaptureFailure:
@@ -132,4 +133,5 @@ def item_for_failure(failure: Failure) -> FetchFailed:
         meta.get("source", "url"),
         meta.get("frontier_id"),
         meta.get("kind", "article"),
+        meta.get("scope"),
     )

@@ -19,6 +19,7 @@ class PageFetched:
     page: FetchedPage
     source: str = "url"
     frontier_id: int | None = None
+    scope: str | None = None
 
     @property
     def vouched(self) -> bool:
@@ -34,6 +35,7 @@ class FetchFailed:
     source: str = "url"
     frontier_id: int | None = None
     kind: str = "article"
+    scope: str | None = None
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,10 @@ def run_spider(
     process.crawl(crawler, **spider_arguments)
     process.start()
 
-    stats = crawler.stats.get_stats() if crawler.stats else {}
+    try:
+        stats = crawler.stats.get_stats()
+    except RuntimeError:  # the crawl never started: the spider or a component failed to open
+        stats = {"finish_reason": "failed_to_start"}
     summary.finish_reason = str(stats.get("finish_reason", "unknown"))
     summary.elapsed_seconds = float(stats.get("elapsed_time_seconds", 0.0))
     summary.stats = _json_stats(stats)

@@ -67,6 +67,7 @@ ARCHIVE_EXTRACT_MEMORY_MB = 1024
 ARCHIVE_WRITE_BATCH_SIZE = 50
 ARCHIVE_WRITE_BATCH_SECONDS = 0.2
 ARCHIVE_CRAWL_RUN_ID = None
+ARCHIVE_REVISIT_POLICIES: dict[str, dict[str, str]] = {}  # scope -> {"3h": "15m", ...}
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"

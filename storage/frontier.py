@@ -133,6 +133,7 @@ def lease_due(
     scopes: Iterable[str] | None = None,
     new_only: bool = False,
     kinds: Iterable[str] | None = None,
+    entry_ids: Iterable[int] | None = None,
 ) -> list[LeasedURL]:
     """Lease up to ``limit`` due rows to ``owner``: feeds and sitemaps first, then shallow pages.
 
@@ -145,6 +146,8 @@ def lease_due(
         query = query.where(FrontierEntry.scope.in_(list(scopes)))
     if kinds is not None:
         query = query.where(FrontierEntry.kind.in_(list(kinds)))
+    if entry_ids is not None:
+        query = query.where(FrontierEntry.id.in_(list(entry_ids)))
     if new_only:
         query = query.where(
             or_(FrontierEntry.last_fetched_at.is_(None), FrontierEntry.kind != "article")
@@ -350,3 +353,104 @@ def lease_owners(session: Session) -> list[str]:
             .distinct()
         )
     )
+
+
+@dataclass(frozen=True)
+class RevisitsDue:
+    """Revisits of archived articles, per scope: due now, and when the next one comes due."""
+
+    scope: str
+    due_now: int
+    next_at: datetime | None
+
+
+def seeds_last_read(session: Session, scope: str) -> tuple[int, datetime | None]:
+    """How many seeds a scope has, and when the least recently read one was read (None: never)."""
+    rows = session.execute(
+        select(FrontierEntry.last_fetched_at).where(
+            FrontierEntry.scope == scope, FrontierEntry.source == "seed"
+        )
+    ).all()
+    if not rows:
+        return 0, None
+    times: list[datetime | None] = [row[0] for row in rows]
+    read = [t for t in times if t is not None]
+    return len(times), min(read) if len(read) == len(times) else None
+
+
+def revisits_due(session: Session, *, now: datetime) -> list[RevisitsDue]:
+    """Per scope: archived articles due for a revisit now, and the next revisit time after now."""
+    revisit = and_(
+        FrontierEntry.kind == "article",
+        FrontierEntry.article_id.is_not(None),
+        FrontierEntry.next_fetch_at.is_not(None),
+    )
+    due = dict(
+        session.execute(
+            select(FrontierEntry.scope, func.count())
+            .where(revisit, FrontierEntry.next_fetch_at <= now)
+            .group_by(FrontierEntry.scope)
+        ).all()
+    )
+    upcoming = dict(
+        session.execute(
+            select(FrontierEntry.scope, func.min(FrontierEntry.next_fetch_at))
+            .where(revisit, FrontierEntry.next_fetch_at > now)
+            .group_by(FrontierEntry.scope)
+        ).all()
+    )
+    return [
+        RevisitsDue(scope, int(due.get(scope, 0)), upcoming.get(scope))
+        for scope in sorted(set(due) | set(upcoming))
+    ]
+
+
+def make_revisits_due(
+    session: Session,
+    *,
+    now: datetime,
+    article_ids: Iterable[int] | None = None,
+    scope_or_host: str | None = None,
+) -> list[int]:
+    """Make archived articles due now, whatever their schedule; return their frontier row ids.
+
+    Articles without a frontier row (archived before tracking existed) get one.
+    """
+    query = select(Article)
+    if article_ids is not None:
+        query = query.where(Article.id.in_(list(article_ids)))
+    rows = list(session.scalars(query))
+    ids: list[int] = []
+    for article in rows:
+        entry = session.scalar(
+            select(FrontierEntry).where(FrontierEntry.url_hash == article.url_hash)
+        )
+        if entry is None:
+            entry = FrontierEntry(
+                url=article.url,
+                url_hash=article.url_hash,
+                host=host_of(article.url),
+                scope=host_of(article.url),
+                kind="article",
+                source="archive",
+                depth=0,
+                discovered_at=now,
+                attempts=0,
+                article_id=article.id,
+                last_fetched_at=article.last_captured_at,
+            )
+            session.add(entry)
+        if scope_or_host is not None and scope_or_host not in (
+            entry.scope,
+            entry.host,
+            entry.host.removeprefix("www."),
+        ):
+            continue
+        entry.kind = "article"
+        entry.article_id = article.id
+        entry.next_fetch_at = now
+        entry.lease_owner = None
+        entry.lease_expires_at = None
+        session.flush()
+        ids.append(entry.id)
+    return ids

@@ -221,3 +221,18 @@ class FrontierEntry(Base):
     article_id: Mapped[int | None] = mapped_column(
         ForeignKey("articles.id", ondelete="SET NULL"), index=True
     )
+
+
+class Lock(Base):
+    """A named lock held by one process until it releases it or the lock expires.
+
+    Schedulers take ``schedule:<site>`` locks so that two of them never crawl the same site at
+    once; a process killed with kill -9 stops refreshing its lock, which then expires.
+    """
+
+    __tablename__ = "locks"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    acquired_at: Mapped[Timestamp]
+    expires_at: Mapped[Timestamp]

@@ -30,6 +30,13 @@ class RevisitPolicy:
         steps = sorted((parse_duration(age), parse_duration(every)) for age, every in spec.items())
         return cls(tuple(steps))
 
+    def to_spec(self) -> dict[str, str]:
+        """The policy as a config table (seconds), the inverse of ``parse``."""
+        return {
+            f"{int(age.total_seconds())}s": f"{int(every.total_seconds())}s"
+            for age, every in self.steps
+        }
+
     def next_visit(self, age_origin: datetime, last_visit: datetime) -> datetime | None:
         """When the article is due next, or None once it is too old to revisit."""
         age = last_visit - age_origin

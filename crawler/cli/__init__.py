@@ -1,6 +1,27 @@
 """The `newsarchive` command line: one module per group of commands, all on one click group."""
 
-from crawler.cli import archive, crawl, database, extract, read
+from crawler.cli import (
+    archive,
+    crawl,
+    database,
+    extract,
+    query,
+    read,
+    schedule,
+    serve,
+    transfer,
+)
 from crawler.cli.app import main
 
-__all__ = ["archive", "crawl", "database", "extract", "main", "read"]
+__all__ = [
+    "archive",
+    "crawl",
+    "database",
+    "extract",
+    "main",
+    "query",
+    "read",
+    "schedule",
+    "serve",
+    "transfer",
+]

@@ -29,6 +29,7 @@ from storage import (
     record_not_modified,
 )
 from storage.frontier import add_to_frontier, complete_fetch, fail_fetch, schedule_revisit
+from storage.revisits import DEFAULT_REVISIT_POLICY, RevisitPolicy
 from storage.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ class ArchivePipeline:
         crawl_run_id: int | None = None,
         batch_size: int = 50,
         batch_seconds: float = 0.2,
+        revisit_policies: dict[str, RevisitPolicy] | None = None,
     ) -> None:
         self.database_url = database_url
         self.extract_workers = extract_workers or os.cpu_count() or 1
@@ -65,6 +67,7 @@ class ArchivePipeline:
         self.crawl_run_id = crawl_run_id
         self.batch_size = batch_size
         self.batch_seconds = batch_seconds
+        self.revisit_policies = revisit_policies or {}
         self.crawler: Crawler | None = None
         self.archive: Archive | None = None
         self.pool: ExtractionPool | None = None
@@ -87,6 +90,10 @@ class ArchivePipeline:
             crawl_run_id=int(run_id) if run_id is not None else None,
             batch_size=settings.getint("ARCHIVE_WRITE_BATCH_SIZE"),
             batch_seconds=settings.getfloat("ARCHIVE_WRITE_BATCH_SECONDS"),
+            revisit_policies={
+                scope: RevisitPolicy.parse(spec)
+                for scope, spec in settings.getdict("ARCHIVE_REVISIT_POLICIES").items()
+            },
         )
         pipeline.crawler = crawler
         return pipeline
@@ -216,6 +223,7 @@ class ArchivePipeline:
         assert self.writer is not None
         page = item.page
         frontier_id = item.frontier_id
+        policy = self.revisit_policies.get(item.scope or "", DEFAULT_REVISIT_POLICY)
 
         def work(session: Session) -> CaptureResult:
             result: CaptureResult = record(session)
@@ -229,6 +237,7 @@ class ArchivePipeline:
                     last_modified=page.header("last-modified"),
                     frontier_id=frontier_id,
                     outcome=result.error_reason or result.status,
+                    policy=policy,
                 )
             elif frontier_id is not None:
                 reason = result.error_reason or result.status

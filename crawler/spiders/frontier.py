@@ -49,7 +49,7 @@ class FrontierSpider(scrapy.Spider):
     def __init__(
         self,
         database_url: str = "",
-        scopes: Iterable[str] = (),
+        scopes: Iterable[str] | None = None,
         since: datetime | None = None,
         max_articles: int | None = None,
         max_depth: int = 2,
@@ -58,14 +58,15 @@ class FrontierSpider(scrapy.Spider):
         include: Iterable[str] = (),
         exclude: Iterable[str] = (),
         new_only: bool = True,
-        follow_links: bool = True,
+        follow_scopes: Iterable[str] = (),
+        entry_ids: Iterable[int] | None = None,
         lease_batch: int = 100,
         owner: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.database_url = database_url
-        self.scopes = sorted(set(scopes)) or None
+        self.scopes = sorted(set(scopes)) if scopes is not None else None
         self.since = since
         self.max_articles = max_articles
         self.max_depth = max_depth
@@ -74,7 +75,8 @@ class FrontierSpider(scrapy.Spider):
         self.include = [re.compile(p) for p in include]
         self.exclude = [re.compile(p) for p in exclude]
         self.new_only = new_only
-        self.follow_links = follow_links
+        self.follow_scopes = set(follow_scopes)
+        self.entry_ids = list(entry_ids) if entry_ids is not None else None
         self.lease_batch = lease_batch
         self.owner = owner or new_owner_id()
         self.requested = 0
@@ -111,6 +113,7 @@ class FrontierSpider(scrapy.Spider):
                 scopes=self.scopes,
                 new_only=self.new_only,
                 kinds=kinds,
+                entry_ids=self.entry_ids,
             )
         )
 
@@ -277,6 +280,8 @@ class FrontierSpider(scrapy.Spider):
             verdict = classify_url(entry.url)
             if verdict.kind == "skip":
                 skipped[verdict.reason] = skipped.get(verdict.reason, 0) + 1
+            elif verdict.kind == "page" and response.meta.get("scope") not in self.follow_scopes:
+                skipped["not_article"] = skipped.get("not_article", 0) + 1
             else:
                 urls.append(
                     FrontierURL(entry.url, verdict.kind, "sitemap_url", 1, entry.published_at)
@@ -286,7 +291,8 @@ class FrontierSpider(scrapy.Spider):
     def _from_page(self, response: Response, kind: str) -> Iterator[Any]:
         depth = int(response.meta.get("depth", 0))
         html = is_html(response) and response.status < 300
-        if html and self.follow_links and depth < self.max_depth:
+        follow = response.meta.get("scope") in self.follow_scopes
+        if html and follow and depth < self.max_depth:
             yield self._follow(response, depth, complete=kind != "article")
         elif kind != "article":
             yield self._links(response, [], {})

@@ -32,12 +32,18 @@ class CliResult:
 class Cli:
     """Runs `newsarchive` in a subprocess (Twisted's reactor cannot restart in one process)."""
 
-    def __init__(self, db_url: str, cwd: Path) -> None:
+    def __init__(self, db_url: str, cwd: Path, env: dict[str, str] | None = None) -> None:
         self.db_url = db_url
         self.cwd = cwd
+        self.extra_env = env or {}
+
+    def env(self, variables: dict[str, str]) -> Cli:
+        """The same CLI with more environment variables (e.g. NEWSARCHIVE_NOW)."""
+        return Cli(self.db_url, self.cwd, {**self.extra_env, **variables})
 
     def __call__(self, *args: str, stdin: str | None = None, timeout: float = 120) -> CliResult:
         env = {**os.environ, "NEWSARCHIVE_DB": self.db_url, "PYTHONUNBUFFERED": "1"}
+        env.update(self.extra_env)
         done = subprocess.run(
             [sys.executable, "-m", "crawler", *args],
             input=stdin,

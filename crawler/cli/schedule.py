@@ -1,0 +1,204 @@
+"""`schedule`, `due` and `revisit`: keeping archived articles and sites checked over time."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from crawler import output
+from crawler.cli.app import EXIT_FAILED, EXIT_OK, EXIT_STORAGE_FULL, Context, json_option, main
+from crawler.cli.crawl import load_configured_sites, print_summary, sites_option
+from crawler.config import CrawlConfig
+from crawler.crawling import CrawlSummary
+from crawler.scheduling import (
+    OWNER_VARIABLE,
+    SchedulerBusy,
+    SchedulerLock,
+    due_report,
+    revisit_now,
+    run_due_work,
+    scheduler_owner,
+)
+from storage import CaptureResult, open_archive
+from storage.timeutil import utcnow
+
+EXIT_LOCKED = 6
+EXIT_STOPPED = 143  # 128 + SIGTERM, as a shell reports a process stopped by it
+IDLE_POLL_SECONDS = 60.0
+
+
+def _exit_for(summary: CrawlSummary) -> int:
+    if summary.finish_reason == "storage_full":
+        return EXIT_STORAGE_FULL
+    if summary.finish_reason == "shutdown":
+        return EXIT_STOPPED
+    return EXIT_OK if summary.finish_reason == "finished" else EXIT_FAILED
+
+
+def _print_change(result: CaptureResult) -> None:
+    if result.status in ("new", "changed"):
+        version = result.version or "-"
+        click.echo(f"{result.status:<8} v{version:<3} {output.terminal_safe(result.url)}", err=True)
+
+
+@main.command()
+@sites_option
+@click.option("--once", is_flag=True, help="Do what is due now and exit (for cron / timers).")
+@json_option
+@click.pass_obj
+def schedule(obj: Context, config_path: Path | None, once: bool, as_json: bool) -> None:
+    """Crawl each configured site on its interval and revisit articles when they come due.
+
+    Runs until stopped (SIGTERM or Ctrl-C finish the pages in flight, then exit with 143).
+    Only one scheduler works on an archive at a time: a second one exits at once (status 6).
+
+    \b
+    Example:
+      newsarchive schedule --config sites.toml --once     # from cron or a systemd timer
+      newsarchive schedule --config sites.toml            # as a long-running service
+    """
+    sites = load_configured_sites(config_path)
+    config = CrawlConfig(database_url=obj.database_url, log_level=obj.log_level)
+    if once:
+        try:
+            summary = run_due_work(config, sites, _print_change)
+        except SchedulerBusy as error:
+            click.echo(f"newsarchive: {error}", err=True)
+            sys.exit(EXIT_LOCKED)
+        print_summary(summary, as_json)
+        sys.exit(_exit_for(summary))
+    sys.exit(_serve_schedule(obj, config_path, sites_count=len(sites)))
+
+
+def _serve_schedule(obj: Context, config_path: Path | None, sites_count: int) -> int:
+    """The long-running loop: hold the lock, run one `--once` child per cycle, sleep until due."""
+    stopping = {"signal": 0}
+    child: subprocess.Popen[bytes] | None = None
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        stopping["signal"] = signum
+        if child is not None and child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    owner = scheduler_owner()
+    with open_archive(obj.database_url) as archive:
+        lock = SchedulerLock(archive, owner)
+        try:
+            lock.acquire()
+        except SchedulerBusy as error:
+            click.echo(f"newsarchive: {error}", err=True)
+            return EXIT_LOCKED
+        click.echo(f"scheduler {owner} started for {sites_count} site(s)", err=True)
+        try:
+            while not stopping["signal"]:
+                command = [sys.executable, "-m", "crawler", "--db", obj.database_url]
+                command += ["-v"] * obj.verbose + ["schedule", "--once"]
+                if config_path is not None:
+                    command += ["--config", str(config_path)]
+                child = subprocess.Popen(command, env={**os.environ, OWNER_VARIABLE: owner})
+                code = child.wait()
+                child = None
+                if code not in (EXIT_OK, EXIT_FAILED):
+                    click.echo(f"newsarchive: scheduled run ended with status {code}", err=True)
+                    if code in (EXIT_STORAGE_FULL, EXIT_LOCKED):
+                        return code
+                _sleep_until_due(stopping, obj, config_path)
+        finally:
+            lock.release()
+    return EXIT_STOPPED if stopping["signal"] else EXIT_OK
+
+
+def _sleep_until_due(stopping: dict[str, int], obj: Context, config_path: Path | None) -> None:
+    sites = load_configured_sites(config_path)
+    with open_archive(obj.database_url) as archive:
+        report = due_report(archive, sites, utcnow())
+    upcoming = [s.next_discovery_at for s in report.sites]
+    upcoming += [r.next_at for r in report.revisits if r.next_at is not None]
+    wait = IDLE_POLL_SECONDS
+    if upcoming:
+        wait = min(wait, max(1.0, (min(upcoming) - utcnow()).total_seconds()))
+    deadline = time.monotonic() + wait
+    while not stopping["signal"] and time.monotonic() < deadline:
+        time.sleep(min(1.0, deadline - time.monotonic()))
+
+
+@main.command()
+@sites_option
+@json_option
+@click.pass_obj
+def due(obj: Context, config_path: Path | None, as_json: bool) -> None:
+    """What is due next: each configured site's discovery, and revisits of archived articles.
+
+    \b
+    Example:
+      newsarchive due --config sites.toml --json
+    """
+    sites = load_configured_sites(config_path)
+    with obj.archive() as archive:
+        report = due_report(archive, sites, utcnow())
+    if as_json:
+        output.print_json(report)
+        return
+    now = report.now
+    if report.sites:
+        rows = [
+            (s.name, "now" if s.due_now else output.format_time(s.next_discovery_at))
+            for s in report.sites
+        ]
+        click.echo(output.table(["site", "next discovery"], rows))
+        click.echo()
+    revisit_rows = [(r.scope, r.due_now, output.format_time(r.next_at)) for r in report.revisits]
+    click.echo(output.table(["scope", "revisits due now", "next revisit"], revisit_rows))
+    click.echo(f"(as of {output.format_time(now)})", err=True)
+
+
+@main.command()
+@click.argument("urls", nargs=-1)
+@click.option("--site", help="Every archived article of this site (configured name or host).")
+@click.option("--all", "everything", is_flag=True, help="Every archived article.")
+@json_option
+@click.pass_obj
+def revisit(
+    obj: Context, urls: tuple[str, ...], site: str | None, everything: bool, as_json: bool
+) -> None:
+    """Re-check archived articles now, whatever the schedule says.
+
+    \b
+    Example:
+      newsarchive revisit https://example.com/news/story.html
+      newsarchive revisit --site example.com
+    """
+    if sum(bool(x) for x in (urls, site, everything)) != 1:
+        raise click.UsageError("give URLs, --site or --all (one of them)")
+    config = CrawlConfig(database_url=obj.database_url, log_level=obj.log_level)
+
+    def on_result(result: CaptureResult) -> None:
+        if as_json:
+            output.print_json(
+                {
+                    "url": result.url,
+                    "status": result.status,
+                    "version": result.version,
+                    "title": result.title,
+                    "error": result.error,
+                    "error_reason": result.error_reason,
+                }
+            )
+        else:
+            _print_change(result)
+
+    summary = revisit_now(config, urls=list(urls) or None, site=site, on_result=on_result)
+    print_summary(summary, as_json=False)
+    code = _exit_for(summary)
+    if code == EXIT_OK and summary.errors:
+        code = EXIT_FAILED
+    sys.exit(code)

@@ -1,0 +1,137 @@
+"""Scheduled crawls and revisits on a local news site whose articles change between rounds.
+
+The clock is moved with NEWSARCHIVE_NOW, never by sleeping.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from crawler.demo.server import DemoServer
+from storage import open_archive
+from storage.models import Article, FrontierEntry, Version
+from storage.revisits import DEFAULT_REVISIT_POLICY
+
+from .conftest import Cli
+
+
+def write_sites(tmp_path: Path, server: DemoServer) -> Path:
+    config = tmp_path / "sites.toml"
+    config.write_text(
+        f'[[site]]\nname = "gazette"\nfeeds = ["{server.url}/rss.xml"]\ninterval = "30m"\n'
+        "delay = 0\n"
+    )
+    return config
+
+
+def at(when: datetime) -> dict[str, str]:
+    return {"NEWSARCHIVE_NOW": when.isoformat()}
+
+
+def test_revisits_catch_every_edit_and_spend_little(
+    cli: Cli, news_site: DemoServer, db_url: str, tmp_path: Path
+) -> None:
+    site = news_site.site
+    config = write_sites(tmp_path, news_site)
+    start = site.now + timedelta(hours=1)
+
+    first = cli.env(at(start))("schedule", "--config", str(config), "--once", "--json")
+    assert first.code == 0, first.stderr
+    assert first.json_lines()[-1]["new_articles"] == len(site.article_paths())
+
+    # Due times follow the policy: age counts from the published date.
+    with open_archive(db_url) as archive, archive.read() as session:
+        rows = session.execute(
+            select(Article.url, FrontierEntry.next_fetch_at).join(
+                FrontierEntry, FrontierEntry.article_id == Article.id
+            )
+        ).all()
+    assert len(rows) == len(site.article_paths())
+    for url, next_at in rows:
+        published = site.article_at(url.removeprefix(news_site.url)).published
+        assert next_at == DEFAULT_REVISIT_POLICY.next_visit(published, start)
+
+    due = cli.env(at(start))("due", "--config", str(config), "--json").json_lines()[0]
+    assert due["sites"][0]["due_now"] is False
+    assert sum(r["due_now"] for r in due["revisits"]) == 0
+
+    site.round = 2
+    later = start + timedelta(days=8)
+    before = len(news_site.requests)
+    second = cli.env(at(later))("schedule", "--config", str(config), "--once", "--json")
+    assert second.code == 0, second.stderr
+    summary = second.json_lines()[-1]
+    edited = site.edited_in_round(2)
+    assert summary["new_versions"] == len(edited)
+    assert summary["not_modified"] == len(site.article_paths()) - len(edited)
+
+    with open_archive(db_url) as archive, archive.read() as session:
+        versions = session.execute(
+            select(Article.url, Version.number, Version.change).join(Version)
+        ).all()
+    changed = {url.removeprefix(news_site.url) for url, number, _ in versions if number == 2}
+    assert changed == edited, "every real edit made exactly one new version, nothing else did"
+    stealth = {
+        url.removeprefix(news_site.url)
+        for url, number, change in versions
+        if number == 2 and change["stealth_edit"]
+    }
+    assert stealth == site.stealth_edited_in_round(2)
+
+    revisit_requests = [r for r in news_site.requests[before:] if r.path in site.article_paths()]
+    assert all(r.header("If-None-Match") for r in revisit_requests), "revisits are conditional"
+    assert sum(r.status == 304 for r in revisit_requests) == len(site.article_paths()) - len(edited)
+
+    headline = site.article_paths()[0]
+    history = cli("history", "--json", "--changed-field", "headline", news_site.url + headline)
+    assert [v["version"] for v in history.json_lines()[0]] == [2]
+
+
+def test_untracked_articles_are_never_due_and_revisit_forces_a_check(
+    cli: Cli, news_site: DemoServer
+) -> None:
+    tracked, untracked = (news_site.url + p for p in news_site.site.article_paths()[:2])
+    assert cli("archive", tracked).code == 0
+    assert cli("archive", "--no-track", untracked).code == 0
+    far = datetime.now().astimezone() + timedelta(days=400)
+    due = cli.env(at(far))("due", "--json").json_lines()[0]
+    assert due["revisits"] == [], "articles older than the policy's last step are not revisited"
+
+    news_site.site.round = 2
+    result = cli("revisit", "--json", untracked)
+    assert result.code == 0, result.stderr
+    assert [r["status"] for r in result.json_lines()] == ["changed"]
+
+
+def test_one_scheduler_at_a_time_and_sigterm_stops_cleanly(
+    cli: Cli, news_site: DemoServer, db_url: str, tmp_path: Path
+) -> None:
+    config = write_sites(tmp_path, news_site)
+    service = subprocess.Popen(
+        [sys.executable, "-m", "crawler", "--db", db_url, "schedule", "--config", str(config)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        second = cli("schedule", "--config", str(config), "--once")
+        while second.code != 6 and time.monotonic() < deadline:
+            time.sleep(0.5)
+            second = cli("schedule", "--config", str(config), "--once")
+        assert second.code == 6
+        assert "another scheduler" in second.stderr
+    finally:
+        service.send_signal(signal.SIGTERM)
+        _, stderr = service.communicate(timeout=60)
+    assert service.returncode == 143, stderr
+    # The lock went with it: a new scheduler runs at once.
+    assert cli("schedule", "--config", str(config), "--once").code == 0
