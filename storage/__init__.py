@@ -13,30 +13,47 @@ from storage.errors import (
     StorageFull,
     VersionNotFound,
 )
+from storage.export import iter_versions, write_csv, write_jsonl
+from storage.importing import InvalidImport, import_versions, parse_jsonl
+from storage.listing import list_articles, stats
 from storage.queries import find_article, get_version, history
 from storage.records import (
+    ArticleListing,
     CaptureFailure,
     CaptureResult,
+    ExportedVersion,
     FetchedPage,
+    ImportSummary,
+    SearchHit,
+    SiteStats,
     VersionRecord,
     VersionSummary,
 )
 from storage.schema import open_archive
+from storage.search import InvalidQuery, SearchUnavailable, search
 from storage.urls import InvalidURL, canonical_url
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
     "Archive",
     "ArticleContent",
+    "ArticleListing",
     "ArticleNotFound",
     "CaptureFailure",
     "CaptureResult",
     "DatabaseBusy",
+    "ExportedVersion",
     "FetchedPage",
+    "ImportSummary",
+    "InvalidImport",
+    "InvalidQuery",
     "InvalidURL",
     "NotFound",
     "SchemaError",
     "SchemaTooNew",
+    "SearchHit",
+    "SearchUnavailable",
+    "SiteStats",
     "StorageError",
     "StorageFull",
     "VersionNotFound",
@@ -47,9 +64,17 @@ __all__ = [
     "find_article",
     "get_version",
     "history",
+    "import_versions",
+    "iter_versions",
+    "list_articles",
     "normalise_text",
     "open_archive",
+    "parse_jsonl",
     "record_capture",
     "record_failure",
     "record_not_modified",
+    "search",
+    "stats",
+    "write_csv",
+    "write_jsonl",
 ]

@@ -236,3 +236,23 @@ class Lock(Base):
     owner: Mapped[str] = mapped_column(String(64))
     acquired_at: Mapped[Timestamp]
     expires_at: Mapped[Timestamp]
+
+
+class SiteBoilerplate(Base):
+    """A paragraph learned to be boilerplate for a site: it recurs in many of its articles.
+
+    Learned from the latest versions of the site's recent articles (storage/boilerplate.py);
+    ``article_count`` of the ``articles_examined`` contained it when it was last learned.
+    """
+
+    __tablename__ = "site_boilerplate"
+    __table_args__ = (UniqueConstraint("site_id", "paragraph_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    paragraph_hash: Mapped[Sha256]
+    paragraph: Mapped[str] = mapped_column(Text())
+    article_count: Mapped[int]
+    articles_examined: Mapped[int]
+    first_learned_at: Mapped[Timestamp]
+    last_learned_at: Mapped[Timestamp]

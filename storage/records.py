@@ -90,3 +90,127 @@ class VersionRecord:
     extractor_version: str
     origin: str
     change: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One full-text search result: a version of an article, ranked, with a highlighted snippet.
+
+    ``score`` is the negated bm25 rank (higher is a better match); it compares hits of one
+    search only.
+    """
+
+    url: str
+    site: str
+    version: int
+    version_count: int
+    title: str | None
+    captured_at: datetime
+    snippet: str
+    score: float
+
+
+@dataclass(frozen=True)
+class ArticleListing:
+    """One line of the article list: the article with its latest version's title."""
+
+    url: str
+    site: str
+    title: str | None
+    versions: int
+    first_seen: datetime
+    last_captured: datetime | None
+    last_changed: datetime | None
+    published_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SiteStats:
+    """Counts for one site; ``last_crawl`` is its most recent capture of any outcome."""
+
+    site: str
+    name: str | None
+    articles: int
+    versions: int
+    captures: int
+    errors: int
+    last_crawl: datetime | None
+
+
+@dataclass(frozen=True)
+class ExportedVersion:
+    """One version with its article's URL and site: one line of a JSONL or CSV export."""
+
+    url: str
+    site: str
+    first_seen_at: datetime
+    version: int
+    captured_at: datetime
+    last_confirmed_at: datetime
+    title: str | None
+    authors: list[str]
+    published_at: datetime | None
+    modified_at: datetime | None
+    description: str | None
+    text: str
+    language: str | None
+    site_name: str | None
+    top_image: str | None
+    section: str | None
+    tags: list[str]
+    paywalled: bool | None
+    content_hash: str
+    extractor: str
+    extractor_version: str
+    origin: str
+    change: dict[str, Any] | None
+
+
+@dataclass
+class ImportSummary:
+    """What an import did; ``problems`` holds one readable line per skipped record."""
+
+    articles_created: int = 0
+    versions_imported: int = 0
+    versions_present: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, other: ImportSummary) -> None:
+        self.articles_created += other.articles_created
+        self.versions_imported += other.versions_imported
+        self.versions_present += other.versions_present
+        self.problems.extend(other.problems)
+
+
+@dataclass(frozen=True)
+class WarcSummary:
+    """What a WARC export wrote."""
+
+    responses: int
+    revisits: int
+
+
+@dataclass(frozen=True)
+class ReextractCandidate:
+    """The stored body behind an article's latest version: what re-extraction starts from."""
+
+    article_id: int
+    url: str
+    version: int
+    capture_id: int
+    raw_body_sha256: str
+    content_type: str | None
+    fetched_at: datetime
+
+
+ReextractStatus = Literal["reextracted", "unchanged", "collapsed", "empty", "stale", "failed"]
+
+
+@dataclass(frozen=True)
+class ReextractResult:
+    """What re-extracting one article did; ``version`` is the article's latest version after."""
+
+    url: str
+    status: ReextractStatus
+    version: int
+    detail: str | None = None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 
-
 CLOCK_VARIABLE = "NEWSARCHIVE_NOW"
 
 

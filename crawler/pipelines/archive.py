@@ -71,6 +71,7 @@ class ArchivePipeline:
         self.crawler: Crawler | None = None
         self.archive: Archive | None = None
         self.pool: ExtractionPool | None = None
+        self._pool_starting: asyncio.Future[ExtractionPool] | None = None
         self.writer: BatchWriter | None = None
         self._closing: asyncio.Future[None] | None = None
 
@@ -100,16 +101,33 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         self.archive = open_archive(self.database_url)
-        self.pool = ExtractionPool(
-            workers=self.extract_workers,
-            timeout=self.extract_timeout,
-            memory_mb=self.extract_memory_mb,
-        )
         self.writer = BatchWriter(self.archive, self.batch_size, self.batch_seconds)
+
+    async def _extraction_pool(self) -> ExtractionPool:
+        """The worker pool, started when the first page needs extracting.
+
+        Workers take seconds to start (a fresh interpreter importing trafilatura), so they are
+        started in a thread while fetching goes on, and not at all by a revisit round that
+        meets only 304s.
+        """
+        if self.pool is None:
+            if self._pool_starting is None:
+                self._pool_starting = asyncio.get_running_loop().run_in_executor(
+                    None,
+                    lambda: ExtractionPool(
+                        workers=self.extract_workers,
+                        timeout=self.extract_timeout,
+                        memory_mb=self.extract_memory_mb,
+                    ),
+                )
+            self.pool = await self._pool_starting
+        return self.pool
 
     async def close_spider(self) -> None:
         if self.writer is not None:
             await self.writer.close()
+        if self.pool is None and self._pool_starting is not None:
+            self.pool = await self._pool_starting
         if self.pool is not None:
             self.pool.close()
         if self.archive is not None:
@@ -187,7 +205,7 @@ class ArchivePipeline:
             self._inc(f"archive/error/{reason}")
 
     async def _record(self, item: PageFetched | FetchFailed) -> CaptureResult | None:
-        assert self.writer is not None and self.pool is not None
+        assert self.writer is not None
         page = item.page
         if isinstance(item, FetchFailed):
             return await self._submit_failure(item, item.failure)
@@ -196,7 +214,8 @@ class ArchivePipeline:
                 item, lambda s: record_not_modified(s, page, crawl_run_id=self.crawl_run_id)
             )
         try:
-            content = await self.pool.extract(
+            pool = await self._extraction_pool()
+            content = await pool.extract(
                 page.body or b"", page.final_url, page.header("content-type")
             )
         except ExtractionError as error:

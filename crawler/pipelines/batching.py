@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -23,7 +24,8 @@ class BatchWriter:
 
     Every function runs in its own savepoint, so one bad item fails alone; a failure of the
     whole transaction (database full, locked past every retry) fails every item of the batch.
-    Writes happen in one background thread, never on the reactor thread.
+    Writes happen in one background thread, never on the reactor thread; ``write_seconds`` and
+    ``write_cpu_seconds`` add up the wall and CPU time of that thread's batches.
     """
 
     def __init__(self, archive: Archive, batch_size: int = 50, batch_seconds: float = 0.2) -> None:
@@ -34,6 +36,8 @@ class BatchWriter:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
         self._timer: asyncio.TimerHandle | None = None
         self._flushes: set[asyncio.Task[None]] = set()
+        self.write_seconds = 0.0
+        self.write_cpu_seconds = 0.0
 
     async def submit(self, work: Callable[[Session], T]) -> T:
         loop = asyncio.get_running_loop()
@@ -93,7 +97,12 @@ class BatchWriter:
                     outcomes.append(error)
             return outcomes
 
-        return self.archive.run_write(run)
+        started, started_cpu = time.perf_counter(), time.thread_time()
+        try:
+            return self.archive.run_write(run)
+        finally:
+            self.write_seconds += time.perf_counter() - started
+            self.write_cpu_seconds += time.thread_time() - started_cpu
 
     async def close(self) -> None:
         self._start_flush()

@@ -83,13 +83,17 @@ class FrontierSpider(scrapy.Spider):
         self.article_requests = 0
         self.exhausted = False
         self._archive: Archive | None = None
-        self._leasing: asyncio.Task[None] | None = None
+        self._leasing: asyncio.Future[None] | None = None
+        self._check_pending = False
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> FrontierSpider:
         kwargs.setdefault("database_url", crawler.settings.get("ARCHIVE_DATABASE_URL"))
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider.on_item_done, signal=signals.item_scraped)
+        crawler.signals.connect(spider.on_item_done, signal=signals.item_dropped)
+        crawler.signals.connect(spider.on_item_done, signal=signals.item_error)
         crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
         return spider
 
@@ -150,6 +154,30 @@ class FrontierSpider(scrapy.Spider):
         for request in self._requests_for(leased):
             yield request
 
+    def on_item_done(self, *_: Any, **__: Any) -> None:
+        """Lease again as soon as all work is done, not at the engine's next idle check.
+
+        Scrapy notices idleness on a 5-second heartbeat; a crawl that discovers in steps (feed,
+        then articles; front, then sections, then articles) would wait that long at each step.
+        """
+        if self._check_pending:
+            return
+        self._check_pending = True
+        asyncio.get_running_loop().call_later(0.05, self._continue_if_idle)
+
+    def _continue_if_idle(self) -> None:
+        self._check_pending = False
+        engine = self.crawler.engine
+        if engine is None or (self._leasing is not None and not self._leasing.done()):
+            return
+        try:
+            idle = engine.spider_is_idle()
+        except RuntimeError:  # the engine is closing
+            return
+        if idle:
+            self.exhausted = False
+            self._leasing = asyncio.ensure_future(self._lease_more())
+
     def on_idle(self) -> None:
         if self._leasing is not None and not self._leasing.done():
             raise DontCloseSpider
@@ -160,10 +188,13 @@ class FrontierSpider(scrapy.Spider):
 
     async def _lease_more(self) -> None:
         leased = await asyncio.to_thread(self._lease)
-        if not leased:
-            self.exhausted = True
-            return
         assert self.crawler.engine is not None
+        if not leased:
+            # Nothing was in flight when the spider went idle, and nothing is due: done now
+            # rather than at the engine's next idle check, seconds later.
+            self.exhausted = True
+            await self.crawler.engine.close_spider_async(reason="finished")
+            return
         for request in self._requests_for(leased):
             self.crawler.engine.crawl(request)
 

@@ -1,0 +1,200 @@
+"""`export`, `import-jsonl`, `import-warc` and `reextract`: moving content in and out."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from functools import partial
+from itertools import islice
+from pathlib import Path
+from typing import IO, BinaryIO, TextIO
+
+import click
+
+from crawler import output
+from crawler.cli.app import Context, json_option, main
+from crawler.cli.query import filter_options
+from storage import CaptureResult
+from storage.export import iter_versions, write_csv, write_jsonl
+from storage.importing import import_versions, parse_jsonl
+from storage.records import ImportSummary, ReextractResult
+
+IMPORT_BATCH = 500
+
+
+@contextmanager
+def _binary_output(path: Path | None) -> Iterator[BinaryIO]:
+    if path is not None:
+        with path.open("wb") as handle:
+            yield handle
+    elif sys.stdout.isatty():
+        raise click.UsageError("a WARC file is binary: give --output FILE or redirect stdout")
+    else:
+        yield sys.stdout.buffer
+
+
+@contextmanager
+def _text_output(path: Path | None) -> Iterator[TextIO]:
+    if path is None:
+        yield sys.stdout
+    else:
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            yield handle
+
+
+@main.command(name="export")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "warc"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl and csv: one record per version; warc: the stored raw pages.",
+)
+@filter_options
+@click.option(
+    "--output",
+    "-o",
+    "output_path",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write here instead of stdout.",
+)
+@click.pass_obj
+def export(
+    obj: Context,
+    fmt: str,
+    site: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    output_path: Path | None,
+) -> None:
+    """Export every version (jsonl, csv) or every stored page (warc), streamed.
+
+    --since/--until bound the version's capture time (warc: the fetch time). CSV cells that a
+    spreadsheet would run as formulas are prefixed with an apostrophe. The WARC is gzipped
+    WARC 1.1; repeated identical pages become revisit records.
+
+    \b
+    Example:
+      newsarchive export --format jsonl --site nbcnews.com -o nbc.jsonl
+      newsarchive export --format warc --since 2026-11-01 -o november.warc.gz
+    """
+    with obj.archive() as archive, archive.read() as session:
+        if fmt == "warc":
+            from storage.warc import write_warc
+
+            info = {"software": "newsarchive", "format": "WARC File Format 1.1"}
+            with _binary_output(output_path) as binary:
+                summary = write_warc(
+                    session, binary, site=site, since=since, until=until, info=info
+                )
+            message = f"{summary.responses} responses, {summary.revisits} revisits"
+        else:
+            versions = iter_versions(session, site=site, since=since, until=until)
+            writer = write_jsonl if fmt == "jsonl" else write_csv
+            with _text_output(output_path) as text:
+                message = f"{writer(versions, text)} versions"
+    click.echo(f"exported {message}" + (f" to {output_path}" if output_path else ""), err=True)
+
+
+def _report(summary: ImportSummary, as_json: bool) -> None:
+    for problem in summary.problems:
+        click.echo(f"newsarchive: {output.terminal_safe(problem)}", err=True)
+    if as_json:
+        output.print_json(summary)
+    else:
+        click.echo(
+            f"imported {summary.versions_imported} versions "
+            f"({summary.articles_created} new articles); "
+            f"{summary.versions_present} already archived; {len(summary.problems)} skipped"
+        )
+
+
+@main.command(name="import-jsonl")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@json_option
+@click.pass_obj
+def import_jsonl(obj: Context, file: IO[str], as_json: bool) -> None:
+    """Restore versions from a JSONL export ('-' reads stdin), keeping numbers and hashes.
+
+    Importing the same file twice changes nothing. An unreadable line stops the import with
+    its line number; the lines before it stay imported, so fix it and run again.
+
+    \b
+    Example:
+      newsarchive --db sqlite:///copy.db import-jsonl nbc.jsonl
+    """
+    total = ImportSummary()
+    records = parse_jsonl(file, source=f"{file.name} line")
+    with obj.archive() as archive:
+        while batch := list(islice(records, IMPORT_BATCH)):
+            total.add(archive.run_write(partial(import_versions, versions=batch)))
+            click.echo(f"[{total.versions_imported + total.versions_present}] imported", err=True)
+    _report(total, as_json)
+
+
+def _print_capture(result: CaptureResult, as_json: bool) -> None:
+    if as_json:
+        output.print_json(result)
+        return
+    version = f"v{result.version}" if result.version else "-"
+    detail = result.title if result.status != "error" else f"{result.error_reason}"
+    click.echo(
+        f"{result.status:<12} {version:<4} {output.terminal_safe(result.url)}  "
+        f"{output.terminal_safe(detail or '')}"
+    )
+
+
+@main.command(name="import-warc")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@json_option
+@click.pass_obj
+def import_warc_command(obj: Context, file: Path, as_json: bool) -> None:
+    """Archive the HTML pages of a WARC file (.warc or .warc.gz) as captures at their WARC-Date.
+
+    Pages are extracted and versioned exactly as if they had just been fetched at that time.
+
+    \b
+    Example:
+      newsarchive import-warc crawl-2026-11.warc.gz
+    """
+    from crawler.importing import import_warc
+
+    with obj.archive() as archive, file.open("rb") as stream:
+        summary = import_warc(archive, stream, on_result=lambda r: _print_capture(r, as_json))
+    outcomes = ", ".join(f"{n} {status}" for status, n in sorted(summary.outcomes.items()))
+    skipped = ", ".join(f"{n} {why}" for why, n in sorted(summary.skipped.items()))
+    click.echo(f"imported: {outcomes or 'nothing'}; skipped: {skipped or 'none'}", err=True)
+
+
+@main.command(name="reextract")
+@click.option("--site", metavar="DOMAIN", help="Only this site and its subdomains.")
+@json_option
+@click.pass_obj
+def reextract_command(obj: Context, site: str | None, as_json: bool) -> None:
+    """Re-run the current extractor over the stored page behind each article's latest version.
+
+    When the result differs, the article gets a new version marked origin=reextract (with the
+    extractor's version); it is not counted as a publisher edit.
+
+    \b
+    Example:
+      newsarchive reextract --site nbcnews.com
+    """
+    from crawler.importing import reextract
+
+    def show(result: ReextractResult) -> None:
+        if as_json:
+            output.print_json(result)
+        elif result.status != "unchanged":
+            click.echo(
+                f"{result.status:<12} v{result.version:<3} {output.terminal_safe(result.url)}  "
+                f"{output.terminal_safe(result.detail or '')}"
+            )
+
+    with obj.archive() as archive:
+        counts = reextract(archive, site=site, on_result=show)
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    click.echo(f"re-extracted: {summary or 'no stored pages'}", err=True)

@@ -1,0 +1,57 @@
+"""Migration 0002: the SQLite search index, its triggers, and a clean `alembic check`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from alembic import command
+from alembic.util.exc import CommandError
+from sqlalchemy import inspect, text
+
+from storage import CaptureResult, open_archive
+from storage.schema import alembic_config, downgrade, upgrade
+from storage.search import search
+
+Capture = Callable[..., CaptureResult]
+URL = "https://news.example/a"
+
+
+def test_versions_archived_before_the_migration_are_searchable(
+    tmp_path: Path, capture: Capture, db_url: str
+) -> None:
+    with open_archive(db_url) as archive:
+        downgrade(archive, "0001")
+        assert "versions_fts" not in inspect(archive.engine).get_table_names()
+    capture(URL, "Harbour closed", "The harbour closed after the storm.\n")
+    with open_archive(db_url) as archive:
+        upgrade(archive)
+        with archive.read() as s:
+            assert [h.url for h in search(s, "harbour")] == [URL]
+
+
+def test_index_follows_updates_and_deletes(capture: Capture, db_url: str) -> None:
+    capture(URL, "Closed", "The harbour closed after the storm.\n")
+    with open_archive(db_url) as archive:
+        with archive.engine.begin() as connection:
+            connection.execute(text("UPDATE versions SET text = 'The port reopened.'"))
+        with archive.read() as s:
+            assert search(s, "harbour") == []
+            assert [h.url for h in search(s, "reopened")] == [URL]
+        with archive.engine.begin() as connection:
+            connection.execute(text("DELETE FROM articles"))
+        with archive.read() as s:
+            assert search(s, "reopened") == []
+
+
+def test_fts_tables_are_invisible_to_alembic_check(db_url: str, capture: Capture) -> None:
+    capture(URL, "Harbour closed", "The harbour closed after the storm.\n")
+    with open_archive(db_url) as archive, archive.engine.begin() as connection:
+        assert {"versions_fts", "versions_fts_data"} <= set(inspect(connection).get_table_names())
+        differences = ""
+        try:
+            command.check(alembic_config(connection))
+        except CommandError as error:
+            differences = str(error)
+    # Other pending model changes are not this revision's business; the FTS tables are.
+    assert "versions_fts" not in differences
