@@ -13,11 +13,15 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from storage.listing import list_articles, site_matches, stats
-from storage.models import Article, Capture, CrawlRun, FrontierEntry, Site, Version
+from storage import activity
+from storage.activity import (
+    FrontierStatus,
+    errors_by_reason,
+    frontier_status,
+)
+from storage.listing import list_articles, stats
 from storage.queries import get_version, history
 from storage.records import ArticleListing, SearchHit, SiteStats, VersionRecord, VersionSummary
 from storage.search import search
@@ -36,41 +40,6 @@ class Slice:
 
     items: Sequence[Any]
     has_next: bool
-
-
-@dataclass(frozen=True)
-class ChangeEntry:
-    """One detected change: a version after the first, with its change summary."""
-
-    url: str
-    site: str
-    version: int
-    captured_at: datetime
-    title: str | None
-    change: dict[str, Any] | None
-
-
-@dataclass(frozen=True)
-class FrontierStatus:
-    """A site's crawl state in the frontier."""
-
-    urls: int
-    due: int
-    leased: int
-    never_fetched: int
-    last_fetched_at: datetime | None
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """One crawl run."""
-
-    id: int
-    command: str
-    started_at: datetime
-    finished_at: datetime | None
-    status: str
-    stats: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -157,45 +126,6 @@ def _site_stats(session: Session, host: str) -> SiteStats:
     raise PageNotFound(f"no archived site {host}")
 
 
-def errors_by_reason(session: Session, host: str) -> dict[str, int]:
-    """Failed captures of the site's articles (and of its never-archived URLs) per reason."""
-    site_articles = select(Article.id).join(Site).where(Site.host == host)
-    rows = session.execute(
-        select(Capture.error_reason, func.count())
-        .where(
-            Capture.outcome == "error",
-            or_(
-                Capture.article_id.in_(site_articles),
-                Capture.article_id.is_(None)
-                & or_(
-                    Capture.requested_url.startswith(f"https://{host}/", autoescape=True),
-                    Capture.requested_url.startswith(f"http://{host}/", autoescape=True),
-                ),
-            ),
-        )
-        .group_by(Capture.error_reason)
-        .order_by(func.count().desc())
-    )
-    return {reason or "unknown": int(count) for reason, count in rows}
-
-
-def frontier_status(session: Session, host: str, now: datetime) -> FrontierStatus:
-    row = session.execute(
-        select(
-            func.count(),
-            func.count().filter(
-                FrontierEntry.next_fetch_at.is_not(None), FrontierEntry.next_fetch_at <= now
-            ),
-            func.count().filter(
-                FrontierEntry.lease_owner.is_not(None), FrontierEntry.lease_expires_at > now
-            ),
-            func.count().filter(FrontierEntry.last_fetched_at.is_(None)),
-            func.max(FrontierEntry.last_fetched_at),
-        ).where(FrontierEntry.host == host)
-    ).one()
-    return FrontierStatus(int(row[0]), int(row[1]), int(row[2]), int(row[3]), row[4])
-
-
 def site_overview(session: Session, host: str, now: datetime) -> SiteOverview:
     return SiteOverview(
         stats=_site_stats(session, host),
@@ -205,36 +135,20 @@ def site_overview(session: Session, host: str, now: datetime) -> SiteOverview:
 
 
 def crawl_runs(session: Session, paging: Paging) -> Slice:
-    rows = session.scalars(
-        select(CrawlRun)
-        .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
-        .limit(paging.per_page + 1)
-        .offset(paging.offset)
+    return _slice(
+        activity.crawl_runs(session, limit=paging.per_page + 1, offset=paging.offset), paging
     )
-    runs = [
-        RunSummary(r.id, r.command, r.started_at, r.finished_at, r.status, dict(r.stats or {}))
-        for r in rows
-    ]
-    return _slice(runs, paging)
 
 
 def recent_changes(
     session: Session, paging: Paging, *, site: str | None = None, article_url: str | None = None
 ) -> Slice:
     """Versions after the first, newest first: every site, one site, or one article."""
-    query = (
-        select(Article.url, Site.host, Version.number, Version.captured_at, Version.title)
-        .add_columns(Version.change)
-        .join(Article, Article.id == Version.article_id)
-        .join(Site, Site.id == Article.site_id)
-        .where(Version.number > 1)
-        .order_by(Version.captured_at.desc(), Version.id.desc())
-        .limit(paging.per_page + 1)
-        .offset(paging.offset)
+    entries = activity.recent_changes(
+        session,
+        limit=paging.per_page + 1,
+        offset=paging.offset,
+        site=site,
+        article_url=article_url,
     )
-    if site:
-        query = query.where(site_matches(site))
-    if article_url is not None:
-        query = query.where(Article.url == article_url)
-    entries = [ChangeEntry(*row) for row in session.execute(query)]
     return _slice(entries, paging)

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
 from storage import get_version
+from storage.activity import ChangeEntry
 from web import catalog
-from web.catalog import ChangeEntry
 from web.deps import BaseURL, SessionDep
 from web.params import HOST_PATTERN, ArticleURL, Paging
 from web.views import change_entry, describe_change, iso, path_with, xml_safe

@@ -23,6 +23,8 @@ def _describe_change(change: dict[str, Any] | None) -> str:
         parts.append("notice: " + change["notices"][0][:40])
     if change.get("stealth_edit"):
         parts.append("stealth edit")
+    if change.get("reextract_of"):
+        parts.append(f"re-extraction of v{change['reextract_of']}, not a publisher edit")
     if change.get("flipflop_of"):
         parts.append(f"flip-flop (same as v{change['flipflop_of']})")
     return "; ".join(parts)

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
+from storage.activity import ChangeEntry, CrawlRunRecord
 from storage.records import ArticleListing, SiteStats
 from storage.timeutil import utcnow
 from web import catalog
-from web.catalog import ChangeEntry, RunSummary, SiteOverview
+from web.catalog import SiteOverview
 from web.deps import PagingDep, SessionDep
 from web.params import HOST_PATTERN, DateText, SiteHost, date_range
 from web.schemas import Page, SearchResult, page_of
@@ -72,6 +73,6 @@ def site(session: SessionDep, host: HostPath) -> SiteOverview:
 
 
 @router.get("/runs", tags=["sites"], summary="Crawl runs, newest first")
-def runs(request: Request, session: SessionDep, paging: PagingDep) -> Page[RunSummary]:
+def runs(request: Request, session: SessionDep, paging: PagingDep) -> Page[CrawlRunRecord]:
     result = catalog.crawl_runs(session, paging)
-    return Page[RunSummary](**page_of(request, result, paging, list(result.items)))
+    return Page[CrawlRunRecord](**page_of(request, result, paging, list(result.items)))

@@ -1,0 +1,128 @@
+"""What the archive has been doing: recent changes, crawl runs, errors, frontier state per site."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from storage.listing import site_matches
+from storage.models import Article, Capture, CrawlRun, FrontierEntry, Site, Version
+
+
+@dataclass(frozen=True)
+class ChangeEntry:
+    """One detected change: a version after the first, with its change summary."""
+
+    url: str
+    site: str
+    version: int
+    captured_at: datetime
+    title: str | None
+    change: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class FrontierStatus:
+    """A site's crawl state in the frontier."""
+
+    urls: int
+    due: int
+    leased: int
+    never_fetched: int
+    last_fetched_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CrawlRunRecord:
+    """One crawl run."""
+
+    id: int
+    command: str
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    stats: dict[str, Any]
+
+
+def errors_by_reason(session: Session, host: str) -> dict[str, int]:
+    """Failed captures of the site's articles (and of its never-archived URLs) per reason."""
+    site_articles = select(Article.id).join(Site).where(Site.host == host)
+    rows = session.execute(
+        select(Capture.error_reason, func.count())
+        .where(
+            Capture.outcome == "error",
+            or_(
+                Capture.article_id.in_(site_articles),
+                Capture.article_id.is_(None)
+                & or_(
+                    Capture.requested_url.startswith(f"https://{host}/", autoescape=True),
+                    Capture.requested_url.startswith(f"http://{host}/", autoescape=True),
+                ),
+            ),
+        )
+        .group_by(Capture.error_reason)
+        .order_by(func.count().desc())
+    )
+    return {reason or "unknown": int(count) for reason, count in rows}
+
+
+def frontier_status(session: Session, host: str, now: datetime) -> FrontierStatus:
+    """How many of the site's URLs are known, due, leased, never fetched; the last fetch."""
+    row = session.execute(
+        select(
+            func.count(),
+            func.count().filter(
+                FrontierEntry.next_fetch_at.is_not(None), FrontierEntry.next_fetch_at <= now
+            ),
+            func.count().filter(
+                FrontierEntry.lease_owner.is_not(None), FrontierEntry.lease_expires_at > now
+            ),
+            func.count().filter(FrontierEntry.last_fetched_at.is_(None)),
+            func.max(FrontierEntry.last_fetched_at),
+        ).where(FrontierEntry.host == host)
+    ).one()
+    return FrontierStatus(int(row[0]), int(row[1]), int(row[2]), int(row[3]), row[4])
+
+
+def crawl_runs(session: Session, *, limit: int, offset: int = 0) -> list[CrawlRunRecord]:
+    """Crawl runs, newest first."""
+    rows = session.scalars(
+        select(CrawlRun)
+        .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [
+        CrawlRunRecord(r.id, r.command, r.started_at, r.finished_at, r.status, dict(r.stats or {}))
+        for r in rows
+    ]
+
+
+def recent_changes(
+    session: Session,
+    *,
+    limit: int,
+    offset: int = 0,
+    site: str | None = None,
+    article_url: str | None = None,
+) -> list[ChangeEntry]:
+    """Versions after the first, newest first: every site, one site, or one article."""
+    query = (
+        select(Article.url, Site.host, Version.number, Version.captured_at, Version.title)
+        .add_columns(Version.change)
+        .join(Article, Article.id == Version.article_id)
+        .join(Site, Site.id == Article.site_id)
+        .where(Version.number > 1)
+        .order_by(Version.captured_at.desc(), Version.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    if site:
+        query = query.where(site_matches(site))
+    if article_url is not None:
+        query = query.where(Article.url == article_url)
+    return [ChangeEntry(*row) for row in session.execute(query)]
