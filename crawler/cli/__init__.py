@@ -2,6 +2,7 @@
 
 from crawler.cli import (
     archive,
+    boilerplate,
     crawl,
     database,
     extract,
@@ -15,6 +16,7 @@ from crawler.cli.app import main
 
 __all__ = [
     "archive",
+    "boilerplate",
     "crawl",
     "database",
     "extract",

@@ -1,4 +1,4 @@
-"""Article body text: trafilatura on a cleaned tree, merged with a plain trafilatura run."""
+"""Article body text: a fast trafilatura pass on a cleaned tree, a full one on signs of loss."""
 
 from __future__ import annotations
 
@@ -29,6 +29,12 @@ _EMBED_QUOTE = (
 _EMBED_WRAPPER = re.compile(r"social|embed|tweet", re.IGNORECASE)
 _TOKEN = re.compile(r"\w+")
 _RECOVER_COVERED = 0.5  # a raw line this much present in our text is not missing
+# Signs that the fast pass lost text, which is when the full trafilatura pass (with its
+# readability/justext comparison) runs: the result is short, or covers little of the text the
+# page keeps in paragraphs.
+_SHORT_RESULT_CHARS = 500
+_PARAGRAPH_SHARE = 0.5
+_MIN_CHUNK_CHARS = 20  # an emptier "body" element is a layout marker, not a chunk of text
 
 
 def raw_trafilatura_text(tree: HtmlElement, url: str | None) -> str:
@@ -38,11 +44,17 @@ def raw_trafilatura_text(tree: HtmlElement, url: str | None) -> str:
 
 
 def extract_body(
-    tree: HtmlElement, url: str | None, title: str | None = None, *, cleanup: bool = True
+    tree: HtmlElement,
+    url: str | None,
+    title: str | None = None,
+    *,
+    cleanup: bool = True,
+    recovery: bool = True,
 ) -> str:
     """Article text, one paragraph per line, without headline, captions and furniture.
 
-    ``cleanup=False`` skips our curated boilerplate rules (for measuring what they are worth).
+    ``tree`` is left as it was. ``cleanup=False`` skips our curated boilerplate rules and
+    ``recovery=False`` the full trafilatura pass (both for measuring what they are worth).
     """
     ours = deepcopy(tree)
     removed: set[str] = set()
@@ -50,31 +62,62 @@ def extract_body(
         removed = clean_tree(ours).removed_texts
     _merge_split_bodies(ours)
     _unwrap_embedded_posts(ours)
+    paragraph_chars = sum(len(p.text_content()) for p in ours.iter("p"))
     primary: str | None = trafilatura.extract(
         ours, url=url, include_comments=False, fast=True, deduplicate=False
     )
-    lines = (primary or "").splitlines()
-    lines = _recover_lines(lines, raw_trafilatura_text(tree, url).splitlines())
+    lines = [line for line in (primary or "").splitlines() if line.strip()]
+    recovered: list[str] = []
+    if recovery and _looks_lossy(lines, paragraph_chars):
+        lines, recovered = _recover_lines(lines, raw_trafilatura_text(tree, url).splitlines())
     if not cleanup:
-        return "\n".join(line.strip() for line in lines if line.strip())
-    return "\n".join(filter_lines(lines, title=title, removed=removed))
+        return "\n".join(line.strip() for line in lines)
+    # Recovered lines come from the uncleaned page: keep out what the tree rules removed there.
+    kept = filter_lines(lines, title=title, removed=removed, removed_within=recovered)
+    return "\n".join(kept)
+
+
+def _looks_lossy(lines: list[str], paragraph_chars: int) -> bool:
+    """True if the fast pass may have missed article text (short, or little of the <p> text)."""
+    chars = sum(len(line) for line in lines)
+    return chars < _SHORT_RESULT_CHARS or chars < _PARAGRAPH_SHARE * paragraph_chars
 
 
 def _merge_split_bodies(tree: HtmlElement) -> None:
-    """Join sibling body chunks with the same container class into the first chunk."""
+    """Join sibling body chunks with the same container class into the first chunk.
+
+    Whatever lies between two chunks (a pull quote, an inline figure) moves along with them,
+    so the text keeps the order the page shows it in.
+    """
     groups: dict[tuple[str, str], list[HtmlElement]] = {}
     for element in tree.iter("div", "section"):
         css = element.get("class") or ""
-        if _BODY_CLASS.search(css):
+        if _BODY_CLASS.search(css) and len(element.text_content().strip()) >= _MIN_CHUNK_CHARS:
             groups.setdefault((element.tag, css), []).append(element)
     for chunks in groups.values():
         first = chunks[0]
+        parent = first.getparent()
         for chunk in chunks[1:]:
-            parent = chunk.getparent()
-            if parent is None or any(a is first for a in chunk.iterancestors()):
+            if chunk.getparent() is None or any(a is first for a in chunk.iterancestors()):
                 continue
-            first.extend(list(chunk))
-            parent.remove(chunk)
+            if chunk.getparent() is parent:
+                _absorb_siblings(first, chunk)
+            else:
+                first.extend(list(chunk))
+                chunk.getparent().remove(chunk)
+
+
+def _absorb_siblings(first: HtmlElement, last: HtmlElement) -> None:
+    """Move every sibling after ``first`` up to ``last`` into ``first``, unwrapping ``last``."""
+    while True:
+        following = first.getnext()
+        if following is None:
+            return
+        if following is last:
+            first.extend(list(last))
+            first.getparent().remove(last)
+            return
+        first.append(following)
 
 
 def _unwrap_embedded_posts(tree: HtmlElement) -> None:
@@ -94,13 +137,16 @@ def _shingles(text: str) -> set[tuple[str, ...]]:
     return {tuple(tokens[i : i + 4]) for i in range(len(tokens) - 3)}
 
 
-def _recover_lines(ours: list[str], raw: list[str]) -> list[str]:
-    """Insert paragraphs plain trafilatura found and our run lost, at their place in order."""
-    merged = [line for line in ours if line.strip()]
+def _recover_lines(ours: list[str], raw: list[str]) -> tuple[list[str], list[str]]:
+    """Insert paragraphs plain trafilatura found and our run lost, at their place in order.
+
+    Returns the merged lines and the recovered ones.
+    """
+    merged = list(ours)
     have = set().union(*(_shingles(line) for line in merged)) if merged else set()
     index = {normalise_line(line): i for i, line in enumerate(merged)}
     cursor = 0
-    recovered = 0
+    recovered: list[str] = []
     for line in raw:
         key = normalise_line(line)
         if not key:
@@ -115,7 +161,7 @@ def _recover_lines(ours: list[str], raw: list[str]) -> list[str]:
         have |= shingles
         index = {normalise_line(text): i for i, text in enumerate(merged)}
         cursor += 1
-        recovered += 1
+        recovered.append(line)
     if recovered:
-        logger.debug("recovered %d paragraphs from plain trafilatura", recovered)
-    return merged
+        logger.debug("recovered %d paragraphs from plain trafilatura", len(recovered))
+    return merged, recovered

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from lxml.html import HtmlElement
 
@@ -92,13 +93,17 @@ LINE_RULES: tuple[LineRule, ...] = (
     ),
 )
 
+_ANY_RULE = re.compile(
+    "|".join(f"(?:{rule.pattern.pattern})" for rule in LINE_RULES), re.IGNORECASE
+)
+
 # class/id tokens of elements that are captions, credits or furniture containers.
 _CAPTION_TOKEN = re.compile(
-    r"(?:^|[-_])(?:caption|captions|figcaption|credit|credits)(?:$|[-_])", re.IGNORECASE
+    r"(?:^|[-_\s])(?:caption|captions|figcaption|credit|credits)(?:$|[-_\s])", re.IGNORECASE
 )
 _FURNITURE_TOKEN = re.compile(
-    r"(?:^|[-_])(?:cookie|cookies|consent|gdpr|newsletter|newsletters|signup|browser-support|unsupported-browser"
-    r"|ad-label|advertisement)(?:$|[-_])",
+    r"(?:^|[-_\s])(?:cookie|cookies|consent|gdpr|newsletter|newsletters|signup|browser-support|unsupported-browser"
+    r"|ad-label|advertisement)(?:$|[-_\s])",
     re.IGNORECASE,
 )
 _BLOCK_TAGS = ("p", "div", "section", "aside", "li", "h2", "h3", "h4", "h5", "h6", "header")
@@ -125,10 +130,13 @@ def normalise_line(text: str) -> str:
     return _SPACE.sub(" ", text).strip().lower()
 
 
+@lru_cache(maxsize=16384)
 def is_boilerplate_line(text: str) -> str | None:
     """Name of the first line rule a whole paragraph matches, or None if it is article text."""
+    # Pages repeat the same short texts (menus, labels, nested wrappers of one text) and most
+    # match no rule: results are cached, and one combined pattern answers "none" first.
     line = normalise_line(text)
-    if not line or len(line.split()) > _MAX_WORDS:
+    if not line or len(line.split()) > _MAX_WORDS or not _ANY_RULE.match(line):
         return None
     for rule in LINE_RULES:
         if rule.pattern.match(line):
@@ -141,32 +149,34 @@ def clean_tree(tree: HtmlElement) -> CleanupReport:
     report = CleanupReport()
     for element in list(tree.iter("figcaption")):
         _drop(element, "figure_caption", report)
+    gone: set[HtmlElement] = set()  # inside a dropped element: nothing left to decide
     for element in list(tree.iter(*_BLOCK_TAGS, *_INLINE_TAGS, "figure")):
-        if element.getparent() is None or _is_detached(element):
+        if element in gone:
             continue
-        if element.tag in _INLINE_TAGS and not _stands_alone(element):
-            continue  # a link or span inside a sentence is part of that sentence
         text = element.text_content()
-        if len(text) > _MAX_BLOCK_CHARS:
-            continue
-        tokens = f"{element.get('class', '')} {element.get('id', '')}".split()
-        if any(_FURNITURE_TOKEN.search(token) for token in tokens):
-            _drop(element, "furniture_container", report)
-        elif any(_CAPTION_TOKEN.search(token) for token in tokens) and _near_image(element):
-            _drop(element, "figure_caption", report)
-        else:
-            name = is_boilerplate_line(text)
-            if name is not None and name not in ("share_label", "image_caption_line"):
-                _drop(element, name, report)
+        if not text or len(text) > _MAX_BLOCK_CHARS:
+            continue  # an empty element holds no text to remove; a long one is content
+        name = _furniture(element, text)
+        if name is not None:
+            gone.update(element.iter())
+            report.count(name, normalise_line(text))
+            element.drop_tree()
     return report
 
 
-def _is_detached(element: HtmlElement) -> bool:
-    """True if an ancestor was dropped already (the element no longer hangs off <html>)."""
-    root = element
-    while root.getparent() is not None:
-        root = root.getparent()
-    return bool(root.tag != "html")
+def _furniture(element: HtmlElement, text: str) -> str | None:
+    """The rule that makes ``element`` a caption, credit or furniture block, if one does."""
+    if element.tag in _INLINE_TAGS and not _stands_alone(element):
+        return None  # a link or span inside a sentence is part of that sentence
+    tokens = f"{element.get('class', '')} {element.get('id', '')}"
+    if _FURNITURE_TOKEN.search(tokens):
+        return "furniture_container"
+    if _CAPTION_TOKEN.search(tokens) and _near_image(element):
+        return "figure_caption"
+    name = is_boilerplate_line(text)
+    if name is not None and name not in ("share_label", "image_caption_line"):
+        return name
+    return None
 
 
 def _near_image(element: HtmlElement) -> bool:
@@ -195,10 +205,20 @@ def _drop(element: HtmlElement, name: str, report: CleanupReport) -> None:
 
 
 def filter_lines(
-    lines: Iterable[str], title: str | None = None, removed: Iterable[str] = ()
+    lines: Iterable[str],
+    title: str | None = None,
+    removed: Iterable[str] = (),
+    removed_within: Iterable[str] = (),
 ) -> list[str]:
-    """Drop furniture paragraphs, removed caption texts and a leading repeated headline."""
+    """Drop furniture paragraphs, removed caption texts and a leading repeated headline.
+
+    A line equal to a text the tree rules removed goes; a line that is only part of one goes
+    only if it is among ``removed_within`` (lines taken from the uncleaned page, where a
+    removed caption may reappear split up). A line of the cleaned page that a caption happens
+    to repeat is article text.
+    """
     removed_set = {text for text in removed if text}
+    partial = {line.strip() for line in removed_within}
     title_key = normalise_line(title) if title else None
     kept: list[str] = []
     for line in lines:
@@ -209,7 +229,7 @@ def filter_lines(
             continue
         if key in removed_set or is_boilerplate_line(line) is not None:
             continue
-        if len(key) >= 20 and any(key in text for text in removed_set):
+        if line.strip() in partial and len(key) >= 20 and any(key in t for t in removed_set):
             continue
         kept.append(line.strip())
     return kept

@@ -1,4 +1,9 @@
-"""Article metadata from JSON-LD, OpenGraph and meta declarations, then htmldate/trafilatura."""
+"""Article metadata from JSON-LD, OpenGraph and meta declarations, then htmldate/trafilatura.
+
+The fallbacks are the costly part of extraction, so they run only for what the page does not
+declare: trafilatura's markup heuristics when no title, author or site name is declared, and
+htmldate only when the page declares no publication date.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import trafilatura
 from htmldate import find_date
 from lxml.html import HtmlElement
+from trafilatura import metadata as trafilatura_metadata
 
 from crawler.extraction.dates import parse_date
 from crawler.extraction.jsonld import find_main_entity, jsonld_objects, type_names
@@ -110,27 +115,30 @@ def extract_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
     meta = _meta_values(tree)
     entity = find_main_entity(list(jsonld_objects(tree))) or {}
     result = PageMetadata()
-    fallback = _trafilatura_metadata(tree, url)
-    result.site_name = _first(
+    fallback = _Fallback(tree, url)
+    declared_site = _first(
         _name_of(entity.get("publisher")),
         *meta.get("og:site_name", []),
         *meta.get("application-name", []),
-        fallback.get("sitename"),
     )
+    result.site_name = declared_site or fallback.get("sitename")
+    declared_titles = [
+        _text(entity.get("headline")),
+        *meta.get("og:title", []),
+        *meta.get("twitter:title", []),
+        *meta.get("parsely-title", []),
+        *meta.get("sailthru.title", []),
+    ]
+    title_tag = _text(_xpath_text(tree, "//head/title"))
+    headings = [_text(h.text_content()) for h in tree.xpath("//h1")[:5]]
     result.title = choose_title(
-        declared=[
-            _text(entity.get("headline")),
-            *meta.get("og:title", []),
-            *meta.get("twitter:title", []),
-            *meta.get("parsely-title", []),
-            *meta.get("sailthru.title", []),
-        ],
-        title_tag=_text(_xpath_text(tree, "//head/title")),
-        headings=[_text(h.text_content()) for h in tree.xpath("//h1")[:5]],
+        declared=declared_titles,
+        title_tag=title_tag,
+        headings=headings,
         site_names=[result.site_name, *meta.get("twitter:site", []), _host_label(url)],
-        fallback=fallback.get("title"),
+        fallback=None if any((*declared_titles, title_tag, *headings)) else fallback.get("title"),
     )
-    result.authors = _authors(entity, meta, fallback.get("author"), result.site_name)
+    result.authors = _authors(entity, meta, fallback, result.site_name)
     latest = datetime.now(UTC) + timedelta(days=2)
     result.published_at = _first_date(
         [entity.get("datePublished"), entity.get("dateCreated")]
@@ -144,13 +152,16 @@ def extract_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
         latest,
     )
     if result.published_at is None:
+        # No declared publication date: ask htmldate (the costly part of metadata). A page that
+        # declares none of its dates gets htmldate's guess at a modification date too.
+        declared_modified = result.modified_at is not None
         result.published_at = parse_date(_htmldate(tree, url, original=True), latest)
         result.sources["published_at"] = "htmldate"
-    if result.modified_at is None:
-        modified = parse_date(_htmldate(tree, url, original=False), latest)
-        if modified and result.published_at and modified > result.published_at:
-            result.modified_at = modified
-            result.sources["modified_at"] = "htmldate"
+        if not declared_modified:
+            modified = parse_date(_htmldate(tree, url, original=False), latest)
+            if modified and result.published_at and modified > result.published_at:
+                result.modified_at = modified
+                result.sources["modified_at"] = "htmldate"
     result.description = _first(
         _text(entity.get("description")),
         *meta.get("og:description", []),
@@ -202,16 +213,45 @@ def _meta_values(tree: HtmlElement) -> dict[str, list[str]]:
     return values
 
 
-def _trafilatura_metadata(tree: HtmlElement, url: str | None) -> dict[str, str]:
-    try:
-        document = trafilatura.extract_metadata(tree, default_url=url, extensive=False)
-    except Exception:  # trafilatura's metadata code has no error contract of its own
-        logger.debug("trafilatura metadata failed for %s", url, exc_info=True)
-        return {}
-    if document is None:
-        return {}
-    found = {key: getattr(document, key, None) for key in ("title", "author", "sitename")}
-    return {key: value for key, value in found.items() if isinstance(value, str) and value}
+class _Fallback:
+    """trafilatura's title, author and site name heuristics, run once and only when asked.
+
+    The same steps as trafilatura.extract_metadata without its date search (htmldate), which
+    this module runs itself only for pages that declare no date.
+    """
+
+    def __init__(self, tree: HtmlElement, url: str | None) -> None:
+        self._tree = tree
+        self._url = url
+        self._found: dict[str, str] | None = None
+
+    def get(self, key: str) -> str | None:
+        if self._found is None:
+            self._found = self._run()
+        return self._found.get(key)
+
+    def _run(self) -> dict[str, str]:
+        tree = self._tree
+        try:
+            document = trafilatura_metadata.examine_meta(tree)
+            if document.author and " " not in document.author:
+                document.author = None
+            document = trafilatura_metadata.extract_meta_json(tree, document)
+            title = document.title or trafilatura_metadata.extract_title(tree)
+            author = document.author or trafilatura_metadata.extract_author(tree)
+            site = document.sitename or trafilatura_metadata.extract_sitename(tree)
+        except Exception:  # trafilatura's metadata code has no error contract of its own
+            logger.debug("trafilatura metadata failed for %s", self._url, exc_info=True)
+            return {}
+        if site:
+            site = site.lstrip("@")
+            if site and "." not in site and not site[0].isupper():
+                site = site.title()
+        elif self._url:
+            match = trafilatura_metadata.META_URL.match(self._url)
+            site = match[1] if match else None
+        found = {"title": title, "author": author, "sitename": site}
+        return {key: " ".join(value.split()) for key, value in found.items() if value}
 
 
 def _htmldate(tree: HtmlElement, url: str | None, *, original: bool) -> str | None:
@@ -224,7 +264,7 @@ def _htmldate(tree: HtmlElement, url: str | None, *, original: bool) -> str | No
 
 
 def _authors(
-    entity: dict[str, Any], meta: dict[str, list[str]], fallback: str | None, site: str | None
+    entity: dict[str, Any], meta: dict[str, list[str]], fallback: _Fallback, site: str | None
 ) -> tuple[str, ...]:
     people: list[str] = []
     organisations: list[str] = []
@@ -237,8 +277,8 @@ def _authors(
     candidates = people
     if not candidates:
         candidates = [value for key in _AUTHOR_META for value in meta.get(key, [])]
-    if not candidates and fallback:
-        candidates = fallback.split("; ")
+    if not candidates:
+        candidates = [name for name in (fallback.get("author") or "").split("; ") if name]
     if not candidates:
         candidates = organisations
     names: list[str] = []

@@ -9,6 +9,7 @@ import queue
 import resource
 import signal
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
@@ -34,6 +35,7 @@ def _worker_main(conn: Connection, memory_mb: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
     from crawler.extraction import extract_article
 
+    _warm_up(extract_article)
     conn.send(("ready", os.getpid()))
     while True:
         try:
@@ -41,8 +43,10 @@ def _worker_main(conn: Connection, memory_mb: int) -> None:
         except (EOFError, OSError):
             return
         body, url, content_type = job
+        started = time.process_time()
         try:
-            conn.send(("ok", extract_article(body, url, content_type)))
+            content = extract_article(body, url, content_type)
+            conn.send(("ok", content, time.process_time() - started))
         except ExtractionError as error:
             conn.send(("error", error.reason, error.message))
         except MemoryError:
@@ -53,16 +57,34 @@ def _worker_main(conn: Connection, memory_mb: int) -> None:
             conn.send(("error", "extractor_bug", f"{type(error).__name__}: {error}"))
 
 
+_WARM_UP_PAGE = (
+    b"<html><head><title>Warm-up</title></head><body><article><p>"
+    + b"A paragraph of text that loads the extractor's lazily built tables. " * 10
+    + b"</p></article></body></html>"
+)
+
+
+def _warm_up(extract: Any) -> None:
+    """Extract one small page so lazily loaded tables (public suffixes, ...) load at start."""
+    try:
+        extract(_WARM_UP_PAGE, "https://www.example.com/news/warm-up.html", "text/html")
+    except Exception:  # a warm-up failure only means the first real job pays the cost
+        logger.debug("extraction warm-up failed", exc_info=True)
+
+
 class _Worker:
     """One worker process and the parent's end of its pipe."""
 
     def __init__(self, memory_mb: int) -> None:
+        """Start the process; ``wait_ready`` waits until it can take jobs."""
         self.conn, child = _CONTEXT.Pipe()
         self.process: BaseProcess = _CONTEXT.Process(
             target=_worker_main, args=(child, memory_mb), daemon=True, name="extraction-worker"
         )
         self.process.start()
         child.close()
+
+    def wait_ready(self) -> None:
         if not self.conn.poll(_START_TIMEOUT):
             self.kill()
             raise RuntimeError("extraction worker did not start")
@@ -88,7 +110,9 @@ class ExtractionPool:
     A job running longer than ``timeout`` seconds raises ExtractionError("timeout"), one
     exceeding ``memory_mb`` of address space raises ExtractionError("memory"); either way the
     worker is replaced. ``extract`` is a coroutine for the crawler's asyncio loop;
-    ``extract_blocking`` does the same from plain threads.
+    ``extract_blocking`` does the same from plain threads. ``cpu_seconds`` adds up the CPU
+    time the workers spent in successful extractions (``jobs`` of them); ``start_seconds`` is
+    how long starting the workers took.
     """
 
     def __init__(self, workers: int | None = None, timeout: float = 30.0, memory_mb: int = 1024):
@@ -99,22 +123,33 @@ class ExtractionPool:
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
+        self.cpu_seconds = 0.0
+        self.jobs = 0
         self._threads = ThreadPoolExecutor(self.workers, thread_name_prefix="extraction")
-        for _ in range(self.workers):
-            self._add_worker()
+        started = time.perf_counter()
+        self._add_workers(self.workers)  # started together: each takes a second or two
+        self.start_seconds = time.perf_counter() - started
 
-    def _add_worker(self) -> None:
-        worker = _Worker(self.memory_mb)
+    def _add_workers(self, count: int) -> None:
+        workers = [_Worker(self.memory_mb) for _ in range(count)]
+        try:
+            for worker in workers:
+                worker.wait_ready()
+        except RuntimeError:
+            for worker in workers:
+                worker.kill()
+            raise
         with self._lock:
-            self._all.add(worker)
-        self._idle.put(worker)
+            self._all.update(workers)
+        for worker in workers:
+            self._idle.put(worker)
 
     def _retire(self, worker: _Worker) -> None:
         worker.kill()
         with self._lock:
             self._all.discard(worker)
         if not self._closed:
-            self._add_worker()
+            self._add_workers(1)
 
     async def extract(
         self, body: bytes, url: str | None, content_type: str | None
@@ -143,6 +178,9 @@ class ExtractionPool:
             self._idle.put(worker)
         if reply[0] == "ok":
             content: ArticleContent = reply[1]
+            with self._lock:
+                self.cpu_seconds += reply[2]
+                self.jobs += 1
             return content
         raise ExtractionError(reply[1], reply[2])
 

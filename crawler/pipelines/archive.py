@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import resource
+import time
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
@@ -15,6 +17,7 @@ from crawler import signals
 from crawler.discovery.classify import is_article_page
 from crawler.extraction import ExtractionError
 from crawler.extraction.pool import ExtractionPool
+from crawler.extraction.site_boilerplate import SiteBoilerplateCache
 from crawler.items import DiscoveredLinks, FetchFailed, PageFetched
 from crawler.pipelines.batching import BatchWriter
 from storage import (
@@ -57,6 +60,7 @@ class ArchivePipeline:
         batch_size: int = 50,
         batch_seconds: float = 0.2,
         revisit_policies: dict[str, RevisitPolicy] | None = None,
+        site_boilerplate: SiteBoilerplateCache | None = None,
     ) -> None:
         self.database_url = database_url
         self.extract_workers = extract_workers or os.cpu_count() or 1
@@ -68,6 +72,9 @@ class ArchivePipeline:
         self.batch_size = batch_size
         self.batch_seconds = batch_seconds
         self.revisit_policies = revisit_policies or {}
+        self.site_boilerplate = site_boilerplate
+        self._extract_seconds = 0.0
+        self._cpu_at_open = 0.0
         self.crawler: Crawler | None = None
         self.archive: Archive | None = None
         self.pool: ExtractionPool | None = None
@@ -95,11 +102,19 @@ class ArchivePipeline:
                 scope: RevisitPolicy.parse(spec)
                 for scope, spec in settings.getdict("ARCHIVE_REVISIT_POLICIES").items()
             },
+            site_boilerplate=SiteBoilerplateCache(
+                min_articles=settings.getint("ARCHIVE_SITE_BOILERPLATE_MIN_ARTICLES", 5),
+                min_share=settings.getfloat("ARCHIVE_SITE_BOILERPLATE_MIN_SHARE", 0.3),
+                relearn_every=settings.getint("ARCHIVE_SITE_BOILERPLATE_RELEARN_EVERY", 50),
+            )
+            if settings.getbool("ARCHIVE_SITE_BOILERPLATE_ENABLED", True)
+            else None,
         )
         pipeline.crawler = crawler
         return pipeline
 
     def open_spider(self) -> None:
+        self._cpu_at_open = _process_cpu()
         self.archive = open_archive(self.database_url)
         self.writer = BatchWriter(self.archive, self.batch_size, self.batch_seconds)
 
@@ -128,6 +143,7 @@ class ArchivePipeline:
             await self.writer.close()
         if self.pool is None and self._pool_starting is not None:
             self.pool = await self._pool_starting
+        self._record_timings()
         if self.pool is not None:
             self.pool.close()
         if self.archive is not None:
@@ -213,13 +229,16 @@ class ArchivePipeline:
             return await self._submit(
                 item, lambda s: record_not_modified(s, page, crawl_run_id=self.crawl_run_id)
             )
+        started = time.perf_counter()
         try:
             pool = await self._extraction_pool()
             content = await pool.extract(
                 page.body or b"", page.final_url, page.header("content-type")
             )
         except ExtractionError as error:
+            self._extract_seconds += time.perf_counter() - started
             return await self._submit_failure(item, CaptureFailure(error.reason, str(error)))
+        self._extract_seconds += time.perf_counter() - started
         if not item.vouched and not is_article_page(content.page_type, content.text):
             await self._skip_non_article(item)
             return None
@@ -228,6 +247,8 @@ class ArchivePipeline:
     def _capture(
         self, session: Session, item: PageFetched, content: ArticleContent
     ) -> CaptureResult:
+        if self.site_boilerplate is not None:
+            content = self.site_boilerplate.apply(session, item.page, content)
         return record_capture(
             session,
             item.page,
@@ -286,6 +307,30 @@ class ArchivePipeline:
             )
         self._inc("archive/skipped/not_article")
 
+    def _record_timings(self) -> None:
+        """Stage timings as stats: where the two cores went (seconds, summed over pages)."""
+        if self.crawler is None or self.crawler.stats is None:
+            return
+        stats = self.crawler.stats
+        crawler_cpu = _process_cpu() - self._cpu_at_open
+        stats.set_value("archive/time/crawler_cpu_s", round(crawler_cpu, 3))
+        stats.set_value("archive/time/extract_s", round(self._extract_seconds, 3))
+        if self.pool is not None:
+            stats.set_value("archive/time/pool_start_s", round(self.pool.start_seconds, 3))
+            stats.set_value("archive/time/extract_cpu_s", round(self.pool.cpu_seconds, 3))
+            stats.set_value("archive/extracted", self.pool.jobs)
+        if self.writer is not None:
+            stats.set_value("archive/time/store_s", round(self.writer.write_seconds, 3))
+            stats.set_value("archive/time/store_cpu_s", round(self.writer.write_cpu_seconds, 3))
+        if self.site_boilerplate is not None and self.site_boilerplate.removed:
+            stats.set_value("archive/site_boilerplate_removed", self.site_boilerplate.removed)
+
     def _inc(self, key: str, count: int = 1) -> None:
         if self.crawler is not None and self.crawler.stats is not None and count:
             self.crawler.stats.inc_value(key, count)
+
+
+def _process_cpu() -> float:
+    """CPU seconds this process (all its threads, not the extraction workers) has used."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime

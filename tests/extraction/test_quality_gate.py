@@ -16,12 +16,12 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 BENCH = Path(os.environ.get("NEWSARCHIVE_BENCH_DIR", REPO.parent / "shared" / "extraction-bench"))
-# Measured 0.975 (P 0.959, R 0.992); raw trafilatura default is 0.958.
+# Measured 0.976 (P 0.961, R 0.992); raw trafilatura default is 0.958.
 F1_FLOOR = 0.970
-# Per-page recall may fall below raw trafilatura's only by this much. It is not zero on
-# purpose: the project keeps image captions out of the text (WordPress "wp-caption" texts
-# included), while some gold texts count captions as body. Anything larger is a regression.
-PAGE_RECALL_TOLERANCE = 0.04
+# No page may keep less gold recall than raw trafilatura: no tolerance, and no page excepted.
+# (Captions stay out of the text; a body paragraph that a caption happens to repeat stays in.)
+PAGE_RECALL_TOLERANCE = 1e-9
+PAGES_ALLOWED_LESS_RECALL: dict[str, str] = {}  # page id -> the reason; keep it empty
 
 
 def _benchmark_module() -> ModuleType:
@@ -47,5 +47,9 @@ def test_quality_gate() -> None:
     assert ours.f1 >= F1_FLOOR, f"F1 {ours.f1:.4f} fell below the floor {F1_FLOOR}"
     assert ours.f1 > raw.f1, f"F1 {ours.f1:.4f} is no better than raw trafilatura {raw.f1:.4f}"
     assert ours.empty == 0
-    worse = bench.worse_pages(ours, raw, tolerance=PAGE_RECALL_TOLERANCE)
+    worse = [
+        page
+        for page in bench.worse_pages(ours, raw, tolerance=PAGE_RECALL_TOLERANCE)
+        if page[0] not in PAGES_ALLOWED_LESS_RECALL
+    ]
     assert not worse, f"pages with less recall than raw trafilatura: {worse}"
