@@ -48,13 +48,17 @@ def article_url_for(page: FetchedPage, declared_canonical: str | None) -> str:
 
 
 def _find_article(session: Session, urls: list[str]) -> Article | None:
-    for url in urls:
-        article = session.scalar(
-            select(Article).join(ArticleAlias).where(ArticleAlias.url_hash == url_hash(url))
-        )
-        if article is not None:
-            return article
-    return None
+    """The article any of ``urls`` belongs to, preferring the earliest URL in the list."""
+    digests = [url_hash(url) for url in dict.fromkeys(urls)]
+    if not digests:
+        return None
+    rows = session.execute(
+        select(ArticleAlias.url_hash, Article)
+        .join(Article, Article.id == ArticleAlias.article_id)
+        .where(ArticleAlias.url_hash.in_(digests))
+    ).all()
+    found = {row[0]: row[1] for row in rows}
+    return next((found[d] for d in digests if d in found), None)
 
 
 def _site_for(session: Session, url: str, site_name: str | None) -> Site:
@@ -73,9 +77,14 @@ def _site_for(session: Session, url: str, site_name: str | None) -> Site:
 
 
 def _add_aliases(session: Session, article: Article, urls: list[str]) -> None:
-    for url in dict.fromkeys(urls):
-        digest = url_hash(url)
-        if session.scalar(select(ArticleAlias.id).where(ArticleAlias.url_hash == digest)):
+    wanted = {url_hash(url): url for url in dict.fromkeys(urls)}
+    known = set(
+        session.scalars(
+            select(ArticleAlias.url_hash).where(ArticleAlias.url_hash.in_(list(wanted)))
+        )
+    )
+    for digest, url in wanted.items():
+        if digest in known:
             continue
         try:
             with session.begin_nested():
@@ -94,7 +103,7 @@ def _get_or_create_article(
     seen = [canonical]
     for url in (page.final_url, page.requested_url, *page.redirect_urls):
         normalised = _canonical_or_none(url)
-        if normalised:
+        if normalised and normalised not in seen:
             seen.append(normalised)
     article = _find_article(session, seen)
     if article is None:
@@ -118,8 +127,19 @@ def _get_or_create_article(
 
 
 def _lock(session: Session, article: Article) -> Article:
-    """Re-read the article under a row lock (PostgreSQL); SQLite holds the write lock already."""
-    return session.scalars(select(Article).where(Article.id == article.id).with_for_update()).one()
+    """Re-read the article under a row lock (PostgreSQL); SQLite holds the write lock already.
+
+    populate_existing: the article is already in the session, read before the lock was granted;
+    without it the ORM keeps that stale version_count and a concurrent writer's number is reused.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        return article  # BEGIN IMMEDIATE: this transaction is the only writer
+    return session.scalars(
+        select(Article)
+        .where(Article.id == article.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def _latest_version(session: Session, article: Article) -> Version | None:
@@ -257,8 +277,8 @@ def record_capture(
     if not track:
         article.track = False
     latest = _latest_version(session, article)
-    digest = content_hash(content)
     text = normalise_text(content.text)
+    digest = content_hash(content, normalised_text=text)
     if not text:
         failure = CaptureFailure("no_article_text", "the page has no article text")
         return record_failure(session, page, failure, crawl_run_id=crawl_run_id)

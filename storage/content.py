@@ -25,6 +25,7 @@ _QUOTES = str.maketrans(
         "\u00a0": " ",
     }
 )
+_TYPOGRAPHY = re.compile("[" + "".join(chr(c) for c in _QUOTES) + "]")
 _SPACES = re.compile(r"[ \t\f\v\u2000-\u200b\u202f\u205f\u3000]+")
 
 
@@ -53,19 +54,23 @@ class ArticleContent:
 
 def normalise_text(text: str) -> str:
     """NFC, one quote style, single spaces, one paragraph per line, no blank lines."""
-    text = unicodedata.normalize("NFC", text).translate(_QUOTES)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if _TYPOGRAPHY.search(text):  # translate() costs a pass per call; most texts need none
+        text = text.translate(_QUOTES)
     lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
     return "\n".join(line for line in lines if line)
 
 
-def content_hash(content: ArticleContent) -> str:
+def content_hash(content: ArticleContent, *, normalised_text: str | None = None) -> str:
     """sha256 over the normalised title, authors and text: equal hashes mean the same version.
 
     Raw HTML never enters the hash, so ads, nonces and "rendered at" stamps make no new version.
+    A caller that has ``normalise_text(content.text)`` already may pass it in.
     """
     parts = [
         normalise_text(content.title or ""),
         "; ".join(normalise_text(author) for author in content.authors),
-        normalise_text(content.text),
+        normalised_text if normalised_text is not None else normalise_text(content.text),
     ]
     return hashlib.sha256("\x1e".join(parts).encode("utf-8")).hexdigest()
