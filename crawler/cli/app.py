@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from crawler import output
+from crawler.config import CrawlConfig
 from storage import (
     DEFAULT_DATABASE_URL,
     Archive,
@@ -36,10 +37,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Context:
     database_url: str
     verbose: int
+    allow_private_network: bool = False
 
     @property
     def log_level(self) -> str:
         return ["WARNING", "INFO", "DEBUG"][min(self.verbose, 2)]
+
+    def crawl_config(self, **options: Any) -> CrawlConfig:
+        """The crawl configuration the global options decided, plus a command's own options."""
+        return CrawlConfig(
+            database_url=self.database_url,
+            log_level=self.log_level,
+            allow_private_network=self.allow_private_network,
+            **options,
+        )
 
     @contextmanager
     def archive(self) -> Iterator[Archive]:
@@ -87,9 +98,17 @@ def json_option(function: F) -> F:
     help="SQLAlchemy URL of the archive (env NEWSARCHIVE_DB).",
 )
 @click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
+@click.option(
+    "--allow-private-network",
+    is_flag=True,
+    envvar="NEWSARCHIVE_ALLOW_PRIVATE_NETWORK",
+    help="Also fetch from loopback, private and link-local addresses (intranet sites, the "
+    "offline demo, tests). Off by default, so a public page cannot make newsarchive read an "
+    "internal service (env NEWSARCHIVE_ALLOW_PRIVATE_NETWORK=1).",
+)
 @click.version_option(package_name="newsarchive")
 @click.pass_context
-def main(ctx: click.Context, database_url: str, verbose: int) -> None:
+def main(ctx: click.Context, database_url: str, verbose: int, allow_private_network: bool) -> None:
     """Archive news articles and every later edit to them.
 
     \b
@@ -97,7 +116,9 @@ def main(ctx: click.Context, database_url: str, verbose: int) -> None:
       newsarchive archive https://example.com/news/story.html
       newsarchive history https://example.com/news/story.html
     """
-    ctx.obj = Context(database_url=database_url, verbose=verbose)
+    ctx.obj = Context(
+        database_url=database_url, verbose=verbose, allow_private_network=allow_private_network
+    )
     logging.basicConfig(
         level=ctx.obj.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )

@@ -9,7 +9,6 @@ import click
 
 from crawler import output
 from crawler.cli.app import EXIT_FAILED, EXIT_OK, EXIT_STORAGE_FULL, Context, json_option, main
-from crawler.config import CrawlConfig
 from storage import CaptureResult, InvalidURL, canonical_url
 
 
@@ -116,9 +115,7 @@ def archive(
             output.progress(done, len(valid), result.url)
 
     if valid:
-        config = CrawlConfig(
-            database_url=obj.database_url, track=not no_track, delay=delay, log_level=obj.log_level
-        )
+        config = obj.crawl_config(track=not no_track, delay=delay)
         summary = run_spider(config, ArchiveSpider, "archive", on_result, urls=valid)
         if summary.finish_reason not in ("finished", "unknown"):
             click.echo(f"newsarchive: crawl ended early: {summary.finish_reason}", err=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 from pathlib import Path
 
@@ -18,11 +19,11 @@ from crawler.cli.app import (
     json_option,
     main,
 )
-from crawler.config import CrawlConfig
 from crawler.crawling import CrawlPlan, CrawlSummary, plan_for_site, plan_from_urls, run_crawl
 from crawler.sites import SiteConfig, SiteConfigError, find_site, load_sites
 from storage import CaptureResult
 from storage.timeutil import parse_instant
+from storage.urls import host_of
 
 DEFAULT_SITES_FILE = "sites.toml"
 
@@ -47,6 +48,21 @@ def load_configured_sites(config_path: Path | None) -> list[SiteConfig]:
     except SiteConfigError as error:
         click.echo(f"newsarchive: error: {error}", err=True)
         sys.exit(EXIT_FAILED)
+
+
+def site_to_domain(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """A --site value as a domain: a configured site's name becomes its host, a URL its host.
+
+    The sites file is the one `crawl` would read (env NEWSARCHIVE_SITES or ./sites.toml).
+    """
+    if not value:
+        return value
+    path = Path(os.environ.get("NEWSARCHIVE_SITES", DEFAULT_SITES_FILE))
+    sites = load_configured_sites(path) if path.exists() else []
+    configured = find_site(sites, value)
+    if configured is not None and configured.hosts:
+        return configured.hosts[0].removeprefix("www.")
+    return host_of(value) if "://" in value else value
 
 
 def _plan(
@@ -158,9 +174,7 @@ def crawl(
             url = output.terminal_safe(result.url)
             click.echo(f"{result.status:<8} v{result.version or '-':<3} {url}", err=True)
 
-    config = CrawlConfig(
-        database_url=obj.database_url, track=not no_track, delay=delay, log_level=obj.log_level
-    )
+    config = obj.crawl_config(track=not no_track, delay=delay)
     summary = run_crawl(config, plan, on_result)
     print_summary(summary, as_json)
     if summary.finish_reason == "storage_full":

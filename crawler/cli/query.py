@@ -11,6 +11,7 @@ import click
 
 from crawler import output
 from crawler.cli.app import Context, json_option, main
+from crawler.cli.crawl import site_to_domain
 from storage.listing import list_articles, stats
 from storage.search import search
 from storage.timeutil import parse_instant
@@ -46,7 +47,11 @@ def filter_options(function: F) -> F:
         "--since", type=INSTANT, help="Only from this date or time (ISO 8601, UTC if no zone)."
     )(function)
     return click.option(
-        "--site", metavar="DOMAIN", help="Only this site and its subdomains (e.g. nbcnews.com)."
+        "--site",
+        metavar="SITE",
+        callback=site_to_domain,
+        help="Only this site and its subdomains (a domain such as nbcnews.com, or a configured "
+        "site's name).",
     )(function)
 
 

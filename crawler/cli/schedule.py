@@ -15,15 +15,16 @@ import click
 from crawler import output
 from crawler.cli.app import EXIT_FAILED, EXIT_OK, EXIT_STORAGE_FULL, Context, json_option, main
 from crawler.cli.crawl import load_configured_sites, print_summary, sites_option
-from crawler.config import CrawlConfig
 from crawler.crawling import CrawlSummary
 from crawler.scheduling import (
     OWNER_VARIABLE,
+    WORKER_ID,
     SchedulerBusy,
     SchedulerLock,
     due_report,
     revisit_now,
     run_due_work,
+    scheduler_lock_name,
     scheduler_owner,
 )
 from storage import CaptureResult, open_archive
@@ -48,36 +49,56 @@ def _print_change(result: CaptureResult) -> None:
         click.echo(f"{result.status:<8} v{version:<3} {output.terminal_safe(result.url)}", err=True)
 
 
+def _check_worker_id(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not WORKER_ID.match(value):
+        raise click.BadParameter("use 1-24 letters, digits, '.', '_' or '-' (e.g. host-a)")
+    return value
+
+
 @main.command()
 @sites_option
 @click.option("--once", is_flag=True, help="Do what is due now and exit (for cron / timers).")
+@click.option(
+    "--worker-id",
+    envvar="NEWSARCHIVE_WORKER_ID",
+    callback=_check_worker_id,
+    help="Cooperate with other workers on this database (one id per worker, e.g. host-a).",
+)
 @json_option
 @click.pass_obj
-def schedule(obj: Context, config_path: Path | None, once: bool, as_json: bool) -> None:
+def schedule(
+    obj: Context, config_path: Path | None, once: bool, worker_id: str | None, as_json: bool
+) -> None:
     """Crawl each configured site on its interval and revisit articles when they come due.
 
     Runs until stopped (SIGTERM or Ctrl-C finish the pages in flight, then exit with 143).
     Only one scheduler works on an archive at a time: a second one exits at once (status 6).
+    Schedulers with distinct --worker-id values share the work instead (one PostgreSQL, many
+    processes or machines): each site is discovered by one of them at a time, articles are
+    leased without overlap, and each host's delay holds across all of them.
 
     \b
     Example:
       newsarchive schedule --config sites.toml --once     # from cron or a systemd timer
       newsarchive schedule --config sites.toml            # as a long-running service
+      newsarchive schedule --config sites.toml --worker-id host-a   # one of several workers
     """
     sites = load_configured_sites(config_path)
-    config = CrawlConfig(database_url=obj.database_url, log_level=obj.log_level)
+    config = obj.crawl_config()
     if once:
         try:
-            summary = run_due_work(config, sites, _print_change)
+            summary = run_due_work(config, sites, _print_change, worker_id=worker_id)
         except SchedulerBusy as error:
             click.echo(f"newsarchive: {error}", err=True)
             sys.exit(EXIT_LOCKED)
         print_summary(summary, as_json)
         sys.exit(_exit_for(summary))
-    sys.exit(_serve_schedule(obj, config_path, sites_count=len(sites)))
+    sys.exit(_serve_schedule(obj, config_path, sites_count=len(sites), worker_id=worker_id))
 
 
-def _serve_schedule(obj: Context, config_path: Path | None, sites_count: int) -> int:
+def _serve_schedule(
+    obj: Context, config_path: Path | None, sites_count: int, worker_id: str | None = None
+) -> int:
     """The long-running loop: hold the lock, run one `--once` child per cycle, sleep until due."""
     stopping = {"signal": 0}
     child: subprocess.Popen[bytes] | None = None
@@ -91,7 +112,7 @@ def _serve_schedule(obj: Context, config_path: Path | None, sites_count: int) ->
     signal.signal(signal.SIGINT, stop)
     owner = scheduler_owner()
     with open_archive(obj.database_url) as archive:
-        lock = SchedulerLock(archive, owner)
+        lock = SchedulerLock(archive, owner, scheduler_lock_name(worker_id))
         try:
             lock.acquire()
         except SchedulerBusy as error:
@@ -101,9 +122,14 @@ def _serve_schedule(obj: Context, config_path: Path | None, sites_count: int) ->
         try:
             while not stopping["signal"]:
                 command = [sys.executable, "-m", "crawler", "--db", obj.database_url]
-                command += ["-v"] * obj.verbose + ["schedule", "--once"]
+                command += ["-v"] * obj.verbose
+                if obj.allow_private_network:
+                    command.append("--allow-private-network")
+                command += ["schedule", "--once"]
                 if config_path is not None:
                     command += ["--config", str(config_path)]
+                if worker_id is not None:
+                    command += ["--worker-id", worker_id]
                 child = subprocess.Popen(command, env={**os.environ, OWNER_VARIABLE: owner})
                 code = child.wait()
                 child = None
@@ -124,7 +150,10 @@ def _sleep_until_due(stopping: dict[str, int], obj: Context, config_path: Path |
     upcoming = [s.next_discovery_at for s in report.sites]
     upcoming += [r.next_at for r in report.revisits if r.next_at is not None]
     wait = IDLE_POLL_SECONDS
-    if upcoming:
+    if report.articles_waiting:
+        # Articles another worker discovered while this one ran: fetch them now.
+        wait = 1.0
+    elif upcoming:
         wait = min(wait, max(1.0, (min(upcoming) - utcnow()).total_seconds()))
     deadline = time.monotonic() + wait
     while not stopping["signal"] and time.monotonic() < deadline:
@@ -179,7 +208,7 @@ def revisit(
     """
     if sum(bool(x) for x in (urls, site, everything)) != 1:
         raise click.UsageError("give URLs, --site or --all (one of them)")
-    config = CrawlConfig(database_url=obj.database_url, log_level=obj.log_level)
+    config = obj.crawl_config()
 
     def on_result(result: CaptureResult) -> None:
         if as_json:

@@ -15,6 +15,7 @@ import click
 
 from crawler import output
 from crawler.cli.app import Context, json_option, main
+from crawler.cli.crawl import site_to_domain
 from crawler.cli.query import filter_options
 from storage import CaptureResult
 from storage.export import iter_versions, write_csv, write_jsonl
@@ -170,7 +171,12 @@ def import_warc_command(obj: Context, file: Path, as_json: bool) -> None:
 
 
 @main.command(name="reextract")
-@click.option("--site", metavar="DOMAIN", help="Only this site and its subdomains.")
+@click.option(
+    "--site",
+    metavar="SITE",
+    callback=site_to_domain,
+    help="Only this site and its subdomains (a domain, or a configured site's name).",
+)
 @json_option
 @click.pass_obj
 def reextract_command(obj: Context, site: str | None, as_json: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -149,3 +150,17 @@ def test_very_common_words_rank_only_the_newest_matches(archive: Archive, captur
     # Ranked over all five, the story repeating the word most wins; capped, only the last two.
     assert everything[0].url == "https://news.example/0"
     assert [h.url for h in newest] == ["https://news.example/3", "https://news.example/4"]
+
+
+@pytest.mark.usefixtures("archived")
+def test_site_filter_accepts_a_configured_site_name(
+    cli: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "sites.toml"
+    config.write_text('[[site]]\nname = "nbc"\nfeeds = ["https://www.nbcnews.com/rss"]\n')
+    monkeypatch.setenv("NEWSARCHIVE_SITES", str(config))
+    by_name = cli("search", "prison", "--site", "nbc", "--json")
+    assert by_name.exit_code == 0, by_name.output
+    assert {json.loads(line)["url"] for line in by_name.stdout.splitlines()} == {NBC}
+    by_url = cli("search", "prison", "--site", "https://www.nbcnews.com/", "--json")
+    assert by_name.stdout == by_url.stdout
