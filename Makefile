@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint typecheck unit bench constraints clean
+.PHONY: setup demo test test-postgres lint typecheck unit bench constraints clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,15 @@ unit: setup
 
 ## What CI runs (.ci/run): lint, type check, the whole test suite.
 test: lint typecheck unit
+
+## The test suite again on PostgreSQL. Uses $NEWSARCHIVE_TEST_POSTGRES if set, else starts a
+## throwaway server (.ci/postgres.sh: Debian's postgresql, initdb in a temporary directory).
+test-postgres: setup
+	@if [ -n "$$NEWSARCHIVE_TEST_POSTGRES" ]; then \
+	  NEWSARCHIVE_TEST_BACKEND=postgresql $(BIN)/pytest; \
+	else \
+	  NEWSARCHIVE_TEST_BACKEND=postgresql .ci/postgres.sh $(BIN)/pytest; \
+	fi
 
 bench: setup
 	$(BIN)/python benchmarks/extraction.py

@@ -101,7 +101,7 @@ def main() -> int:
     parser.add_argument("--hosts", type=int, default=25)
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     options = parser.parse_args()
-    os.environ.setdefault("NEWSARCHIVE_ALLOW_PRIVATE_NETWORK", "1")
+    os.environ["NEWSARCHIVE_ALLOW_PRIVATE_NETWORK"] = "1"  # the site is served on 127.x.y.z
 
     site = EditedSite(articles=options.articles, now=datetime.now(UTC))
     hosts = [f"127.0.{1 + i // 250}.{2 + i % 250}" for i in range(options.hosts)]

@@ -13,6 +13,7 @@ import gzip
 import json
 import random
 import re
+import statistics
 import sys
 import time
 from collections import Counter
@@ -56,6 +57,8 @@ class Score:
     recall: float
     pages_per_s: float
     pages_per_cpu_s: float
+    cpu_ms_mean: float
+    cpu_ms_median: float
     empty: int
     page_recall: dict[str, float]
     page_precision: dict[str, float | None]
@@ -106,12 +109,14 @@ def corpus_f1(precisions: list[float | None], recalls: list[float]) -> tuple[flo
 def evaluate(name: str, extractor: Extractor, pages: list[Page], samples: int = 1000) -> Score:
     """Run ``extractor`` over ``pages`` and score it."""
     outputs: dict[str, str] = {}
-    elapsed = cpu = 0.0
+    elapsed = 0.0
+    cpu_ms: list[float] = []
     for page in pages:
         start, start_cpu = time.perf_counter(), time.process_time()
         outputs[page.page_id] = extractor(page.html, page.url)
         elapsed += time.perf_counter() - start
-        cpu += time.process_time() - start_cpu
+        cpu_ms.append((time.process_time() - start_cpu) * 1000)
+    cpu = sum(cpu_ms) / 1000
     per_page = {page.page_id: page_scores(page.gold, outputs[page.page_id]) for page in pages}
     precisions = [per_page[p.page_id][0] for p in pages]
     recalls = [per_page[p.page_id][1] for p in pages]
@@ -131,6 +136,8 @@ def evaluate(name: str, extractor: Extractor, pages: list[Page], samples: int = 
         recall,
         len(pages) / elapsed if elapsed else 0.0,
         len(pages) / cpu if cpu else 0.0,
+        statistics.mean(cpu_ms) if cpu_ms else 0.0,
+        statistics.median(cpu_ms) if cpu_ms else 0.0,
         sum(1 for text in outputs.values() if not _TOKEN.search(text)),
         {key: value[1] for key, value in per_page.items()},
         {key: value[0] for key, value in per_page.items()},
@@ -195,14 +202,19 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"{len(pages)} pages from {args.bench_dir}")
     print(
-        f"{'extractor':26} {'F1':>14} {'P':>7} {'R':>7} {'pages/s':>8} {'/cpu-s':>7} {'empty':>6}"
+        f"{'extractor':26} {'F1':>14} {'P':>7} {'R':>7} {'pages/s':>8} {'/cpu-s':>7}"
+        f" {'cpu ms mean':>11} {'median':>7} {'empty':>6}"
     )
     for s in scores:
         print(
             f"{s.name:26} {s.f1:.4f} ± {s.f1_std:.4f} {s.precision:7.4f} {s.recall:7.4f}"
-            f" {s.pages_per_s:8.1f} {s.pages_per_cpu_s:7.1f} {s.empty:6d}"
+            f" {s.pages_per_s:8.1f} {s.pages_per_cpu_s:7.1f} {s.cpu_ms_mean:11.2f}"
+            f" {s.cpu_ms_median:7.2f} {s.empty:6d}"
         )
-    print("pages/s: wall clock; /cpu-s: per CPU second of this process (steadier under load)")
+    print(
+        "pages/s: wall clock; /cpu-s and cpu ms per page: CPU time of this process"
+        " (steadier under load)"
+    )
     print(f"pages where newsarchive keeps less gold recall than trafilatura: {len(worse)}")
     urls = {page.page_id: page.url for page in pages}
     for key, mine, theirs in worse:

@@ -6,15 +6,26 @@ from dataclasses import replace
 from typing import Any
 
 from scrapy import Request
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as net_error
 from twisted.python.failure import Failure
 
 from crawler.items import FetchFailed, PageFetched
+from crawler.middlewares.refused import RequestRefused
+from crawler.middlewares.resolver import REFUSED_MARK
 from storage.records import CaptureFailure, FetchedPage
 from storage.timeutil import utcnow
+from storage.urls import strip_credentials
 
 # Statuses the spider wants to see instead of Scrapy dropping them (redirects stay automatic).
 HANDLED_STATUSES = [304, *range(400, 600)]
@@ -36,6 +47,7 @@ def page_request(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
+    url = strip_credentials(url)  # never sent, logged or stored
     return Request(
         url,
         callback=callback,
@@ -95,24 +107,43 @@ def item_for_response(response: Response) -> PageFetched | FetchFailed:
 def failure_reason(failure: Failure) -> CaptureFailure:
     """A machine-readable reason and a one-line message for a failed request."""
     value = failure.value
-    message = str(value).strip().splitlines()[0] if str(value).strip() else type(value).__name__
-    if isinstance(value, IgnoreRequest):
-        if "robots.txt" in message:
-            return CaptureFailure("robots_disallowed", "robots.txt forbids fetching this URL")
-        if "redirections" in message:
-            return CaptureFailure(
-                "redirect_loop", "too many redirects (a loop or an endless chain)"
-            )
-        return CaptureFailure("ignored", message)
-    if isinstance(value, HttpError):
+    text = str(value).strip()
+    message = text.splitlines()[0] if text else type(value).__name__
+    if isinstance(value, RequestRefused):
+        return CaptureFailure(value.reason, value.message)
+    if isinstance(value, HttpError):  # an IgnoreRequest too: test it first
         status = value.response.status
+        if 300 <= status < 400:  # a redirect Scrapy would not follow: not http(s)
+            return _refused_redirect(value.response)
         return CaptureFailure(f"http_{status}", f"the server answered HTTP {status}")
-    if isinstance(value, net_error.DNSLookupError):
+    if isinstance(value, IgnoreRequest):
+        return _ignored_reason(message)
+    if isinstance(value, ValueError) and "request url" in message.lower():
+        # A Location (or meta refresh) that is not a URL at all, e.g. javascript:...
+        return CaptureFailure("redirect_refused", f"redirect to an unusable URL: {message}")
+    if isinstance(value, CannotResolveHostError | net_error.DNSLookupError):
+        if REFUSED_MARK in message:
+            return CaptureFailure(
+                "private_network", f"refused to connect to a private network address: {message}"
+            )
         return CaptureFailure("dns_error", f"the host name could not be resolved: {message}")
-    if isinstance(value, (net_error.TimeoutError, net_error.TCPTimedOutError)):
-        return CaptureFailure("timeout", "the server did not answer in time")
-    if isinstance(value, net_error.ConnectionRefusedError):
+    if isinstance(
+        value, DownloadTimeoutError | net_error.TimeoutError | net_error.TCPTimedOutError
+    ):
+        return CaptureFailure("timeout", "the server did not send the whole page in time")
+    if isinstance(value, DownloadCancelledError):
+        # Scrapy cancels a download only when the body passes DOWNLOAD_MAXSIZE.
+        return CaptureFailure(
+            "too_large", "the response passed the maximum size (DOWNLOAD_MAXSIZE)"
+        )
+    if isinstance(value, DownloadConnectionRefusedError | net_error.ConnectionRefusedError):
         return CaptureFailure("connection_refused", "the server refused the connection")
+    if isinstance(value, ResponseDataLossError):
+        return CaptureFailure(
+            "truncated", "the connection closed before the body the server announced was complete"
+        )
+    if isinstance(value, DownloadFailedError):
+        return CaptureFailure("bad_response", f"the server sent a malformed response: {message}")
     if isinstance(value, net_error.ConnectionLost | net_error.ConnectionDone):
         return CaptureFailure(
             "connection_lost", "the connection broke before the page was complete"
@@ -120,6 +151,26 @@ def failure_reason(failure: Failure) -> CaptureFailure:
     if "download max size" in message or "maxsize" in message.lower():
         return CaptureFailure("too_large", message)
     return CaptureFailure("fetch_error", f"{type(value).__name__}: {message}")
+
+
+def _refused_redirect(response: Response) -> CaptureFailure:
+    target = (response.headers.get(b"Location") or b"").decode("latin-1")
+    scheme = target.split(":", 1)[0][:20] if ":" in target else "an unusable"
+    return CaptureFailure(
+        "redirect_refused", f"redirect to a {scheme}: URL not followed (only http and https)"
+    )
+
+
+def _ignored_reason(message: str) -> CaptureFailure:
+    if "robots.txt" in message:
+        return CaptureFailure("robots_disallowed", "robots.txt forbids fetching this URL")
+    if "redirections" in message:
+        return CaptureFailure("redirect_loop", "too many redirects (a loop or an endless chain)")
+    if "DOWNLOAD_MAXSIZE" in message:  # HttpCompressionMiddleware: a decompression bomb
+        return CaptureFailure(
+            "too_large", "the response passed the maximum size (DOWNLOAD_MAXSIZE) when decompressed"
+        )
+    return CaptureFailure("ignored", message)
 
 
 def item_for_failure(failure: Failure) -> FetchFailed:

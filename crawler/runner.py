@@ -14,6 +14,7 @@ from scrapy.crawler import AsyncCrawlerProcess
 from crawler import signals
 from crawler.config import CrawlConfig
 from storage import CaptureResult, open_archive
+from storage.frontier import release_leases
 from storage.runs import finish_run, start_run
 
 log = logging.getLogger(__name__)
@@ -69,8 +70,15 @@ def run_spider(
     summary.elapsed_seconds = float(stats.get("elapsed_time_seconds", 0.0))
     summary.stats = _json_stats(stats)
     status = "finished" if summary.finish_reason == "finished" else summary.finish_reason
+    owner = getattr(getattr(crawler, "spider", None), "owner", None)
     with open_archive(config.database_url) as archive:
         archive.run_write(lambda s: finish_run(s, run_id, status, _json_stats(stats)))
+        if isinstance(owner, str):
+            # A frontier spider may lease a batch while it is already closing (SIGTERM lands
+            # as it goes idle); nothing will fetch those rows now, so give them back.
+            released = archive.run_write(lambda s: release_leases(s, owner))
+            if released:
+                log.info("gave back %d leases taken while the crawl was stopping", released)
     return summary
 
 

@@ -3,13 +3,22 @@
 The schedule is data in the database (frontier rows with next fetch times, seed read times),
 so a restarted scheduler continues where the last one was. A database lock keeps a second
 scheduler from running the same work; a killed scheduler's lock expires.
+
+Schedulers given a worker id cooperate instead (several processes or machines on one
+PostgreSQL): each holds its own ``scheduler:worker:<id>`` lock, takes the ``discovery:<site>``
+lock of the sites it discovers (one worker per site at a time), leases articles of every site
+with FOR UPDATE SKIP LOCKED, renews its leases while it lives, and shares each host's delay with
+the others through the database (crawler/middlewares/shared_politeness.py).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import random
+import re
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,7 +35,14 @@ from crawler.runner import run_spider
 from crawler.sites import SiteConfig
 from crawler.spiders.frontier import FrontierSpider, new_owner_id
 from storage import Archive, StorageError, open_archive
-from storage.frontier import RevisitsDue, make_revisits_due, revisits_due, seeds_last_read
+from storage.frontier import (
+    RevisitsDue,
+    leasable_count,
+    make_revisits_due,
+    renew_leases,
+    revisits_due,
+    seeds_last_read,
+)
 from storage.locks import LockHolder, acquire_lock, release_lock
 from storage.queries import find_article
 from storage.timeutil import utcnow
@@ -37,6 +53,16 @@ SCHEDULER_LOCK = "scheduler"
 LOCK_TTL = timedelta(minutes=5)
 LOCK_REFRESH_SECONDS = 60.0
 OWNER_VARIABLE = "NEWSARCHIVE_SCHEDULER_OWNER"
+WORKER_ID = re.compile(r"^[A-Za-z0-9._-]{1,24}$")
+
+
+def scheduler_lock_name(worker_id: str | None) -> str:
+    """The lock a scheduler holds: one for the archive, or one per cooperating worker id."""
+    return SCHEDULER_LOCK if worker_id is None else f"{SCHEDULER_LOCK}:worker:{worker_id}"
+
+
+def discovery_lock_name(site: str) -> str:
+    return f"discovery:{site}"
 
 
 class SchedulerBusy(StorageError):
@@ -64,6 +90,8 @@ class DueReport:
     now: datetime
     sites: list[SiteDue] = field(default_factory=list)
     revisits: list[RevisitsDue] = field(default_factory=list)
+    articles_waiting: int = 0  # article rows due now and not leased: any worker may take them
+    articles_leased: int = 0  # article rows due now and leased (in flight, or a dead worker's)
 
 
 def due_report(archive: Archive, sites: list[SiteConfig], now: datetime) -> DueReport:
@@ -76,43 +104,88 @@ def due_report(archive: Archive, sites: list[SiteConfig], now: datetime) -> DueR
             report.append(
                 SiteDue(site.name, next_at, next_at <= now, site.interval.total_seconds())
             )
-        return DueReport(now, report, revisits_due(session, now=now))
+        waiting = leasable_count(session, now=now, kinds=["article"])
+        leased = leasable_count(session, now=now, kinds=["article"], leased=True)
+        return DueReport(now, report, revisits_due(session, now=now), waiting, leased)
 
 
 class SchedulerLock:
-    """Holds the scheduler lock and renews it from a background thread until released."""
+    """Holds the scheduler lock, and the discovery locks taken later, until released.
 
-    def __init__(self, archive: Archive, owner: str) -> None:
+    A background thread renews them, and the frontier leases of the crawl being run
+    (``keep_leases``), so that only a dead process's locks and leases expire.
+    """
+
+    def __init__(self, archive: Archive, owner: str, name: str = SCHEDULER_LOCK) -> None:
         self.archive = archive
         self.owner = owner
+        self.names = [name]
+        self._lease_owner: str | None = None
+        self._lease_seconds = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def acquire(self) -> None:
-        holder = self.archive.run_write(
-            lambda s: acquire_lock(s, SCHEDULER_LOCK, self.owner, now=utcnow(), ttl=LOCK_TTL)
+    def _take(self, name: str) -> LockHolder | None:
+        return self.archive.run_write(
+            lambda s: acquire_lock(s, name, self.owner, now=utcnow(), ttl=LOCK_TTL)
         )
+
+    def acquire(self) -> None:
+        holder = self._take(self.names[0])
         if holder is not None:
             raise SchedulerBusy(holder)
         self._thread = threading.Thread(target=self._renew, name="scheduler-lock", daemon=True)
         self._thread.start()
 
+    def try_take(self, name: str) -> bool:
+        """Take one more lock if nobody else holds it; it is renewed and released with the rest."""
+        if self._take(name) is not None:
+            return False
+        self.names.append(name)
+        return True
+
+    def keep_leases(self, lease_owner: str, lease_seconds: float) -> None:
+        """Renew ``lease_owner``'s frontier leases with the locks, well before they expire."""
+        self._lease_owner, self._lease_seconds = lease_owner, lease_seconds
+
+    def _refresh_seconds(self) -> float:
+        if self._lease_owner is None:
+            return LOCK_REFRESH_SECONDS
+        return min(LOCK_REFRESH_SECONDS, self._lease_seconds / 3)
+
     def _renew(self) -> None:
-        while not self._stop.wait(LOCK_REFRESH_SECONDS):
+        renewed = time.monotonic()
+        while not self._stop.wait(1.0):
+            # Checked every second: keep_leases may shorten the period after the thread started.
+            if time.monotonic() - renewed < self._refresh_seconds():
+                continue
+            renewed = time.monotonic()
             try:
-                self.archive.run_write(
-                    lambda s: acquire_lock(
-                        s, SCHEDULER_LOCK, self.owner, now=utcnow(), ttl=LOCK_TTL
-                    )
-                )
-            except StorageError as error:
-                log.warning("could not renew the scheduler lock: %s", error)
+                for name in list(self.names):
+                    holder = self._take(name)
+                    if holder is not None:
+                        log.warning("lost the lock %s to %s", name, holder.owner)
+                if self._lease_owner is not None:
+                    self.archive.run_write(self._renew_leases)
+            except Exception as error:  # keep the thread alive: the next attempt may succeed
+                log.warning("could not renew the scheduler's locks and leases: %s", error)
+
+    def _renew_leases(self, session: Any) -> int:
+        assert self._lease_owner is not None
+        return renew_leases(
+            session, self._lease_owner, now=utcnow(), lease_seconds=self._lease_seconds
+        )
 
     def release(self) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
-        self.archive.run_write(lambda s: release_lock(s, SCHEDULER_LOCK, self.owner))
+
+        def work(session: Any) -> None:
+            for name in self.names:
+                release_lock(session, name, self.owner)
+
+        self.archive.run_write(work)
 
 
 def scheduler_owner() -> str:
@@ -124,29 +197,78 @@ def run_due_work(
     config: CrawlConfig,
     sites: list[SiteConfig],
     on_result: Any = None,
+    worker_id: str | None = None,
 ) -> CrawlSummary:
-    """Do what is due now: discovery of due sites, then every due revisit; return the summary."""
+    """Do what is due now: discovery of due sites, then every due revisit; return the summary.
+
+    With ``worker_id`` this scheduler cooperates with others on the same database: it discovers
+    only the sites whose discovery lock it gets, fetches articles of all sites, and spaces its
+    requests to each host with the others'.
+    """
     owner = scheduler_owner()
     with open_archive(config.database_url) as archive:
-        lock = SchedulerLock(archive, owner)
+        lock = SchedulerLock(archive, owner, scheduler_lock_name(worker_id))
         lock.acquire()
         try:
             release_dead_local_leases(archive)
             report = due_report(archive, sites, utcnow())
-            for site, due in zip(sites, report.sites, strict=True):
+            discovering = []
+            # In random order, so that workers starting together share the sites out.
+            for site, due in random.sample(list(zip(sites, report.sites, strict=True)), len(sites)):
+                if not lock.try_take(discovery_lock_name(site.name)):
+                    log.info("site %s is being discovered by another worker", site.name)
+                    continue
+                discovering.append(site.name)
                 if due.due_now:
                     schedule_seeds(archive, plan_for_site(site))
-            return _crawl_everything_due(config, sites, on_result)
+            lease_owner = new_owner_id() if worker_id is None else f"{new_owner_id()}:{worker_id}"
+            lease_seconds = config.scrapy_settings().getfloat("ARCHIVE_LEASE_SECONDS", 300.0)
+            lock.keep_leases(lease_owner, lease_seconds)
+            if worker_id is not None:
+                config = shared_politeness(config, sites)
+            return _crawl_everything_due(
+                config,
+                sites,
+                on_result,
+                owner=lease_owner,
+                lease_seconds=lease_seconds,
+                discovery_scopes=discovering if worker_id is not None else None,
+            )
         finally:
             lock.release()
 
 
+def shared_politeness(config: CrawlConfig, sites: list[SiteConfig]) -> CrawlConfig:
+    """Settings for a cooperating worker: host delays reserved in the database, not locally.
+
+    Each request waits for its host's slot in the shared table and is then sent at once;
+    Scrapy's local delay (and AutoThrottle on top of it) would otherwise hold it back by a
+    varying amount after its slot, bunching it with the next worker's request.
+    """
+    default = config.scrapy_settings().getfloat("DOWNLOAD_DELAY")
+    hosts = {host: site.delay for site in sites if site.delay is not None for host in site.hosts}
+    return config.with_settings(
+        ARCHIVE_SHARED_POLITENESS_ENABLED=True,
+        ARCHIVE_SHARED_DELAY=default,
+        ARCHIVE_SHARED_HOST_DELAYS=hosts,
+        DOWNLOAD_DELAY=0.0,
+        AUTOTHROTTLE_ENABLED=False,
+    )
+
+
 def _crawl_everything_due(
-    config: CrawlConfig, sites: list[SiteConfig], on_result: Any
+    config: CrawlConfig,
+    sites: list[SiteConfig],
+    on_result: Any,
+    *,
+    owner: str,
+    lease_seconds: float,
+    discovery_scopes: list[str] | None,
 ) -> CrawlSummary:
     policies = {site.name: site.revisit.to_spec() for site in sites}
+    shared = config.scrapy_settings().getbool("ARCHIVE_SHARED_POLITENESS_ENABLED")
     slots = {
-        host: {"delay": site.delay}
+        host: {"delay": 0.0 if shared else site.delay}
         for site in sites
         if site.delay is not None
         for host in site.hosts
@@ -161,6 +283,9 @@ def _crawl_everything_due(
         new_only=False,
         follow_scopes=[site.name for site in sites if site.start_urls],
         max_pages=sum(site.max_pages for site in sites) or 10_000,
+        owner=owner,
+        lease_seconds=lease_seconds,
+        discovery_scopes=discovery_scopes,
     )
     return summarise("scheduled", run)
 

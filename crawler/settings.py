@@ -10,6 +10,13 @@ import os
 
 from crawler import __version__
 
+
+def _env_number(name: str, default: float) -> float:
+    """A numeric default that an environment variable may override (tests, small machines)."""
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -31,13 +38,16 @@ CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 
 # Bounded fetches: a total deadline and a maximum size (after decompression).
-DOWNLOAD_TIMEOUT = 30
-DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+# DOWNLOAD_TIMEOUT is a total deadline per attempt in Scrapy 2.19's HTTP/1.1 handler: it runs
+# from the request's start to the body's end, so a slow drip of bytes cannot extend it.
+# DOWNLOAD_MAXSIZE is checked on the wire and again while decompressing (gzip/deflate bombs).
+DOWNLOAD_TIMEOUT = _env_number("NEWSARCHIVE_DOWNLOAD_TIMEOUT", 30)
+DOWNLOAD_MAXSIZE = int(_env_number("NEWSARCHIVE_DOWNLOAD_MAXSIZE", 20 * 1024 * 1024))
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 REDIRECT_MAX_TIMES = 10
 METAREFRESH_MAXDELAY = 10
 RETRY_ENABLED = True
-RETRY_TIMES = 2
+RETRY_TIMES = int(_env_number("NEWSARCHIVE_RETRY_TIMES", 2))
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
 
 # Only http and https are ever fetched.
@@ -51,9 +61,34 @@ DEFAULT_REQUEST_HEADERS = {
     "Accept-Language": "en",
 }
 
+# Crawl-delay (capped) and Retry-After on 429/503, which Scrapy ignores by default.
+ARCHIVE_POLITENESS_ENABLED = True
+ARCHIVE_CRAWL_DELAY_MAX = 60.0
+ARCHIVE_RETRY_AFTER_MAX = 120.0
+ARCHIVE_RETRY_AFTER_TIMES = 2
+ARCHIVE_ROBOTSTXT_READ_LIMIT_ENABLED = True
+
+# Never connect to loopback, private, link-local or metadata addresses unless allowed
+# (--allow-private-network / NEWSARCHIVE_ALLOW_PRIVATE_NETWORK=1, for intranets and tests).
+# The middleware checks each request and redirect hop; the resolver checks the address each
+# connection is made to, so DNS rebinding cannot slip past the middleware's check.
+ARCHIVE_ALLOW_PRIVATE_NETWORK = False
+ARCHIVE_PRIVATE_NETWORK_GUARD_ENABLED = True
+TWISTED_DNS_RESOLVER = "crawler.middlewares.resolver.PublicOnlyResolver"
+
+# Over-long URLs become a capture with reason url_too_long instead of vanishing silently.
+URLLENGTH_LIMIT = 16384
+SPIDER_MIDDLEWARES = {"scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None}
+ARCHIVE_REQUEST_URLS_ENABLED = True
+
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.urls.RequestUrlMiddleware": 40,
+    "crawler.middlewares.network.PrivateNetworkMiddleware": 50,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.robots.CautiousRobotsTxtMiddleware": 100,
+    "crawler.middlewares.read_limit.RobotsTxtReadLimitMiddleware": 110,
+    "crawler.middlewares.politeness.PolitenessMiddleware": 580,
+    "crawler.middlewares.shared_politeness.SharedPolitenessMiddleware": 590,
 }
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 
@@ -62,11 +97,19 @@ ARCHIVE_DATABASE_URL = os.environ.get("NEWSARCHIVE_DB", "sqlite:///newsarchive.d
 ARCHIVE_TRACK = True
 ARCHIVE_KEEP_UNCHANGED_BODIES = False
 ARCHIVE_EXTRACT_WORKERS = 0  # 0: one worker process per CPU core
-ARCHIVE_EXTRACT_TIMEOUT = 30.0
-ARCHIVE_EXTRACT_MEMORY_MB = 1024
+ARCHIVE_EXTRACT_TIMEOUT = _env_number("NEWSARCHIVE_EXTRACT_TIMEOUT", 30.0)
+ARCHIVE_EXTRACT_MEMORY_MB = int(_env_number("NEWSARCHIVE_EXTRACT_MEMORY_MB", 1024))
 ARCHIVE_WRITE_BATCH_SIZE = 50
 ARCHIVE_WRITE_BATCH_SECONDS = 0.2
 ARCHIVE_CRAWL_RUN_ID = None
+
+# Cooperating workers (`schedule --worker-id`): frontier leases last this long unless renewed
+# (the scheduler renews them every third of it, so only a killed worker's leases expire), and
+# each host's delay is reserved in the database, shared by all workers.
+ARCHIVE_LEASE_SECONDS = _env_number("NEWSARCHIVE_LEASE_SECONDS", 300.0)
+ARCHIVE_SHARED_POLITENESS_ENABLED = False
+ARCHIVE_SHARED_DELAY = DOWNLOAD_DELAY  # seconds between requests to a host, across workers
+ARCHIVE_SHARED_HOST_DELAYS: dict[str, float] = {}  # host -> its site's configured delay
 ARCHIVE_REVISIT_POLICIES: dict[str, dict[str, str]] = {}  # scope -> {"3h": "15m", ...}
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

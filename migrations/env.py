@@ -17,13 +17,17 @@ target_metadata = Base.metadata
 # Tables that migrations create by hand and the models do not describe: the SQLite FTS5 index
 # (0002) and the shadow tables FTS5 keeps for it.
 UNMODELLED_TABLE_PREFIXES = ("versions_fts",)
+# Indexes that migrations create by hand: the PostgreSQL full-text expression index (0006).
+UNMODELLED_INDEXES = frozenset({"ix_versions_search"})
 
 
 def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
-    """Leave unmodelled tables out of autogenerate and ``alembic check``."""
-    return not (
-        type_ == "table" and name is not None and name.startswith(UNMODELLED_TABLE_PREFIXES)
-    )
+    """Leave unmodelled tables and indexes out of autogenerate and ``alembic check``."""
+    if name is None:
+        return True
+    if type_ == "table":
+        return not name.startswith(UNMODELLED_TABLE_PREFIXES)
+    return not (type_ == "index" and name in UNMODELLED_INDEXES)
 
 
 def render_item(type_: str, obj: object, _autogen_context: object) -> str | Literal[False]:

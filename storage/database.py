@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,7 +19,10 @@ from storage.errors import DatabaseBusy, StorageError, StorageFull
 log = logging.getLogger(__name__)
 
 DEFAULT_DATABASE_URL = "sqlite:///newsarchive.db"
-SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
+SQLITE_BUSY_TIMEOUT_SECONDS = float(os.environ.get("NEWSARCHIVE_SQLITE_BUSY_TIMEOUT") or 30.0)
+# A size limit for the SQLite file in pages (PRAGMA max_page_count), e.g. to keep an archive
+# inside a quota; past it, writes raise StorageFull exactly as on a full disk. Unset: no limit.
+SQLITE_MAX_PAGES = int(os.environ.get("NEWSARCHIVE_SQLITE_MAX_PAGES") or 0)
 WRITE_RETRIES = 5
 
 T = TypeVar("T")
@@ -50,6 +54,8 @@ def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        if SQLITE_MAX_PAGES:
+            cursor.execute(f"PRAGMA max_page_count = {SQLITE_MAX_PAGES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

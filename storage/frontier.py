@@ -134,14 +134,25 @@ def lease_due(
     new_only: bool = False,
     kinds: Iterable[str] | None = None,
     entry_ids: Iterable[int] | None = None,
+    discovery_scopes: Iterable[str] | None = None,
 ) -> list[LeasedURL]:
     """Lease up to ``limit`` due rows to ``owner``: feeds and sitemaps first, then shallow pages.
 
     On PostgreSQL rows are locked with FOR UPDATE SKIP LOCKED so concurrent workers never lease
     the same row; on SQLite the caller's write transaction (BEGIN IMMEDIATE) serialises them.
-    ``new_only`` leaves out rows fetched before (revisits).
+    ``new_only`` leaves out rows fetched before (revisits). ``discovery_scopes``, when given,
+    limits discovery rows (feeds, sitemaps, pages, robots.txt) to those scopes, while articles
+    of every scope may be leased: cooperating workers each discover the sites they hold the
+    discovery lock of, and share the fetching of articles.
     """
     query = select(FrontierEntry).where(*_due(now))
+    if discovery_scopes is not None:
+        query = query.where(
+            or_(
+                FrontierEntry.kind == "article",
+                FrontierEntry.scope.in_(list(discovery_scopes)),
+            )
+        )
     if scopes is not None:
         query = query.where(FrontierEntry.scope.in_(list(scopes)))
     if kinds is not None:
@@ -242,6 +253,20 @@ def fail_fetch(
         row.attempts = 0
 
 
+def renew_leases(session: Session, owner: str, *, now: datetime, lease_seconds: float) -> int:
+    """Extend every lease ``owner`` holds to ``lease_seconds`` from ``now``; return how many.
+
+    A live worker renews its queued rows however long politeness makes them wait; a killed
+    one's leases expire ``lease_seconds`` after its last renewal and other workers lease them.
+    """
+    result = session.execute(
+        update(FrontierEntry)
+        .where(FrontierEntry.lease_owner == owner)
+        .values(lease_expires_at=now + timedelta(seconds=lease_seconds))
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def release_leases(session: Session, owner: str) -> int:
     """Give back every lease ``owner`` holds (a clean stop); the rows become due again at once."""
     result = session.execute(
@@ -267,6 +292,27 @@ def pending_count(
         query = query.where(
             or_(FrontierEntry.last_fetched_at.is_(None), FrontierEntry.kind != "article")
         )
+    return session.scalar(query) or 0
+
+
+def leasable_count(
+    session: Session, *, now: datetime, kinds: Iterable[str] | None = None, leased: bool = False
+) -> int:
+    """How many rows a worker could lease now: due, and not leased or with an expired lease.
+
+    With ``leased``: how many due rows are leased instead (in flight, or held by a dead worker
+    until their lease expires).
+    """
+    if leased:
+        query = (
+            select(func.count())
+            .select_from(FrontierEntry)
+            .where(FrontierEntry.next_fetch_at <= now, FrontierEntry.lease_owner.is_not(None))
+        )
+    else:
+        query = select(func.count()).select_from(FrontierEntry).where(*_due(now))
+    if kinds is not None:
+        query = query.where(FrontierEntry.kind.in_(list(kinds)))
     return session.scalar(query) or 0
 
 

@@ -1,15 +1,19 @@
-"""Named, expiring locks in the database: one holder at a time, across processes and machines."""
+"""Named, expiring locks in the database: one holder at a time, across processes and machines.
+
+Also the shared per-host politeness slots: a host's next allowed request time, reserved
+atomically so that workers on one database share a host's delay instead of multiplying it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.models import Lock
+from storage.models import HostPoliteness, Lock
 
 
 @dataclass(frozen=True)
@@ -28,13 +32,15 @@ def acquire_lock(
     Returns None on success. A lock whose holder stopped renewing it (a killed process) is taken
     over once it has expired.
     """
-    row = session.scalars(select(Lock).where(Lock.name == name).with_for_update()).one_or_none()
+    locked = select(Lock).where(Lock.name == name).with_for_update()
+    locked = locked.execution_options(populate_existing=True)
+    row = session.scalars(locked).one_or_none()
     if row is None:
         try:
             with session.begin_nested():
                 session.add(Lock(name=name, owner=owner, acquired_at=now, expires_at=now + ttl))
         except IntegrityError:
-            row = session.scalars(select(Lock).where(Lock.name == name)).one()
+            row = session.scalars(locked).one()
         else:
             return None
     if row.owner != owner and row.expires_at > now:
@@ -55,3 +61,35 @@ def lock_holder(session: Session, name: str, *, now: datetime) -> LockHolder | N
     if row is None or row.expires_at <= now:
         return None
     return LockHolder(row.name, row.owner, row.acquired_at, row.expires_at)
+
+
+def database_now(session: Session, fallback: datetime) -> datetime:
+    """The database server's clock on PostgreSQL (one clock for all machines), else ``fallback``."""
+    if session.get_bind().dialect.name != "postgresql":
+        return fallback
+    now = session.scalar(select(func.clock_timestamp()))
+    return fallback if now is None else now
+
+
+def reserve_host_slot(session: Session, host: str, *, now: datetime, delay: timedelta) -> timedelta:
+    """Reserve the next request slot for ``host``; return how long to wait before sending it.
+
+    The host's row is locked (FOR UPDATE; SQLite's write transaction serialises instead), so
+    concurrent workers get slots ``delay`` apart. On PostgreSQL the server's clock is used, so
+    machines with skewed clocks still agree.
+    """
+    now = database_now(session, now)
+    locked = select(HostPoliteness).where(HostPoliteness.host == host).with_for_update()
+    locked = locked.execution_options(populate_existing=True)
+    row = session.scalars(locked).one_or_none()
+    if row is None:
+        try:
+            with session.begin_nested():
+                session.add(HostPoliteness(host=host, next_request_at=now + delay))
+        except IntegrityError:
+            row = session.scalars(locked).one()
+        else:
+            return timedelta(0)
+    start = max(row.next_request_at, now)
+    row.next_request_at = start + delay
+    return start - now

@@ -256,3 +256,16 @@ class SiteBoilerplate(Base):
     articles_examined: Mapped[int]
     first_learned_at: Mapped[Timestamp]
     last_learned_at: Mapped[Timestamp]
+
+
+class HostPoliteness(Base):
+    """When the next request to a host may start, shared by every worker on one database.
+
+    Workers reserve a slot by moving ``next_request_at`` forward under a row lock, so a host's
+    delay holds across all of them instead of being multiplied by their number.
+    """
+
+    __tablename__ = "host_politeness"
+
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    next_request_at: Mapped[Timestamp]

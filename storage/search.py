@@ -57,7 +57,7 @@ class SearchRequest:
 
 
 class SearchBackend(Protocol):
-    """Runs a search on one SQL dialect; PostgreSQL (tsvector) will add its own."""
+    """Runs a search on one SQL dialect (FTS5 here; tsvector in storage/search_postgres.py)."""
 
     def search(self, session: Session, request: SearchRequest) -> list[SearchHit]: ...
 
@@ -185,7 +185,13 @@ class SqliteFts5Search:
         ]
 
 
-BACKENDS: dict[str, SearchBackend] = {"sqlite": SqliteFts5Search()}
+# Imported here, below the request types it uses, so that the two modules do not import in a loop.
+from storage.search_postgres import PostgresTextSearch  # noqa: E402
+
+BACKENDS: dict[str, SearchBackend] = {
+    "sqlite": SqliteFts5Search(),
+    "postgresql": PostgresTextSearch(),
+}
 
 
 def backend_for(dialect: str) -> SearchBackend:
@@ -194,7 +200,7 @@ def backend_for(dialect: str) -> SearchBackend:
         return BACKENDS[dialect]
     except KeyError:
         raise SearchUnavailable(
-            f"full-text search is not available on {dialect} yet (SQLite only for now)"
+            f"full-text search is not available on {dialect} (SQLite and PostgreSQL have it)"
         ) from None
 
 

@@ -1,17 +1,108 @@
-"""Fixtures shared by every test: a fresh, migrated archive database per test."""
+"""Fixtures shared by every test: a fresh, migrated archive database per test.
+
+The suite runs once per backend. By default each test gets a new SQLite file; with
+``NEWSARCHIVE_TEST_BACKEND=postgresql`` and ``NEWSARCHIVE_TEST_POSTGRES`` naming a server
+(``.ci/postgres.sh`` starts a throwaway one), each test gets a new PostgreSQL database copied
+from a template migrated once per session, and dropped afterwards.
+"""
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from storage import Archive, open_archive
 
+BACKEND = os.environ.get("NEWSARCHIVE_TEST_BACKEND", "sqlite")
+POSTGRES_URL = os.environ.get("NEWSARCHIVE_TEST_POSTGRES", "")
+ON_POSTGRES = BACKEND == "postgresql"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sqlite_only(reason): tests SQLite internals; skipped on the PostgreSQL run"
+    )
+    config.addinivalue_line(
+        "markers", "postgres_only: needs PostgreSQL; skipped unless the PostgreSQL run"
+    )
+    if BACKEND not in ("sqlite", "postgresql"):
+        raise pytest.UsageError(f"NEWSARCHIVE_TEST_BACKEND={BACKEND!r}: use sqlite or postgresql")
+    if ON_POSTGRES and not POSTGRES_URL:
+        raise pytest.UsageError(
+            "NEWSARCHIVE_TEST_BACKEND=postgresql needs NEWSARCHIVE_TEST_POSTGRES=postgresql+"
+            "psycopg://user@host:port/db (run under .ci/postgres.sh, or `make test-postgres`)"
+        )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        sqlite_only = item.get_closest_marker("sqlite_only")
+        if ON_POSTGRES and sqlite_only is not None:
+            reason = sqlite_only.kwargs.get("reason") or (sqlite_only.args or ("SQLite only",))[0]
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+        if not ON_POSTGRES and item.get_closest_marker("postgres_only") is not None:
+            item.add_marker(pytest.mark.skip(reason="PostgreSQL run only (make test-postgres)"))
+
+
+class PostgresServer:
+    """Creates and drops databases on the test server (CREATE DATABASE ... TEMPLATE is fast)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = make_url(url)
+        self.admin = create_engine(self.url, isolation_level="AUTOCOMMIT")
+
+    def url_for(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def create(self, name: str, template: str | None = None) -> str:
+        clause = f" TEMPLATE {template} STRATEGY FILE_COPY" if template else ""
+        with self.admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+        return self.url_for(name)
+
+    def drop(self, name: str) -> None:
+        with self.admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    if not POSTGRES_URL:
+        pytest.skip("no PostgreSQL server: set NEWSARCHIVE_TEST_POSTGRES (see .ci/postgres.sh)")
+    server = PostgresServer(POSTGRES_URL)
+    yield server
+    server.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: PostgresServer) -> Iterator[str]:
+    """A database migrated to head once per session, copied for each test."""
+    name = f"newsarchive_template_{os.getpid()}"
+    postgres_server.drop(name)
+    open_archive(postgres_server.create(name), auto_migrate=True).close()
+    yield name
+    postgres_server.drop(name)
+
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
+def postgres_db_url(postgres_server: PostgresServer, postgres_template: str) -> Iterator[str]:
+    """A fresh PostgreSQL archive at head, dropped after the test."""
+    name = f"newsarchive_test_{uuid.uuid4().hex[:12]}"
+    url = postgres_server.create(name, template=postgres_template)
+    yield url
+    postgres_server.drop(name)
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if ON_POSTGRES:
+        return str(request.getfixturevalue("postgres_db_url"))
     return f"sqlite:///{tmp_path / 'archive.db'}"
 
 

@@ -29,6 +29,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_STORAGE_FULL = 3
 EXIT_DATABASE_BUSY = 4
+EXIT_STOPPED = 143  # 128 + SIGTERM: stopped by a signal, in-flight pages finished, state saved
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -8,7 +8,15 @@ from pathlib import Path
 import click
 
 from crawler import output
-from crawler.cli.app import EXIT_FAILED, EXIT_OK, EXIT_STORAGE_FULL, Context, json_option, main
+from crawler.cli.app import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_STOPPED,
+    EXIT_STORAGE_FULL,
+    Context,
+    json_option,
+    main,
+)
 from storage import CaptureResult, InvalidURL, canonical_url
 
 
@@ -121,6 +129,8 @@ def archive(
             click.echo(f"newsarchive: crawl ended early: {summary.finish_reason}", err=True)
             if summary.finish_reason == "storage_full":
                 sys.exit(EXIT_STORAGE_FULL)
+            if summary.finish_reason == "shutdown":
+                sys.exit(EXIT_STOPPED)
             failed += 1
         missing = len(valid) - done
         if missing > 0:

@@ -13,6 +13,7 @@ from crawler import output
 from crawler.cli.app import (
     EXIT_FAILED,
     EXIT_OK,
+    EXIT_STOPPED,
     EXIT_STORAGE_FULL,
     Context,
     F,
@@ -179,4 +180,6 @@ def crawl(
     print_summary(summary, as_json)
     if summary.finish_reason == "storage_full":
         sys.exit(EXIT_STORAGE_FULL)
+    if summary.finish_reason == "shutdown":
+        sys.exit(EXIT_STOPPED)
     sys.exit(EXIT_OK if summary.finish_reason == "finished" else EXIT_FAILED)

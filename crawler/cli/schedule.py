@@ -13,7 +13,15 @@ from types import FrameType
 import click
 
 from crawler import output
-from crawler.cli.app import EXIT_FAILED, EXIT_OK, EXIT_STORAGE_FULL, Context, json_option, main
+from crawler.cli.app import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_STOPPED,
+    EXIT_STORAGE_FULL,
+    Context,
+    json_option,
+    main,
+)
 from crawler.cli.crawl import load_configured_sites, print_summary, sites_option
 from crawler.crawling import CrawlSummary
 from crawler.scheduling import (
@@ -31,8 +39,8 @@ from storage import CaptureResult, open_archive
 from storage.timeutil import utcnow
 
 EXIT_LOCKED = 6
-EXIT_STOPPED = 143  # 128 + SIGTERM, as a shell reports a process stopped by it
 IDLE_POLL_SECONDS = 60.0
+LEASED_POLL_SECONDS = 5.0
 
 
 def _exit_for(summary: CrawlSummary) -> int:
@@ -153,6 +161,9 @@ def _sleep_until_due(stopping: dict[str, int], obj: Context, config_path: Path |
     if report.articles_waiting:
         # Articles another worker discovered while this one ran: fetch them now.
         wait = 1.0
+    elif report.articles_leased:
+        # Held by other workers: look again soon, in case one died and its leases expire.
+        wait = LEASED_POLL_SECONDS
     elif upcoming:
         wait = min(wait, max(1.0, (min(upcoming) - utcnow()).total_seconds()))
     deadline = time.monotonic() + wait

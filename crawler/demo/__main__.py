@@ -21,6 +21,8 @@ DEMO_DIR = Path("demo-archive")
 
 
 def run(*args: str, database: str) -> None:
+    # The demo site runs on 127.0.0.1, which newsarchive only fetches from when allowed.
+    args = ("--allow-private-network", *args)
     shown = " ".join(shlex.quote(a) for a in ("newsarchive", *args))
     print(f"\n$ {shown}", flush=True)
     env = {**os.environ, "NEWSARCHIVE_DB": database}

@@ -8,9 +8,10 @@ import trafilatura
 from lxml.html import HtmlElement
 
 from crawler.extraction.body import extract_body
-from crawler.extraction.decoding import decode_html
+from crawler.extraction.decoding import decode_body
 from crawler.extraction.errors import ExtractionError
 from crawler.extraction.metadata import PageMetadata, extract_metadata
+from crawler.extraction.parsing import remove_invalid_xml_chars, text_to_tree
 from storage.content import ArticleContent
 
 __all__ = [
@@ -32,7 +33,16 @@ MIN_TEXT_CHARS = 40
 
 def parse_html(body: bytes, content_type: str | None = None) -> HtmlElement:
     """Decode and parse a response body into an lxml tree, or raise ExtractionError."""
-    tree = trafilatura.load_html(decode_html(body, content_type))
+    return _parse(_parsable_text(body, content_type))
+
+
+def _parsable_text(body: bytes, content_type: str | None) -> str:
+    text, encoding = decode_body(body, content_type)
+    return remove_invalid_xml_chars(text, body if encoding == "utf-8" else None)
+
+
+def _parse(text: str) -> HtmlElement:
+    tree = text_to_tree(text)
     if tree is None:
         raise ExtractionError("unparsable", "the body could not be parsed as HTML")
     return tree
@@ -45,9 +55,11 @@ def extract_article(
 
     Raises ExtractionError with a machine-readable ``reason`` when there is no article.
     """
-    tree = parse_html(body, content_type)
+    html = _parsable_text(body, content_type)
+    tree = _parse(html)
     metadata = extract_metadata(tree, url)
-    text = extract_body(tree, url, metadata.title)
+    # The body pass cleans the tree in place; the rare recovery pass parses the page afresh.
+    text = extract_body(tree, url, metadata.title, original=lambda: _parse(html))
     if not text:
         raise ExtractionError("no_article_text", f"no main text found in {url or 'the page'}")
     if len(text) < MIN_TEXT_CHARS:

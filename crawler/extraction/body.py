@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from copy import deepcopy
 
 import trafilatura
+from lxml.etree import XPath
 from lxml.html import HtmlElement
+from trafilatura.settings import MANUALLY_CLEANED
 
 from crawler.extraction.boilerplate import clean_tree, filter_lines, normalise_line
 
@@ -22,9 +25,33 @@ _BODY_CLASS = re.compile(
     r"|article[-_]{1,2}content|article[-_]text|story[-_]content|body__container",
     re.IGNORECASE,
 )
-_EMBED_QUOTE = (
-    '//blockquote[contains(@class,"twitter-tweet") or contains(@class,"instagram-media")'
-    ' or contains(@class,"tiktok-embed")]'
+# Only elements whose class holds one of these words can match _BODY_CLASS.
+_BODY_CLASS_CANDIDATES = XPath(
+    "descendant-or-self::*[self::div or self::section][@class]"
+    "[contains(translate(@class, 'BODYCNTEX', 'bodycntex'), 'body')"
+    " or contains(translate(@class, 'BODYCNTEX', 'bodycntex'), 'content')"
+    " or contains(translate(@class, 'BODYCNTEX', 'bodycntex'), 'text')]"
+)
+_EMBED_QUOTE = XPath(
+    'descendant-or-self::blockquote[contains(@class,"twitter-tweet")'
+    ' or contains(@class,"instagram-media") or contains(@class,"tiktok-embed")]'
+)
+# Elements trafilatura deletes on every path before it reads any text, and whose presence
+# decides nothing: its tree cleaning (MANUALLY_CLEANED) and its page-text measure (html2txt's
+# basic_cleaning) both delete them. Removing them first spares its XPath passes and copies.
+# JSON-LD stays (trafilatura reads it), and so does a container holding an <h1> (its
+# infinite-scroll pruning asks for one).
+_UNREAD = XPath(
+    'descendant::script[not(@type="application/ld+json")] | descendant::style'
+    " | descendant::fencedframe"
+    " | descendant::*[self::aside or self::footer or self::svg][not(descendant::h1)]"
+)
+# A paragraph outside everything trafilatura's cleaning deletes. Without one, its recall retry
+# undoes the cleaning, and the elements above would be read after all.
+_SURVIVING_PARAGRAPH = XPath(
+    "descendant::p[not(ancestor::*["
+    + " or ".join(f"self::{tag}" for tag in sorted(set(MANUALLY_CLEANED)))
+    + "])][1]"
 )
 _EMBED_WRAPPER = re.compile(r"social|embed|tweet", re.IGNORECASE)
 _TOKEN = re.compile(r"\w+")
@@ -38,8 +65,11 @@ _MIN_CHUNK_CHARS = 20  # an emptier "body" element is a layout marker, not a chu
 
 
 def raw_trafilatura_text(tree: HtmlElement, url: str | None) -> str:
-    """Plain trafilatura (default settings, no comments): the baseline we must never fall below."""
-    text: str | None = trafilatura.extract(deepcopy(tree), url=url, include_comments=False)
+    """Plain trafilatura (default settings, no comments): the baseline we must never fall below.
+
+    ``tree`` is left as it was (trafilatura works on a copy).
+    """
+    text: str | None = trafilatura.extract(tree, url=url, include_comments=False)
     return text or ""
 
 
@@ -50,26 +80,31 @@ def extract_body(
     *,
     cleanup: bool = True,
     recovery: bool = True,
+    original: Callable[[], HtmlElement] | None = None,
 ) -> str:
     """Article text, one paragraph per line, without headline, captions and furniture.
 
-    ``tree`` is left as it was. ``cleanup=False`` skips our curated boilerplate rules and
+    ``tree`` is left as it was, unless ``original`` is given: then ``tree`` is cleaned in
+    place (no copy) and ``original()`` must return the page as parsed, for the full pass
+    on the rare page that needs it. ``cleanup=False`` skips our curated boilerplate rules and
     ``recovery=False`` the full trafilatura pass (both for measuring what they are worth).
     """
-    ours = deepcopy(tree)
+    ours = tree if original is not None else deepcopy(tree)
     removed: set[str] = set()
     if cleanup:
         removed = clean_tree(ours).removed_texts
     _merge_split_bodies(ours)
     _unwrap_embedded_posts(ours)
     paragraph_chars = sum(len(p.text_content()) for p in ours.iter("p"))
+    _drop_unread(ours)
     primary: str | None = trafilatura.extract(
         ours, url=url, include_comments=False, fast=True, deduplicate=False
     )
     lines = [line for line in (primary or "").splitlines() if line.strip()]
     recovered: list[str] = []
     if recovery and _looks_lossy(lines, paragraph_chars):
-        lines, recovered = _recover_lines(lines, raw_trafilatura_text(tree, url).splitlines())
+        page = original() if original is not None else tree
+        lines, recovered = _recover_lines(lines, raw_trafilatura_text(page, url).splitlines())
     if not cleanup:
         return "\n".join(line.strip() for line in lines)
     # Recovered lines come from the uncleaned page: keep out what the tree rules removed there.
@@ -83,6 +118,14 @@ def _looks_lossy(lines: list[str], paragraph_chars: int) -> bool:
     return chars < _SHORT_RESULT_CHARS or chars < _PARAGRAPH_SHARE * paragraph_chars
 
 
+def _drop_unread(tree: HtmlElement) -> None:
+    """Delete what trafilatura would delete unread (see _UNREAD), keeping tails as it does."""
+    if not _SURVIVING_PARAGRAPH(tree):
+        return
+    for element in _UNREAD(tree):
+        element.drop_tree()
+
+
 def _merge_split_bodies(tree: HtmlElement) -> None:
     """Join sibling body chunks with the same container class into the first chunk.
 
@@ -90,7 +133,7 @@ def _merge_split_bodies(tree: HtmlElement) -> None:
     so the text keeps the order the page shows it in.
     """
     groups: dict[tuple[str, str], list[HtmlElement]] = {}
-    for element in tree.iter("div", "section"):
+    for element in _BODY_CLASS_CANDIDATES(tree):
         css = element.get("class") or ""
         if _BODY_CLASS.search(css) and len(element.text_content().strip()) >= _MIN_CHUNK_CHARS:
             groups.setdefault((element.tag, css), []).append(element)
@@ -122,7 +165,7 @@ def _absorb_siblings(first: HtmlElement, last: HtmlElement) -> None:
 
 def _unwrap_embedded_posts(tree: HtmlElement) -> None:
     """Keep embedded posts (tweets, Instagram) as quotes: trafilatura drops "social" blocks."""
-    for quote in tree.xpath(_EMBED_QUOTE):
+    for quote in _EMBED_QUOTE(tree):
         quote.attrib.pop("class", None)
         parent = quote.getparent()
         while parent is not None and _EMBED_WRAPPER.search(parent.get("class") or ""):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import logging
 import re
 
@@ -10,7 +11,7 @@ from w3lib.encoding import html_to_unicode, resolve_encoding
 
 from crawler.extraction.errors import ExtractionError
 
-__all__ = ["decode_html"]
+__all__ = ["decode_body", "decode_html"]
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,11 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
     Order: byte-order mark, ``charset`` in the Content-Type header, ``<meta charset>`` or
     ``http-equiv`` in the first bytes of the page, then detection (UTF-8 first).
     """
+    return decode_body(body, content_type)[0]
+
+
+def decode_body(body: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """decode_html's text and the name of the encoding it was decoded with."""
     if not body or not body.strip():
         raise ExtractionError("empty_body", "the response body is empty")
     mime = (content_type or "").split(";", 1)[0].strip().lower()
@@ -56,10 +62,11 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
         raise ExtractionError("not_html", f"content type {mime!r} is not HTML")
     if _looks_binary(body):
         raise ExtractionError("not_html", "the body is binary data, not HTML")
-    header = f"text/html; charset={_charset(content_type)}" if _charset(content_type) else None
+    charset = _charset(content_type)
+    header = f"text/html; charset={charset}" if charset else None
     encoding, text = html_to_unicode(header, body, auto_detect_fun=_detect)
     logger.debug("decoded %d bytes as %s", len(body), encoding)
-    return text.lstrip("\ufeff")
+    return text.lstrip("\ufeff"), codecs.lookup(encoding).name
 
 
 def _charset(content_type: str | None) -> str | None:

@@ -214,44 +214,60 @@ def _meta_values(tree: HtmlElement) -> dict[str, list[str]]:
 
 
 class _Fallback:
-    """trafilatura's title, author and site name heuristics, run once and only when asked.
+    """trafilatura's title, author and site name heuristics, each run only when asked for.
 
     The same steps as trafilatura.extract_metadata without its date search (htmldate), which
-    this module runs itself only for pages that declare no date.
+    this module runs itself only for pages that declare no date. The author search is the
+    costly one (a copy of the tree and several XPath passes), so asking for the site name
+    alone does not run it.
     """
 
     def __init__(self, tree: HtmlElement, url: str | None) -> None:
         self._tree = tree
         self._url = url
-        self._found: dict[str, str] | None = None
+        self._document: trafilatura_metadata.Document | None = None
+        self._found: dict[str, str | None] = {}
 
     def get(self, key: str) -> str | None:
-        if self._found is None:
-            self._found = self._run()
-        return self._found.get(key)
+        if key not in self._found:
+            self._found[key] = self._run(key)
+        return self._found[key]
 
-    def _run(self) -> dict[str, str]:
-        tree = self._tree
+    def _run(self, key: str) -> str | None:
         try:
-            document = trafilatura_metadata.examine_meta(tree)
-            if document.author and " " not in document.author:
-                document.author = None
-            document = trafilatura_metadata.extract_meta_json(tree, document)
-            title = document.title or trafilatura_metadata.extract_title(tree)
-            author = document.author or trafilatura_metadata.extract_author(tree)
-            site = document.sitename or trafilatura_metadata.extract_sitename(tree)
+            document = self._declared()
+            if key == "title":
+                value = document.title or trafilatura_metadata.extract_title(self._tree)
+            elif key == "author":
+                value = document.author or trafilatura_metadata.extract_author(self._tree)
+            else:
+                value = self._site_name(
+                    document.sitename or trafilatura_metadata.extract_sitename(self._tree)
+                )
         except Exception:  # trafilatura's metadata code has no error contract of its own
             logger.debug("trafilatura metadata failed for %s", self._url, exc_info=True)
-            return {}
+            return None
+        return " ".join(value.split()) or None if value else None
+
+    def _declared(self) -> trafilatura_metadata.Document:
+        """What trafilatura reads from meta tags and JSON-LD (once per page)."""
+        if self._document is None:
+            document = trafilatura_metadata.examine_meta(self._tree)
+            if document.author and " " not in document.author:
+                document.author = None
+            self._document = trafilatura_metadata.extract_meta_json(self._tree, document)
+        return self._document
+
+    def _site_name(self, site: str | None) -> str | None:
         if site:
             site = site.lstrip("@")
             if site and "." not in site and not site[0].isupper():
                 site = site.title()
-        elif self._url:
+            return site
+        if self._url:
             match = trafilatura_metadata.META_URL.match(self._url)
-            site = match[1] if match else None
-        found = {"title": title, "author": author, "sitename": site}
-        return {key: " ".join(value.split()) for key, value in found.items() if value}
+            return match[1] if match else None
+        return None
 
 
 def _htmldate(tree: HtmlElement, url: str | None, *, original: bool) -> str | None:

@@ -10,7 +10,7 @@ import time
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DropItem, NotConfigured
 from sqlalchemy.orm import Session
 
 from crawler import signals
@@ -165,13 +165,15 @@ class ArchivePipeline:
                 return item
             result = await self._record(item)
         except StorageFull as error:
-            log.error("%s; stopping the crawl (nothing already archived is lost)", error)
             self._inc("archive/error/storage_full")
-            if self.crawler is not None and self.crawler.engine is not None:
+            if self._closing is None:  # one message, however many items were in flight
+                log.error("%s; stopping the crawl (nothing already archived is lost)", error)
+            if self._closing is None and self.crawler is not None and self.crawler.engine:
                 self._closing = asyncio.ensure_future(
                     self.crawler.engine.close_spider_async(reason="storage_full")
                 )
-            raise
+            # Not recorded, its lease is given back at close: a later run fetches it again.
+            raise DropItem(f"not archived, {error}", log_level="DEBUG") from error
         if result is None:
             return item
         self._inc(f"archive/{result.status}")

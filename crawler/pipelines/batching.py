@@ -92,8 +92,11 @@ class BatchWriter:
                 except (DatabaseBusy, StorageFull):
                     raise
                 except Exception as error:
-                    if _is_lock_or_full(error):
-                        raise
+                    storage_error = _storage_error(error)
+                    if storage_error is not None:
+                        # SQLite may roll back the whole transaction on a full disk, so
+                        # the savepoint is gone too ("no such savepoint"): fail the batch.
+                        raise storage_error from error
                     outcomes.append(error)
             return outcomes
 
@@ -111,6 +114,16 @@ class BatchWriter:
         self._executor.shutdown(wait=True)
 
 
-def _is_lock_or_full(error: Exception) -> bool:
-    text = str(error).lower()
-    return "database is locked" in text or "disk is full" in text or "database or disk" in text
+def _storage_error(error: BaseException) -> StorageFull | DatabaseBusy | None:
+    """The storage failure behind ``error`` or anything in its chain, if there is one."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        text = str(current).lower()
+        if "database or disk is full" in text or "disk is full" in text:
+            return StorageFull(f"the database is full: {str(current).splitlines()[0]}")
+        if "database is locked" in text:
+            return DatabaseBusy(f"the database stayed locked: {str(current).splitlines()[0]}")
+        current = current.__cause__ or current.__context__
+    return None

@@ -62,6 +62,8 @@ class FrontierSpider(scrapy.Spider):
         entry_ids: Iterable[int] | None = None,
         lease_batch: int = 100,
         owner: str | None = None,
+        lease_seconds: float = 600.0,
+        discovery_scopes: Iterable[str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -79,6 +81,8 @@ class FrontierSpider(scrapy.Spider):
         self.entry_ids = list(entry_ids) if entry_ids is not None else None
         self.lease_batch = lease_batch
         self.owner = owner or new_owner_id()
+        self.lease_seconds = lease_seconds
+        self.discovery_scopes = list(discovery_scopes) if discovery_scopes is not None else None
         self.requested = 0
         self.article_requests = 0
         self.exhausted = False
@@ -114,10 +118,12 @@ class FrontierSpider(scrapy.Spider):
                 self.owner,
                 now=utcnow(),
                 limit=limit,
+                lease_seconds=self.lease_seconds,
                 scopes=self.scopes,
                 new_only=self.new_only,
                 kinds=kinds,
                 entry_ids=self.entry_ids,
+                discovery_scopes=self.discovery_scopes,
             )
         )
 

@@ -42,7 +42,13 @@ class Cli:
         return Cli(self.db_url, self.cwd, {**self.extra_env, **variables})
 
     def __call__(self, *args: str, stdin: str | None = None, timeout: float = 120) -> CliResult:
-        env = {**os.environ, "NEWSARCHIVE_DB": self.db_url, "PYTHONUNBUFFERED": "1"}
+        env = {
+            **os.environ,
+            "NEWSARCHIVE_DB": self.db_url,
+            "PYTHONUNBUFFERED": "1",
+            # The test sites run on 127.0.0.1, which newsarchive refuses unless allowed.
+            "NEWSARCHIVE_ALLOW_PRIVATE_NETWORK": "1",
+        }
         env.update(self.extra_env)
         done = subprocess.run(
             [sys.executable, "-m", "crawler", *args],
@@ -55,6 +61,12 @@ class Cli:
             check=False,
         )
         return CliResult(done.returncode, done.stdout, done.stderr)
+
+
+@pytest.fixture(autouse=True)
+def allow_private_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Crawls started with subprocess directly (kill -9, SIGTERM tests) reach 127.0.0.1 too."""
+    monkeypatch.setenv("NEWSARCHIVE_ALLOW_PRIVATE_NETWORK", "1")
 
 
 @pytest.fixture

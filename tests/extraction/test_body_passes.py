@@ -60,3 +60,17 @@ def test_paragraph_repeated_in_removed_caption_stays() -> None:
     line = "2018 Theatre Series Performance"
     assert filter_lines([line], removed={caption}) == [line]
     assert filter_lines([line], removed={caption}, removed_within=[line]) == []
+
+
+def test_in_place_cleaning_reparses_for_the_full_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``original``, the tree is cleaned in place and the full pass sees a fresh parse."""
+    page = _page(2).replace(b"<article>", b"<article><aside><p>Side note.</p></aside>")
+    seen: list[str] = []
+    monkeypatch.setattr(
+        body, "raw_trafilatura_text", lambda tree, url: seen.append(tree.text_content()) or ""
+    )
+    tree = parse_html(page)
+    extract_body(tree, None, original=lambda: parse_html(page))
+    assert "Side note." not in tree.text_content()  # dropped unread, without a copy
+    assert len(seen) == 1
+    assert "Side note." in seen[0]

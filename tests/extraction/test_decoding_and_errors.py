@@ -6,8 +6,9 @@ import pickle
 
 import pytest
 
-from crawler.extraction import ExtractionError, extract_article
+from crawler.extraction import ExtractionError, extract_article, parse_html
 from crawler.extraction.decoding import decode_html
+from crawler.extraction.parsing import remove_invalid_xml_chars
 
 RUSSIAN = "Городской совет проголосовал за расширение парка на берегу реки."
 
@@ -65,3 +66,17 @@ def test_typed_errors(body: bytes, content_type: str | None, reason: str) -> Non
 def test_error_survives_pickling() -> None:
     error = pickle.loads(pickle.dumps(ExtractionError("timeout", "took too long")))
     assert (error.reason, error.message) == ("timeout", "took too long")
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\x08", "\x1f", "\ufffe", "\uffff"])
+def test_characters_xml_cannot_hold_are_removed(bad: str) -> None:
+    """UTF-8 bodies take a byte check first; a hit must still remove exactly those chars."""
+    body = f"<html><body><p>{RUSSIAN} Clean{bad}text here.</p></body></html>".encode()
+    assert remove_invalid_xml_chars(body.decode(), body) == body.decode().replace(bad, "")
+    text = parse_html(body, "text/html; charset=utf-8").text_content()
+    assert "Cleantext here." in text
+
+
+def test_clean_utf8_body_is_returned_unchanged() -> None:
+    body = f"<html><body><p>{RUSSIAN}\ttabs\r\nand newlines</p></body></html>".encode()
+    assert remove_invalid_xml_chars(body.decode(), body) == body.decode()

@@ -1,0 +1,146 @@
+"""Crawl-delay from robots.txt and Retry-After on 429/503, honoured per host.
+
+Scrapy ignores both. A host's requests start at least its Crawl-delay apart, and at least that
+long after its last answer (capped at ``ARCHIVE_CRAWL_DELAY_MAX``). A 429 or 503 with a
+Retry-After the crawl can afford to wait (``ARCHIVE_RETRY_AFTER_MAX``) pauses that host and
+puts the request back in the queue, at most ``ARCHIVE_RETRY_AFTER_TIMES`` times; a longer
+Retry-After pauses the host and lets the error through, so the frontier retries the URL in a
+later crawl.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from email.utils import parsedate_to_datetime
+from typing import Any, Self
+
+from protego import Protego
+from scrapy import Request
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+from scrapy.utils.httpobj import urlparse_cached
+
+from storage.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = (429, 503)
+
+
+def retry_after_seconds(value: bytes | None) -> float | None:
+    """Seconds a Retry-After header asks for (delta-seconds or an HTTP date); None if unreadable."""
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - utcnow()).total_seconds())
+
+
+class PolitenessMiddleware:
+    """Spaces each host's requests by its Crawl-delay and waits out Retry-After."""
+
+    def __init__(
+        self,
+        user_agent: str,
+        *,
+        max_crawl_delay: float = 60.0,
+        max_retry_after: float = 120.0,
+        retry_times: int = 2,
+        robots_max_bytes: int = 512 * 1024,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        stats: Any = None,
+    ) -> None:
+        self.user_agent = user_agent
+        self.max_crawl_delay = max_crawl_delay
+        self.max_retry_after = max_retry_after
+        self.retry_times = retry_times
+        self.robots_max_bytes = robots_max_bytes
+        self.clock = clock
+        self.sleep = sleep
+        self.stats = stats
+        self.crawl_delays: dict[str, float] = {}
+        self._not_before: dict[str, float] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> Self:
+        settings = crawler.settings
+        if not settings.getbool("ARCHIVE_POLITENESS_ENABLED", True):
+            raise NotConfigured("ARCHIVE_POLITENESS_ENABLED is off")
+        return cls(
+            settings.get("ROBOTSTXT_USER_AGENT") or settings.get("USER_AGENT") or "*",
+            max_crawl_delay=settings.getfloat("ARCHIVE_CRAWL_DELAY_MAX", 60.0),
+            max_retry_after=settings.getfloat("ARCHIVE_RETRY_AFTER_MAX", 120.0),
+            retry_times=settings.getint("ARCHIVE_RETRY_AFTER_TIMES", 2),
+            robots_max_bytes=settings.getint("ARCHIVE_ROBOTSTXT_MAX_BYTES", 512 * 1024),
+            stats=crawler.stats,
+        )
+
+    async def process_request(self, request: Request) -> None:
+        host = urlparse_cached(request).netloc
+        while (wait := self._not_before.get(host, 0.0) - self.clock()) > 0:
+            self._inc("archive/politeness/waits")
+            await self.sleep(wait)  # others may have taken the slot meanwhile: look again
+        delay = self.crawl_delays.get(host)
+        if delay:
+            self._not_before[host] = self.clock() + delay
+        return None
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        parsed = urlparse_cached(request)
+        delay = self.crawl_delays.get(parsed.netloc)
+        if delay:  # count the delay from the answer too, so the server never sees less
+            self._pause(parsed.netloc, delay)
+        if parsed.path == "/robots.txt":
+            if response.status == 200:
+                self._learn_crawl_delay(parsed.netloc, response.body[: self.robots_max_bytes])
+            return response
+        if response.status not in RETRY_STATUSES:
+            return response
+        wait = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if wait is None:
+            return response
+        self._pause(parsed.netloc, min(wait, self.max_retry_after))
+        tries = int(request.meta.get("archive_retry_after_times", 0))
+        if wait > self.max_retry_after or tries >= self.retry_times:
+            self._inc("archive/politeness/retry_after_given_up")
+            return response
+        self._inc("archive/politeness/retry_after")
+        log.info(
+            "%s answered %d with Retry-After %.0f s: fetching it again after that",
+            request.url,
+            response.status,
+            wait,
+        )
+        retry = request.copy()
+        retry.meta["archive_retry_after_times"] = tries + 1
+        retry.dont_filter = True
+        return retry
+
+    def _pause(self, host: str, seconds: float) -> None:
+        until = self.clock() + seconds
+        self._not_before[host] = max(self._not_before.get(host, 0.0), until)
+
+    def _learn_crawl_delay(self, host: str, body: bytes) -> None:
+        try:
+            delay = Protego.parse(body.decode("utf-8", "replace")).crawl_delay(self.user_agent)
+        except Exception:  # a robots.txt we cannot read has no delay for us
+            return
+        if delay is None or delay <= 0:
+            return
+        self.crawl_delays[host] = min(float(delay), self.max_crawl_delay)
+        log.info("robots.txt of %s asks for a Crawl-delay of %s s", host, delay)
+
+    def _inc(self, key: str) -> None:
+        if self.stats is not None:
+            self.stats.inc_value(key)
