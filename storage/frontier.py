@@ -330,6 +330,27 @@ def stuck_leases(session: Session, *, now: datetime) -> int:
     )
 
 
+def _article_entry(session: Session, article: Article, *, now: datetime) -> FrontierEntry:
+    """The article's frontier row, created (scoped to its host) if it has none yet."""
+    entry = session.scalar(select(FrontierEntry).where(FrontierEntry.url_hash == article.url_hash))
+    if entry is None:
+        entry = FrontierEntry(
+            url=article.url,
+            url_hash=article.url_hash,
+            host=host_of(article.url),
+            scope=host_of(article.url),
+            kind="article",
+            source="archive",
+            depth=0,
+            discovered_at=now,
+            attempts=0,
+            article_id=article.id,
+            last_fetched_at=article.last_captured_at,
+        )
+        session.add(entry)
+    return entry
+
+
 def schedule_revisit(
     session: Session,
     article_id: int,
@@ -359,22 +380,7 @@ def schedule_revisit(
     next_at = policy.next_visit(origin, now) if article.track else None
     row = session.get(FrontierEntry, frontier_id) if frontier_id is not None else None
     if row is None:
-        row = session.scalar(
-            select(FrontierEntry).where(FrontierEntry.url_hash == article.url_hash)
-        )
-    if row is None:
-        row = FrontierEntry(
-            url=article.url,
-            url_hash=article.url_hash,
-            host=host_of(article.url),
-            scope=host_of(article.url),
-            kind="article",
-            source="archive",
-            depth=0,
-            discovered_at=now,
-            attempts=0,
-        )
-        session.add(row)
+        row = _article_entry(session, article, now=now)
     row.kind = "article"
     row.article_id = article_id
     row.published_at = published or row.published_at
@@ -468,24 +474,7 @@ def make_revisits_due(
     rows = list(session.scalars(query))
     ids: list[int] = []
     for article in rows:
-        entry = session.scalar(
-            select(FrontierEntry).where(FrontierEntry.url_hash == article.url_hash)
-        )
-        if entry is None:
-            entry = FrontierEntry(
-                url=article.url,
-                url_hash=article.url_hash,
-                host=host_of(article.url),
-                scope=host_of(article.url),
-                kind="article",
-                source="archive",
-                depth=0,
-                discovered_at=now,
-                attempts=0,
-                article_id=article.id,
-                last_fetched_at=article.last_captured_at,
-            )
-            session.add(entry)
+        entry = _article_entry(session, article, now=now)
         if scope_or_host is not None and scope_or_host not in (
             entry.scope,
             entry.host,
