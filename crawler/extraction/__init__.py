@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import trafilatura
 from lxml.html import HtmlElement
@@ -29,6 +30,15 @@ EXTRACTOR_NAME = "newsarchive-extract"
 EXTRACTOR_VERSION = f"{EXTRACTOR_NAME}/1 trafilatura/{trafilatura.__version__}"
 #: Less text than this is a stub (error page, paywall teaser), not an article.
 MIN_TEXT_CHARS = 40
+# "Soft 404s": error pages answered with 200. Only short pages count, so an article about an
+# error ("The 404 error that broke the internet") is never mistaken for one.
+ERROR_PAGE_MAX_CHARS = 600
+_ERROR_TITLE = re.compile(
+    r"\b(page not found|not found|404|410|page (?:is )?(?:unavailable|no longer available)|"
+    r"(?:internal )?server error|error \d{3}|access denied|seite nicht gefunden|"
+    r"page introuvable|página no encontrada)\b",
+    re.IGNORECASE,
+)
 
 
 def parse_html(body: bytes, content_type: str | None = None) -> HtmlElement:
@@ -66,8 +76,19 @@ def extract_article(
         raise ExtractionError(
             "too_short", f"{len(text)} characters of text is below {MIN_TEXT_CHARS}"
         )
+    if _is_error_page(metadata.title, text):
+        raise ExtractionError(
+            "error_page", f"the page says it is an error page ({metadata.title!r}), not an article"
+        )
     logger.debug("extracted %d chars from %s", len(text), url)
     return _content(text, metadata)
+
+
+def _is_error_page(title: str | None, text: str) -> bool:
+    """A short page titled like an error ("Page not found", "404", ...) served with status 200."""
+    return (
+        bool(title) and len(text) < ERROR_PAGE_MAX_CHARS and bool(_ERROR_TITLE.search(title or ""))
+    )
 
 
 def _content(text: str, metadata: PageMetadata) -> ArticleContent:

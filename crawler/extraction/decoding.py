@@ -63,10 +63,30 @@ def decode_body(body: bytes, content_type: str | None = None) -> tuple[str, str]
     if _looks_binary(body):
         raise ExtractionError("not_html", "the body is binary data, not HTML")
     charset = _charset(content_type)
+    if charset and _header_lies(body, charset):
+        logger.debug("ignoring the header's charset %s: the body does not decode in it", charset)
+        charset = None
     header = f"text/html; charset={charset}" if charset else None
     encoding, text = html_to_unicode(header, body, auto_detect_fun=_detect)
     logger.debug("decoded %d bytes as %s", len(body), encoding)
     return text.lstrip("\ufeff"), codecs.lookup(encoding).name
+
+
+def _header_lies(body: bytes, charset: str) -> bool:
+    """A UTF-8 header over a body that is mostly not UTF-8 (e.g. cp1251 bytes) is wrong.
+
+    A few invalid bytes are a damaged UTF-8 page and decode with replacements; many mean the
+    server mislabelled a legacy encoding, and the page's own declaration or detection decides.
+    Single-byte charsets decode any byte, so only UTF-8 claims can be caught this way.
+    """
+    if codecs.lookup(charset).name != "utf-8":
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        replaced = body.decode("utf-8", "replace").count("\ufffd")
+        return replaced > max(8, len(body) // 500)
+    return False
 
 
 def _charset(content_type: str | None) -> str | None:

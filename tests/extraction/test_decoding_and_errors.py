@@ -80,3 +80,23 @@ def test_characters_xml_cannot_hold_are_removed(bad: str) -> None:
 def test_clean_utf8_body_is_returned_unchanged() -> None:
     body = f"<html><body><p>{RUSSIAN}\ttabs\r\nand newlines</p></body></html>".encode()
     assert remove_invalid_xml_chars(body.decode(), body) == body.decode()
+
+
+def test_a_utf8_header_over_a_cp1251_body_is_not_trusted() -> None:
+    text = "Ночные автобусы будут ходить по городу каждые пятнадцать минут. " * 6
+    page = f"<html><head><title>Ночные автобусы</title></head><body><article><p>{text}</p>"
+    page += f"<p>{text}</p></article></body></html>"
+    content = extract_article(page.encode("cp1251"), None, "text/html; charset=utf-8")
+    assert content.title == "Ночные автобусы"
+    assert "пятнадцать" in content.text
+
+
+def test_an_error_page_served_with_200_is_an_error() -> None:
+    page = (
+        b"<html><head><title>Page not found</title></head><body><h1>Page not found</h1>"
+        b"<p>Sorry, we could not find the page you were looking for on this site.</p>"
+        b"</body></html>"
+    )
+    with pytest.raises(ExtractionError) as raised:
+        extract_article(page, "https://news.example/gone", "text/html")
+    assert raised.value.reason == "error_page"

@@ -181,18 +181,11 @@ def test_bom_wins_over_the_header(hostile_run: HostileRun) -> None:
     assert hostile_run.result("/bom-vs-header")["title"] == "Café society — naïve résumé"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="crawler/extraction/decoding.py trusts a header charset the body does not decode in",
-)
 def test_header_charset_that_lies_is_not_trusted(hostile_run: HostileRun) -> None:
     result = hostile_run.result("/charset-lie")
     assert result["title"] == "Ночные автобусы"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="crawler/extraction accepts a 'Page not found' page as an article"
-)
 def test_error_page_with_status_200_is_not_a_version(hostile_run: HostileRun) -> None:
     assert hostile_run.result("/soft-404")["status"] == "error"
 
