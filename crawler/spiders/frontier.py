@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import socket
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime
@@ -34,6 +35,8 @@ from storage.frontier import FrontierURL, LeasedURL, lease_due, release_leases
 from storage.timeutil import utcnow
 
 log = logging.getLogger(__name__)
+
+LEASE_AHEAD_INTERVAL = 0.5  # seconds between two lease-ahead queries at most
 
 
 def new_owner_id() -> str:
@@ -89,6 +92,8 @@ class FrontierSpider(scrapy.Spider):
         self._archive: Archive | None = None
         self._leasing: asyncio.Future[None] | None = None
         self._check_pending = False
+        self.answered = 0
+        self._last_lease_ahead = 0.0
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> FrontierSpider:
@@ -192,9 +197,13 @@ class FrontierSpider(scrapy.Spider):
         self._leasing = asyncio.ensure_future(self._lease_more())
         raise DontCloseSpider
 
-    async def _lease_more(self) -> None:
+    async def _lease_more(self, *, close_when_empty: bool = True) -> None:
         leased = await asyncio.to_thread(self._lease)
         assert self.crawler.engine is not None
+        if not leased and not close_when_empty:
+            # More may come from the requests still in flight; if none are, finish now.
+            asyncio.get_running_loop().call_later(0.05, self._continue_if_idle)
+            return
         if not leased:
             # Nothing was in flight when the spider went idle, and nothing is due: done now
             # rather than at the engine's next idle check, seconds later.
@@ -214,7 +223,25 @@ class FrontierSpider(scrapy.Spider):
 
     # -- responses ---------------------------------------------------------------------------
 
+    def _answered(self) -> None:
+        """Count a finished request; lease the next batch before this one runs dry.
+
+        Waiting for the spider to go idle before leasing again would leave every host waiting
+        for the slowest one at the end of each batch.
+        """
+        self.answered += 1
+        if self.exhausted or self.requested - self.answered > max(1, self.lease_batch // 4):
+            return
+        if self._leasing is not None and not self._leasing.done():
+            return
+        now = time.monotonic()
+        if now - self._last_lease_ahead < LEASE_AHEAD_INTERVAL:
+            return
+        self._last_lease_ahead = now
+        self._leasing = asyncio.ensure_future(self._lease_more(close_when_empty=False))
+
     def parse(self, response: Response, **_: Any) -> Iterator[Any]:
+        self._answered()
         meta = response.meta
         kind = meta.get("kind", "article")
         if response.status == 304 and kind != "article":
@@ -239,6 +266,7 @@ class FrontierSpider(scrapy.Spider):
             yield from self._from_page(response, kind)
 
     def on_error(self, failure: Failure) -> Iterator[Any]:
+        self._answered()
         yield item_for_failure(failure)
 
     def _validators(self, response: Response) -> dict[str, str | None]:
