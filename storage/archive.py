@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -343,11 +345,39 @@ def _new_version(
         )
         change = summarise_change(previous, content, earlier).as_json()
     number = article.version_count + 1
-    version = Version(
+    version = version_from_content(
+        content,
         article_id=article.id,
         number=number,
+        digest=digest,
         captured_at=page.fetched_at,
         last_confirmed_at=page.fetched_at,
+        origin="capture",
+        change=change,
+    )
+    session.add(version)
+    article.version_count = number
+    session.flush()
+    return version
+
+
+def version_from_content(
+    content: ArticleContent,
+    *,
+    article_id: int,
+    number: int,
+    digest: str,
+    captured_at: datetime,
+    last_confirmed_at: datetime,
+    origin: str,
+    change: dict[str, Any] | None,
+) -> Version:
+    """A version row holding ``content`` (not added to the session)."""
+    return Version(
+        article_id=article_id,
+        number=number,
+        captured_at=captured_at,
+        last_confirmed_at=last_confirmed_at,
         title=content.title,
         authors=list(content.authors),
         published_at=content.published_at,
@@ -363,10 +393,6 @@ def _new_version(
         content_hash=digest,
         extractor=content.extractor,
         extractor_version=content.extractor_version,
-        origin="capture",
+        origin=origin,
         change=change,
     )
-    session.add(version)
-    article.version_count = number
-    session.flush()
-    return version

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.archive import COLLAPSE_MIN_CHARS, COLLAPSE_RATIO
+from storage.archive import COLLAPSE_MIN_CHARS, COLLAPSE_RATIO, version_from_content
 from storage.changes import PreviousContent, summarise_change
 from storage.content import ArticleContent, content_hash, normalise_text
 from storage.errors import StorageError
@@ -290,26 +290,13 @@ def _reextracted_version(
     change: dict[str, Any],
 ) -> Version:
     captured_at: datetime = max(candidate.fetched_at, latest.captured_at)
-    return Version(
+    return version_from_content(
+        content,
         article_id=article.id,
         number=number,
+        digest=digest,
         captured_at=captured_at,
         last_confirmed_at=max(latest.last_confirmed_at, captured_at),
-        title=content.title,
-        authors=list(content.authors),
-        published_at=content.published_at,
-        modified_at=content.modified_at,
-        description=content.description,
-        text=content.text,
-        language=content.language,
-        site_name=content.site_name,
-        top_image=content.top_image,
-        section=content.section,
-        tags=list(content.tags),
-        paywalled=content.paywalled,
-        content_hash=digest,
-        extractor=content.extractor,
-        extractor_version=content.extractor_version,
         origin="reextract",
         change=change,
     )
