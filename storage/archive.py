@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.changes import PreviousContent, summarise_change
 from storage.content import ArticleContent, content_hash, normalise_text
+from storage.inserts import insert_missing
 from storage.models import Article, ArticleAlias, Capture, Site, Version
 from storage.rawbodies import store_raw_body
 from storage.records import CaptureFailure, CaptureOutcome, CaptureResult, FetchedPage
@@ -63,40 +64,26 @@ def _find_article(session: Session, urls: list[str]) -> Article | None:
     return next((found[d] for d in digests if d in found), None)
 
 
-def _site_for(session: Session, url: str, site_name: str | None) -> Site:
+def _site_id(session: Session, url: str, site_name: str | None) -> int:
+    """The id of the site ``url`` belongs to, creating the site on first sight."""
     host = host_of(url)
-    site = session.scalar(select(Site).where(Site.host == host))
-    if site is None:
-        try:
-            with session.begin_nested():
-                site = Site(host=host, name=site_name, created_at=utcnow())
-                session.add(site)
-        except IntegrityError:
-            site = session.scalars(select(Site).where(Site.host == host)).one()
-    elif site_name and not site.name:
-        site.name = site_name
-    return site
+    found = session.execute(select(Site.id, Site.name).where(Site.host == host)).first()
+    if found is None:
+        insert_missing(session, Site, [{"host": host, "name": site_name, "created_at": utcnow()}])
+        return session.execute(select(Site.id).where(Site.host == host)).scalar_one()
+    if site_name and not found.name:
+        session.execute(update(Site).where(Site.id == found.id).values(name=site_name))
+    return int(found.id)
 
 
-def _add_aliases(session: Session, article: Article, urls: list[str]) -> None:
-    wanted = {url_hash(url): url for url in dict.fromkeys(urls)}
-    known = set(
-        session.scalars(
-            select(ArticleAlias.url_hash).where(ArticleAlias.url_hash.in_(list(wanted)))
-        )
-    )
-    for digest, url in wanted.items():
-        if digest in known:
-            continue
-        try:
-            with session.begin_nested():
-                session.add(
-                    ArticleAlias(
-                        url=url, url_hash=digest, article_id=article.id, first_seen_at=utcnow()
-                    )
-                )
-        except IntegrityError:
-            log.debug("alias %s was claimed concurrently", url)
+def _add_aliases(session: Session, article_id: int, urls: list[str]) -> None:
+    """Point every URL in ``urls`` at the article; a URL some article claimed already stays."""
+    now = utcnow()
+    rows = [
+        {"url": url, "url_hash": url_hash(url), "article_id": article_id, "first_seen_at": now}
+        for url in dict.fromkeys(urls)
+    ]
+    insert_missing(session, ArticleAlias, rows)
 
 
 def _get_or_create_article(
@@ -109,22 +96,19 @@ def _get_or_create_article(
             seen.append(normalised)
     article = _find_article(session, seen)
     if article is None:
-        site = _site_for(session, canonical, site_name)
-        try:
-            with session.begin_nested():
-                article = Article(
-                    url=canonical,
-                    url_hash=url_hash(canonical),
-                    site_id=site.id,
-                    first_seen_at=page.fetched_at,
-                    version_count=0,
-                )
-                session.add(article)
-        except IntegrityError:
-            article = _find_article(session, [canonical])
-            if article is None:
-                raise
-    _add_aliases(session, article, seen)
+        row = {
+            "url": canonical,
+            "url_hash": url_hash(canonical),
+            "site_id": _site_id(session, canonical, site_name),
+            "first_seen_at": page.fetched_at,
+            "version_count": 0,
+            "track": True,
+        }
+        # A concurrent writer may have created it meanwhile: then this inserts nothing and
+        # the article found is theirs.
+        insert_missing(session, Article, [row])
+        article = session.scalars(select(Article).where(Article.url_hash == row["url_hash"])).one()
+    _add_aliases(session, article.id, seen)
     return article
 
 
@@ -164,34 +148,44 @@ def _capture(
     crawl_run_id: int | None,
     failure: CaptureFailure | None = None,
     version: Version | None = None,
-) -> Capture:
+) -> _Recorded:
     body_digest = store_raw_body(session, page.body) if keep_body and page.body else None
-    capture = Capture(
-        article_id=article.id if article else None,
-        crawl_run_id=crawl_run_id,
-        requested_url=strip_credentials(page.requested_url),
-        final_url=strip_credentials(page.final_url) if page.final_url else None,
-        fetched_at=page.fetched_at,
-        http_status=page.http_status,
-        content_type=(page.header("content-type") or "")[:255] or None,
-        etag=(page.header("etag") or "")[:1024] or None,
-        last_modified=(page.header("last-modified") or "")[:255] or None,
-        headers={name: page.headers[name] for name in KEPT_HEADERS if name in page.headers},
-        raw_body_sha256=body_digest,
-        outcome=outcome,
-        error_reason=failure.reason if failure else None,
-        error_detail=failure.message if failure else None,
-        version_id=version.id if version else None,
-    )
-    session.add(capture)
+    final_url = strip_credentials(page.final_url) if page.final_url else None
+    row: dict[str, Any] = {
+        "article_id": article.id if article else None,
+        "crawl_run_id": crawl_run_id,
+        "requested_url": strip_credentials(page.requested_url),
+        "final_url": final_url,
+        "fetched_at": page.fetched_at,
+        "http_status": page.http_status,
+        "content_type": (page.header("content-type") or "")[:255] or None,
+        "etag": (page.header("etag") or "")[:1024] or None,
+        "last_modified": (page.header("last-modified") or "")[:255] or None,
+        "headers": {name: page.headers[name] for name in KEPT_HEADERS if name in page.headers},
+        "raw_body_sha256": body_digest,
+        "outcome": outcome,
+        "error_reason": failure.reason if failure else None,
+        "error_detail": failure.message if failure else None,
+        "version_id": version.id if version else None,
+    }
+    # A plain INSERT: a capture is never changed after, so the unit of work has nothing to do.
+    capture_id = session.execute(insert(Capture).values(row).returning(Capture.id)).scalar_one()
     if article is not None:
         article.last_captured_at = page.fetched_at
-    session.flush()
-    return capture
+    return _Recorded(capture_id, outcome, final_url)
+
+
+@dataclass(frozen=True)
+class _Recorded:
+    """What the result of a recorded capture needs to know about its row."""
+
+    id: int
+    outcome: CaptureOutcome
+    final_url: str | None
 
 
 def _result(
-    capture: Capture,
+    capture: _Recorded,
     page: FetchedPage,
     url: str,
     article: Article | None,
@@ -202,7 +196,7 @@ def _result(
         url=url,
         requested_url=strip_credentials(page.requested_url),
         final_url=capture.final_url,
-        status=capture.outcome,  # type: ignore[arg-type]
+        status=capture.outcome,
         capture_id=capture.id,
         article_id=article.id if article else None,
         version=version.number if version else None,
@@ -278,6 +272,8 @@ def record_capture(
     article = _lock(session, _get_or_create_article(session, page, canonical, content.site_name))
     if not track:
         article.track = False
+    # Set before the first flush below, so it goes out in the same UPDATE as the version count.
+    article.last_captured_at = page.fetched_at
     latest = _latest_version(session, article)
     text = normalise_text(content.text)
     digest = content_hash(content, normalised_text=text)

@@ -8,6 +8,7 @@ import zlib
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.inserts import insert_missing
 from storage.models import RawBody
 from storage.timeutil import utcnow
 
@@ -20,16 +21,14 @@ def store_raw_body(session: Session, body: bytes) -> str:
     digest = hashlib.sha256(body).hexdigest()
     exists = session.scalar(select(RawBody.sha256).where(RawBody.sha256 == digest))
     if exists is None:
-        session.add(
-            RawBody(
-                sha256=digest,
-                size=len(body),
-                compression="zlib",
-                data=zlib.compress(body, COMPRESSION_LEVEL),
-                stored_at=utcnow(),
-            )
-        )
-        session.flush()
+        row = {
+            "sha256": digest,
+            "size": len(body),
+            "compression": "zlib",
+            "data": zlib.compress(body, COMPRESSION_LEVEL),
+            "stored_at": utcnow(),
+        }
+        insert_missing(session, RawBody, [row])
     return digest
 
 
