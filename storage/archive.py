@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from storage.changes import PreviousContent, summarise_change
@@ -138,6 +138,36 @@ def _latest_version(session: Session, article: Article) -> Version | None:
     ).one()
 
 
+def capture_row(
+    page: FetchedPage,
+    outcome: CaptureOutcome,
+    *,
+    article_id: int | None,
+    crawl_run_id: int | None,
+    body_digest: str | None = None,
+    failure: CaptureFailure | None = None,
+    version_id: int | None = None,
+) -> dict[str, Any]:
+    """The column values of the capture row recording ``page``."""
+    return {
+        "article_id": article_id,
+        "crawl_run_id": crawl_run_id,
+        "requested_url": strip_credentials(page.requested_url),
+        "final_url": strip_credentials(page.final_url) if page.final_url else None,
+        "fetched_at": page.fetched_at,
+        "http_status": page.http_status,
+        "content_type": (page.header("content-type") or "")[:255] or None,
+        "etag": (page.header("etag") or "")[:1024] or None,
+        "last_modified": (page.header("last-modified") or "")[:255] or None,
+        "headers": {name: page.headers[name] for name in KEPT_HEADERS if name in page.headers},
+        "raw_body_sha256": body_digest,
+        "outcome": outcome,
+        "error_reason": failure.reason if failure else None,
+        "error_detail": failure.message if failure else None,
+        "version_id": version_id,
+    }
+
+
 def _capture(
     session: Session,
     page: FetchedPage,
@@ -150,29 +180,20 @@ def _capture(
     version: Version | None = None,
 ) -> _Recorded:
     body_digest = store_raw_body(session, page.body) if keep_body and page.body else None
-    final_url = strip_credentials(page.final_url) if page.final_url else None
-    row: dict[str, Any] = {
-        "article_id": article.id if article else None,
-        "crawl_run_id": crawl_run_id,
-        "requested_url": strip_credentials(page.requested_url),
-        "final_url": final_url,
-        "fetched_at": page.fetched_at,
-        "http_status": page.http_status,
-        "content_type": (page.header("content-type") or "")[:255] or None,
-        "etag": (page.header("etag") or "")[:1024] or None,
-        "last_modified": (page.header("last-modified") or "")[:255] or None,
-        "headers": {name: page.headers[name] for name in KEPT_HEADERS if name in page.headers},
-        "raw_body_sha256": body_digest,
-        "outcome": outcome,
-        "error_reason": failure.reason if failure else None,
-        "error_detail": failure.message if failure else None,
-        "version_id": version.id if version else None,
-    }
+    row = capture_row(
+        page,
+        outcome,
+        article_id=article.id if article else None,
+        crawl_run_id=crawl_run_id,
+        body_digest=body_digest,
+        failure=failure,
+        version_id=version.id if version else None,
+    )
     # A plain INSERT: a capture is never changed after, so the unit of work has nothing to do.
     capture_id = session.execute(insert(Capture).values(row).returning(Capture.id)).scalar_one()
     if article is not None:
         article.last_captured_at = page.fetched_at
-    return _Recorded(capture_id, outcome, final_url)
+    return _Recorded(capture_id, outcome, row["final_url"])
 
 
 @dataclass(frozen=True)
@@ -351,10 +372,15 @@ def _new_version(
         origin="capture",
         change=change,
     )
-    session.add(version)
     article.version_count = number
-    session.flush()
+    # A plain INSERT (the row is never updated in this transaction): the unit of work's
+    # bookkeeping for one new object costs more than the statement itself.
+    values = {column.key: getattr(version, column.key) for column in _VERSION_COLUMNS}
+    version.id = session.execute(insert(Version).values(values).returning(Version.id)).scalar_one()
     return version
+
+
+_VERSION_COLUMNS = tuple(attr for attr in inspect(Version).column_attrs if attr.key != "id")
 
 
 def version_from_content(

@@ -19,7 +19,7 @@ from crawler.extraction import ExtractionError
 from crawler.extraction.pool import ExtractionPool
 from crawler.extraction.site_boilerplate import SiteBoilerplateCache
 from crawler.items import DiscoveredLinks, FetchFailed, PageFetched
-from crawler.pipelines.batching import BatchWriter
+from crawler.pipelines.batching import BatchWriter, GroupedWrites
 from storage import (
     Archive,
     ArticleContent,
@@ -32,6 +32,7 @@ from storage import (
     record_not_modified,
 )
 from storage.frontier import add_to_frontier, complete_fetch, fail_fetch, schedule_revisit
+from storage.not_modified import NotModified, record_not_modified_many
 from storage.revisits import DEFAULT_REVISIT_POLICY, RevisitPolicy
 from storage.timeutil import utcnow
 
@@ -80,6 +81,7 @@ class ArchivePipeline:
         self.pool: ExtractionPool | None = None
         self._pool_starting: asyncio.Future[ExtractionPool] | None = None
         self.writer: BatchWriter | None = None
+        self.not_modified: GroupedWrites[NotModified, CaptureResult | None] | None = None
         self._closing: asyncio.Future[None] | None = None
 
     @classmethod
@@ -117,6 +119,14 @@ class ArchivePipeline:
         self._cpu_at_open = _process_cpu()
         self.archive = open_archive(self.database_url)
         self.writer = BatchWriter(self.archive, self.batch_size, self.batch_seconds)
+        self.not_modified = GroupedWrites(
+            self.writer,
+            lambda session, answers: record_not_modified_many(
+                session, answers, now=utcnow(), crawl_run_id=self.crawl_run_id
+            ),
+            size=max(self.batch_size, 100),
+            seconds=self.batch_seconds / 2,
+        )
 
     async def _extraction_pool(self) -> ExtractionPool:
         """The worker pool, started when the first page needs extracting.
@@ -139,6 +149,8 @@ class ArchivePipeline:
         return self.pool
 
     async def close_spider(self) -> None:
+        if self.not_modified is not None:
+            await self.not_modified.close()
         if self.writer is not None:
             await self.writer.close()
         if self.pool is None and self._pool_starting is not None:
@@ -227,6 +239,10 @@ class ArchivePipeline:
         page = item.page
         if isinstance(item, FetchFailed):
             return await self._submit_failure(item, item.failure)
+        if page.http_status == 304 and item.frontier_id is not None:
+            recorded = await self._record_not_modified(item, item.frontier_id)
+            if recorded is not None:
+                return recorded
         if page.http_status == 304:
             return await self._submit(
                 item, lambda s: record_not_modified(s, page, crawl_run_id=self.crawl_run_id)
@@ -245,6 +261,14 @@ class ArchivePipeline:
             await self._skip_non_article(item)
             return None
         return await self._submit(item, lambda s: self._capture(s, item, content))
+
+    async def _record_not_modified(
+        self, item: PageFetched, frontier_id: int
+    ) -> CaptureResult | None:
+        """A 304 for a leased article, recorded with others (None: record it on its own)."""
+        assert self.not_modified is not None
+        policy = self.revisit_policies.get(item.scope or "", DEFAULT_REVISIT_POLICY)
+        return await self.not_modified.submit(NotModified(item.page, frontier_id, policy))
 
     def _capture(
         self, session: Session, item: PageFetched, content: ArticleContent

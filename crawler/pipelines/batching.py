@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,8 @@ from storage import Archive, DatabaseBusy, StorageFull
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+ItemT = TypeVar("ItemT")
+ResultT = TypeVar("ResultT")
 Work = Callable[[Session], Any]
 
 
@@ -127,3 +129,70 @@ def _storage_error(error: BaseException) -> StorageFull | DatabaseBusy | None:
             return DatabaseBusy(f"the database stayed locked: {str(current).splitlines()[0]}")
         current = current.__cause__ or current.__context__
     return None
+
+
+class GroupedWrites(Generic[ItemT, ResultT]):
+    """Items recorded together: one call of ``record`` per group, inside the writer's batches.
+
+    For items whose recording is the same few statements each (304 answers), ``record`` can
+    write a whole group with one statement per table. A group goes to the writer when it has
+    ``size`` items or its oldest item has waited ``seconds``. ``record`` returns one result per
+    item, in order; if it raises, every item of the group gets the error.
+    """
+
+    def __init__(
+        self,
+        writer: BatchWriter,
+        record: Callable[[Session, list[ItemT]], list[ResultT]],
+        size: int = 100,
+        seconds: float = 0.1,
+    ) -> None:
+        self.writer = writer
+        self.record = record
+        self.size = max(1, size)
+        self.seconds = seconds
+        self._items: list[ItemT] = []
+        self._futures: list[asyncio.Future[ResultT]] = []
+        self._timer: asyncio.TimerHandle | None = None
+        self._writes: set[asyncio.Task[None]] = set()
+
+    async def submit(self, item: ItemT) -> ResultT:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[ResultT] = loop.create_future()
+        self._items.append(item)
+        self._futures.append(future)
+        if len(self._items) >= self.size:
+            self._send()
+        elif self._timer is None:
+            self._timer = loop.call_later(self.seconds, self._send)
+        return await future
+
+    def _send(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if not self._items:
+            return
+        items, futures = self._items, self._futures
+        self._items, self._futures = [], []
+        task = asyncio.get_running_loop().create_task(self._write(items, futures))
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+
+    async def _write(self, items: list[ItemT], futures: list[asyncio.Future[ResultT]]) -> None:
+        try:
+            results = await self.writer.submit(lambda session: self.record(session, items))
+        except Exception as error:
+            for future in futures:
+                if not future.done():
+                    future.set_exception(error)
+            return
+        for future, result in zip(futures, results, strict=True):
+            if not future.done():
+                future.set_result(result)
+
+    async def close(self) -> None:
+        """Send the last group and wait until every group is written."""
+        self._send()
+        while self._writes:
+            await asyncio.gather(*list(self._writes), return_exceptions=True)
