@@ -52,8 +52,10 @@ log = logging.getLogger(__name__)
 SCHEDULER_LOCK = "scheduler"
 LOCK_TTL = timedelta(minutes=5)
 LOCK_REFRESH_SECONDS = 60.0
+RENEW_RETRY_SECONDS = 5.0
 OWNER_VARIABLE = "NEWSARCHIVE_SCHEDULER_OWNER"
 WORKER_ID = re.compile(r"^[A-Za-z0-9._-]{1,24}$")
+OWNER_LENGTH = 64  # frontier.lease_owner and locks.owner
 
 
 def scheduler_lock_name(worker_id: str | None) -> str:
@@ -155,11 +157,12 @@ class SchedulerLock:
 
     def _renew(self) -> None:
         renewed = time.monotonic()
+        retry_at = 0.0
         while not self._stop.wait(1.0):
             # Checked every second: keep_leases may shorten the period after the thread started.
-            if time.monotonic() - renewed < self._refresh_seconds():
+            now = time.monotonic()
+            if now - renewed < self._refresh_seconds() or now < retry_at:
                 continue
-            renewed = time.monotonic()
             try:
                 for name in list(self.names):
                     holder = self._take(name)
@@ -167,8 +170,11 @@ class SchedulerLock:
                         log.warning("lost the lock %s to %s", name, holder.owner)
                 if self._lease_owner is not None:
                     self.archive.run_write(self._renew_leases)
-            except Exception as error:  # keep the thread alive: the next attempt may succeed
+            except Exception as error:  # keep the thread alive: try again soon, not a period on
                 log.warning("could not renew the scheduler's locks and leases: %s", error)
+                retry_at = now + min(RENEW_RETRY_SECONDS, self._refresh_seconds())
+            else:
+                renewed = now
 
     def _renew_leases(self, session: Any) -> int:
         assert self._lease_owner is not None
@@ -186,6 +192,15 @@ class SchedulerLock:
                 release_lock(session, name, self.owner)
 
         self.archive.run_write(work)
+
+
+def lease_owner_for(worker_id: str, base: str | None = None) -> str:
+    """The frontier lease owner of a cooperating worker's crawl: its process, then its id.
+
+    The worker id is only for people reading the frontier (the process part is unique and
+    is what ``release_dead_local_leases`` reads), so it is cut to fit the column.
+    """
+    return f"{base or new_owner_id()}:{worker_id}"[:OWNER_LENGTH]
 
 
 def scheduler_owner() -> str:
@@ -221,7 +236,7 @@ def run_due_work(
                 discovering.append(site.name)
                 if due.due_now:
                     schedule_seeds(archive, plan_for_site(site))
-            lease_owner = new_owner_id() if worker_id is None else f"{new_owner_id()}:{worker_id}"
+            lease_owner = new_owner_id() if worker_id is None else lease_owner_for(worker_id)
             lease_seconds = config.scrapy_settings().getfloat("ARCHIVE_LEASE_SECONDS", 300.0)
             lock.keep_leases(lease_owner, lease_seconds)
             if worker_id is not None:

@@ -207,11 +207,16 @@ def complete_fetch(
     last_modified: str | None = None,
     article_id: int | None = None,
     kind: str | None = None,
-) -> None:
-    """Finish a leased row: record the outcome and when (if ever) it is due again."""
-    row = session.get(FrontierEntry, entry_id)
-    if row is None:
-        return
+    owner: str | None = None,
+) -> bool:
+    """Finish a leased row: record the outcome and when (if ever) it is due again.
+
+    With ``owner``, only while the row is not another worker's lease: a worker whose lease
+    expired and was taken over leaves the row to the new holder. Returns whether it was finished.
+    """
+    row = _row(session, entry_id, owner)
+    if row is None or _taken_over(row, owner):
+        return False
     row.lease_owner = None
     row.lease_expires_at = None
     row.last_fetched_at = now
@@ -226,6 +231,7 @@ def complete_fetch(
         row.article_id = article_id
     if kind is not None:
         row.kind = kind
+    return True
 
 
 def fail_fetch(
@@ -237,11 +243,15 @@ def fail_fetch(
     retryable: bool,
     max_attempts: int = 3,
     backoff: timedelta = timedelta(minutes=5),
-) -> None:
-    """Record a failed fetch; a retryable one is due again after a growing pause, up to a limit."""
-    row = session.get(FrontierEntry, entry_id)
-    if row is None:
-        return
+    owner: str | None = None,
+) -> bool:
+    """Record a failed fetch; a retryable one is due again after a growing pause, up to a limit.
+
+    ``owner`` and the result as for ``complete_fetch``.
+    """
+    row = _row(session, entry_id, owner)
+    if row is None or _taken_over(row, owner):
+        return False
     row.lease_owner = None
     row.lease_expires_at = None
     row.last_outcome = reason[:32]
@@ -251,6 +261,20 @@ def fail_fetch(
         row.last_fetched_at = now
         row.next_fetch_at = None
         row.attempts = 0
+    return True
+
+
+def _row(session: Session, entry_id: int, owner: str | None) -> FrontierEntry | None:
+    """The row; for a lease holder, locked and as it is now, to see whether it is still his."""
+    if owner is None:
+        return session.get(FrontierEntry, entry_id)
+    query = select(FrontierEntry).where(FrontierEntry.id == entry_id).with_for_update()
+    return session.scalars(query.execution_options(populate_existing=True)).one_or_none()
+
+
+def _taken_over(row: FrontierEntry, owner: str | None) -> bool:
+    """Whether ``owner`` lost the row's lease to another worker (never, without an owner)."""
+    return owner is not None and row.lease_owner is not None and row.lease_owner != owner
 
 
 def renew_leases(session: Session, owner: str, *, now: datetime, lease_seconds: float) -> int:
@@ -258,13 +282,48 @@ def renew_leases(session: Session, owner: str, *, now: datetime, lease_seconds: 
 
     A live worker renews its queued rows however long politeness makes them wait; a killed
     one's leases expire ``lease_seconds`` after its last renewal and other workers lease them.
+
+    Rows another transaction has locked are skipped, not waited for: they are being finished
+    (the worker's own write batch) or leased by another worker. Waiting for them could
+    deadlock with the write batch, which locks the same rows in another order, and a renewal
+    chosen as the deadlock's victim renewed nothing. A skipped row is renewed next time.
+    """
+    held = (
+        select(FrontierEntry.id)
+        .where(FrontierEntry.lease_owner == owner)
+        .order_by(FrontierEntry.id)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(session.scalars(held))
+    if not ids:
+        return 0
+    result = session.execute(
+        update(FrontierEntry)
+        .where(FrontierEntry.id.in_(ids), FrontierEntry.lease_owner == owner)
+        .values(lease_expires_at=now + timedelta(seconds=lease_seconds))
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def confirm_lease(
+    session: Session, entry_id: int, owner: str, *, now: datetime, lease_seconds: float
+) -> bool:
+    """Whether ``owner`` still holds the lease of row ``entry_id``; if so it is extended.
+
+    A worker asks right before sending a request and drops the request on False: its lease
+    expired and another worker leased the row, or the row was given back or finished, so
+    fetching it would fetch it twice. An expired lease nobody took yet is still held. The row
+    lock makes the answer final: a worker leasing the row meanwhile either got it first (and
+    this returns False) or skips it until this transaction ends.
     """
     result = session.execute(
         update(FrontierEntry)
-        .where(FrontierEntry.lease_owner == owner)
+        .where(FrontierEntry.id == entry_id, FrontierEntry.lease_owner == owner)
         .values(lease_expires_at=now + timedelta(seconds=lease_seconds))
+        .execution_options(synchronize_session=False)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return int(getattr(result, "rowcount", 0) or 0) == 1
 
 
 def release_leases(session: Session, owner: str) -> int:
@@ -361,12 +420,14 @@ def schedule_revisit(
     last_modified: str | None = None,
     frontier_id: int | None = None,
     outcome: str = "archived",
+    owner: str | None = None,
 ) -> datetime | None:
     """After a fetch of an archived article, set when it is due again (None: never).
 
     Age counts from the published date of the latest version when known, else from the first
     capture; untracked articles are never due. The article's frontier row is created if it has
-    none (one-off archiving), so the schedule is data that survives restarts.
+    none (one-off archiving), so the schedule is data that survives restarts. With ``owner``,
+    a row another worker has leased meanwhile is left to it, and its schedule returned.
     """
     article = session.get(Article, article_id)
     if article is None:
@@ -378,7 +439,9 @@ def schedule_revisit(
     )
     origin = published if published is not None and published <= now else article.first_seen_at
     next_at = policy.next_visit(origin, now) if article.track else None
-    row = session.get(FrontierEntry, frontier_id) if frontier_id is not None else None
+    row = _row(session, frontier_id, owner) if frontier_id is not None else None
+    if row is not None and _taken_over(row, owner):
+        return row.next_fetch_at
     if row is None:
         row = _article_entry(session, article, now=now)
     row.kind = "article"

@@ -79,17 +79,37 @@ def reserve_host_slot(session: Session, host: str, *, now: datetime, delay: time
     machines with skewed clocks still agree.
     """
     now = database_now(session, now)
-    locked = select(HostPoliteness).where(HostPoliteness.host == host).with_for_update()
-    locked = locked.execution_options(populate_existing=True)
-    row = session.scalars(locked).one_or_none()
+    row = _locked_host(session, host, next_request_at=now + delay)
     if row is None:
-        try:
-            with session.begin_nested():
-                session.add(HostPoliteness(host=host, next_request_at=now + delay))
-        except IntegrityError:
-            row = session.scalars(locked).one()
-        else:
-            return timedelta(0)
+        return timedelta(0)
     start = max(row.next_request_at, now)
     row.next_request_at = start + delay
     return start - now
+
+
+def pause_host(session: Session, host: str, *, now: datetime, pause: timedelta) -> None:
+    """Let no worker send ``host`` a request before ``pause`` from now (a Retry-After).
+
+    Slots already reserved later than that stand; on PostgreSQL the server's clock is used.
+    """
+    now = database_now(session, now)
+    row = _locked_host(session, host, next_request_at=now + pause)
+    if row is not None:
+        row.next_request_at = max(row.next_request_at, now + pause)
+
+
+def _locked_host(
+    session: Session, host: str, *, next_request_at: datetime
+) -> HostPoliteness | None:
+    """The host's row, locked; None if it had none and one was added with ``next_request_at``."""
+    locked = select(HostPoliteness).where(HostPoliteness.host == host).with_for_update()
+    locked = locked.execution_options(populate_existing=True)
+    row = session.scalars(locked).one_or_none()
+    if row is not None:
+        return row
+    try:
+        with session.begin_nested():
+            session.add(HostPoliteness(host=host, next_request_at=next_request_at))
+    except IntegrityError:  # another worker added it meanwhile
+        return session.scalars(locked).one()
+    return None

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from crawler import output
 from crawler.config import CrawlConfig
@@ -29,9 +31,11 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_STORAGE_FULL = 3
 EXIT_DATABASE_BUSY = 4
+EXIT_DATABASE_UNREACHABLE = 5
 EXIT_STOPPED = 143  # 128 + SIGTERM: stopped by a signal, in-flight pages finished, state saved
 
 F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,27 @@ class ArchiveGroup(click.Group):
             _fail(str(error), EXIT_FAILED)
         except StorageError as error:
             _fail(str(error), EXIT_FAILED)
+        except OperationalError as error:
+            # The server is down, unreachable or refuses us (PostgreSQL); SQLite's own
+            # operational errors are StorageErrors by now. The traceback is for -vv.
+            log.debug("database error", exc_info=True)
+            url = ctx.obj.database_url if isinstance(ctx.obj, Context) else "the database"
+            _fail(
+                f"cannot use the database at {_safe_url(url)}: {_first_line(error.orig or error)}",
+                EXIT_DATABASE_UNREACHABLE,
+            )
+
+
+def _safe_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "the database"
+
+
+def _first_line(error: BaseException | None) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _fail(message: str, code: int) -> None:

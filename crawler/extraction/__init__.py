@@ -43,16 +43,20 @@ _ERROR_TITLE = re.compile(
 
 def parse_html(body: bytes, content_type: str | None = None) -> HtmlElement:
     """Decode and parse a response body into an lxml tree, or raise ExtractionError."""
-    return _parse(_parsable_text(body, content_type))
+    return _parse(*_parsable_text(body, content_type))
 
 
-def _parsable_text(body: bytes, content_type: str | None) -> str:
+def _parsable_text(body: bytes, content_type: str | None) -> tuple[str, bytes | None]:
+    """The page's text, ready to parse, and ``body`` if that text is all of it in UTF-8."""
     text, encoding = decode_body(body, content_type)
-    return remove_invalid_xml_chars(text, body if encoding == "utf-8" else None)
+    if encoding != "utf-8":
+        return remove_invalid_xml_chars(text), None
+    parsable = remove_invalid_xml_chars(text, body)
+    return parsable, body if parsable is text else None
 
 
-def _parse(text: str) -> HtmlElement:
-    tree = text_to_tree(text)
+def _parse(text: str, utf8_source: bytes | None = None) -> HtmlElement:
+    tree = text_to_tree(text, utf8_source)
     if tree is None:
         raise ExtractionError("unparsable", "the body could not be parsed as HTML")
     return tree
@@ -65,11 +69,11 @@ def extract_article(
 
     Raises ExtractionError with a machine-readable ``reason`` when there is no article.
     """
-    html = _parsable_text(body, content_type)
-    tree = _parse(html)
+    html, utf8_source = _parsable_text(body, content_type)
+    tree = _parse(html, utf8_source)
     metadata = extract_metadata(tree, url)
     # The body pass cleans the tree in place; the rare recovery pass parses the page afresh.
-    text = extract_body(tree, url, metadata.title, original=lambda: _parse(html))
+    text = extract_body(tree, url, metadata.title, original=lambda: _parse(html, utf8_source))
     if not text:
         raise ExtractionError("no_article_text", f"no main text found in {url or 'the page'}")
     if len(text) < MIN_TEXT_CHARS:

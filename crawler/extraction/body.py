@@ -12,7 +12,7 @@ from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura.settings import MANUALLY_CLEANED
 
-from crawler.extraction.boilerplate import clean_tree, filter_lines, normalise_line
+from crawler.extraction.boilerplate import clean_tree, filter_lines, normalise_line, text_of
 
 __all__ = ["extract_body", "raw_trafilatura_text"]
 
@@ -25,13 +25,9 @@ _BODY_CLASS = re.compile(
     r"|article[-_]{1,2}content|article[-_]text|story[-_]content|body__container",
     re.IGNORECASE,
 )
-# Only elements whose class holds one of these words can match _BODY_CLASS.
-_BODY_CLASS_CANDIDATES = XPath(
-    "descendant-or-self::*[self::div or self::section][@class]"
-    "[contains(translate(@class, 'BODYCNTEX', 'bodycntex'), 'body')"
-    " or contains(translate(@class, 'BODYCNTEX', 'bodycntex'), 'content')"
-    " or contains(translate(@class, 'BODYCNTEX', 'bodycntex'), 'text')]"
-)
+# Every _BODY_CLASS alternative holds one of these words: a cheap test for the many classes
+# that hold none.
+_BODY_CLASS_WORDS = ("body", "content", "text")
 _EMBED_QUOTE = XPath(
     'descendant-or-self::blockquote[contains(@class,"twitter-tweet")'
     ' or contains(@class,"instagram-media") or contains(@class,"tiktok-embed")]'
@@ -41,24 +37,20 @@ _EMBED_QUOTE = XPath(
 # basic_cleaning) both delete them. Removing them first spares its XPath passes and copies.
 # JSON-LD stays (trafilatura reads it), and so does a container holding an <h1> (its
 # infinite-scroll pruning asks for one).
-_UNREAD = XPath(
-    'descendant::script[not(@type="application/ld+json")] | descendant::style'
-    " | descendant::fencedframe"
-    " | descendant::*[self::aside or self::footer or self::svg][not(descendant::h1)]"
-)
-# A paragraph outside everything trafilatura's cleaning deletes. Without one, its recall retry
+# Menus (<nav>) go too, a quarter of a typical page's elements: its cleaning deletes them on
+# every path as well, and only its measure of the page's length (html2txt, which decides on a
+# retry in recall mode when the result covers little of the page) counts their words.
+_UNREAD_TAGS = ("script", "style", "fencedframe", "aside", "footer", "svg", "nav")
+_UNREAD_CONTAINERS = frozenset({"aside", "footer", "svg", "nav"})
+# Without a paragraph outside everything trafilatura's cleaning deletes, its recall retry
 # undoes the cleaning, and the elements above would be read after all.
-_SURVIVING_PARAGRAPH = XPath(
-    "descendant::p[not(ancestor::*["
-    + " or ".join(f"self::{tag}" for tag in sorted(set(MANUALLY_CLEANED)))
-    + "])][1]"
-)
+_CLEANED_TAGS = tuple(sorted(set(MANUALLY_CLEANED)))
 _EMBED_WRAPPER = re.compile(r"social|embed|tweet", re.IGNORECASE)
 _TOKEN = re.compile(r"\w+")
 _RECOVER_COVERED = 0.5  # a raw line this much present in our text is not missing
 # Signs that the fast pass lost text, which is when the full trafilatura pass (with its
 # readability/justext comparison) runs: the result is short, or covers little of the text the
-# page keeps in paragraphs.
+# page keeps in paragraphs (those trafilatura reads: not in menus, asides or footers).
 _SHORT_RESULT_CHARS = 500
 _PARAGRAPH_SHARE = 0.5
 _MIN_CHUNK_CHARS = 20  # an emptier "body" element is a layout marker, not a chunk of text
@@ -95,8 +87,8 @@ def extract_body(
         removed = clean_tree(ours).removed_texts
     _merge_split_bodies(ours)
     _unwrap_embedded_posts(ours)
-    paragraph_chars = sum(len(p.text_content()) for p in ours.iter("p"))
     _drop_unread(ours)
+    paragraph_chars = sum(len(text_of(p)) for p in ours.iter("p"))
     primary: str | None = trafilatura.extract(
         ours, url=url, include_comments=False, fast=True, deduplicate=False
     )
@@ -113,16 +105,27 @@ def extract_body(
 
 
 def _looks_lossy(lines: list[str], paragraph_chars: int) -> bool:
-    """True if the fast pass may have missed article text (short, or little of the <p> text)."""
+    """True if the fast pass may have missed article text (short, or little of the <p> text).
+
+    ``paragraph_chars`` counts the paragraphs trafilatura reads, on either pass: those it
+    deletes unread (see _drop_unread) cannot be missing from the fast pass.
+    """
     chars = sum(len(line) for line in lines)
     return chars < _SHORT_RESULT_CHARS or chars < _PARAGRAPH_SHARE * paragraph_chars
 
 
 def _drop_unread(tree: HtmlElement) -> None:
-    """Delete what trafilatura would delete unread (see _UNREAD), keeping tails as it does."""
-    if not _SURVIVING_PARAGRAPH(tree):
+    """Delete what trafilatura would delete unread (see _UNREAD_TAGS), keeping tails as it does."""
+    if not any(next(p.iterancestors(*_CLEANED_TAGS), None) is None for p in tree.iter("p")):
         return
-    for element in _UNREAD(tree):
+    unread = [
+        element
+        for element in tree.iter(*_UNREAD_TAGS)
+        if element is not tree
+        and (element.tag != "script" or element.get("type") != "application/ld+json")
+        and (element.tag not in _UNREAD_CONTAINERS or next(element.iter("h1"), None) is None)
+    ]
+    for element in unread:
         element.drop_tree()
 
 
@@ -133,9 +136,9 @@ def _merge_split_bodies(tree: HtmlElement) -> None:
     so the text keeps the order the page shows it in.
     """
     groups: dict[tuple[str, str], list[HtmlElement]] = {}
-    for element in _BODY_CLASS_CANDIDATES(tree):
+    for element in tree.iter("div", "section"):
         css = element.get("class") or ""
-        if _BODY_CLASS.search(css) and len(element.text_content().strip()) >= _MIN_CHUNK_CHARS:
+        if _is_body_class(css) and len(text_of(element).strip()) >= _MIN_CHUNK_CHARS:
             groups.setdefault((element.tag, css), []).append(element)
     for chunks in groups.values():
         first = chunks[0]
@@ -148,6 +151,11 @@ def _merge_split_bodies(tree: HtmlElement) -> None:
             else:
                 first.extend(list(chunk))
                 chunk.getparent().remove(chunk)
+
+
+def _is_body_class(css: str) -> bool:
+    lowered = css.lower()
+    return any(word in lowered for word in _BODY_CLASS_WORDS) and bool(_BODY_CLASS.search(css))
 
 
 def _absorb_siblings(first: HtmlElement, last: HtmlElement) -> None:

@@ -19,9 +19,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from lxml.etree import tostring
 from lxml.html import HtmlElement
 
-__all__ = ["LINE_RULES", "CleanupReport", "clean_tree", "filter_lines", "is_boilerplate_line"]
+__all__ = [
+    "LINE_RULES",
+    "CleanupReport",
+    "clean_tree",
+    "filter_lines",
+    "is_boilerplate_line",
+    "text_of",
+]
 
 _MAX_WORDS = 40  # furniture is short; a longer paragraph is treated as text whatever it says
 _MAX_BLOCK_CHARS = 500  # a longer element is content (or holds it), never furniture as a whole
@@ -29,86 +37,121 @@ _MAX_BLOCK_CHARS = 500  # a longer element is content (or holds it), never furni
 
 @dataclass(frozen=True)
 class LineRule:
-    """One curated furniture pattern, matched against a whole normalised paragraph."""
+    """One curated furniture pattern, matched against a whole normalised paragraph.
+
+    ``whole`` must match the paragraph from start to end; ``within`` is a phrase that makes
+    the paragraph furniture wherever it occurs (searched, not scanned for from every offset:
+    the cheap form of ``.*phrase.*``).
+    """
 
     name: str
-    pattern: re.Pattern[str]
+    whole: re.Pattern[str] | None = None
+    within: re.Pattern[str] | None = None
+
+    def matches(self, line: str) -> bool:
+        return bool(
+            (self.whole is not None and self.whole.fullmatch(line))
+            or (self.within is not None and self.within.search(line))
+        )
 
 
-def _rule(name: str, regex: str) -> LineRule:
-    return LineRule(name, re.compile(regex, re.IGNORECASE))
+def _rule(name: str, whole: str | None = None, within: str | None = None) -> LineRule:
+    return LineRule(name, _compiled(whole), _compiled(within))
+
+
+def _compiled(regex: str | None) -> re.Pattern[str] | None:
+    return re.compile(regex, re.IGNORECASE) if regex is not None else None
 
 
 LINE_RULES: tuple[LineRule, ...] = (
     _rule(
         "browser_support",
-        r"^(?:(?:ie|internet explorer)\s*\d*\s+is\s+(?:no\s+longer\s+|not\s+)supported\b.*"
-        r"|.*\bfor an optimal experience,? visit our site on another browser\b.*"
+        whole=r"(?:ie|internet explorer)\s*\d*\s+is\s+(?:no\s+longer\s+|not\s+)supported\b.*"
         r"|(?:your|this) (?:web )?browser is (?:out of date|outdated|not (?:fully )?supported)\b.*"
         r"|(?:please )?(?:update|upgrade) your browser\b.*"
-        r"|(?:please )?enable javascript\b.*|javascript is (?:disabled|required)\b.*)$",
+        r"|(?:please )?enable javascript\b.*|javascript is (?:disabled|required)\b.*",
+        within=r"\bfor an optimal experience,? visit our site on another browser\b",
     ),
     _rule(
         "cookie_notice",
-        r"^(?:.*\bwe use cookies\b.*|.*\bthis (?:web)?site uses cookies\b.*"
-        r"|.*\bby (?:continuing to (?:use|browse)|using) (?:this|our) (?:web)?site\b.*"
-        r"\b(?:agree|consent|accept)\b.*|(?:accept|reject|manage) (?:all )?cookies"
-        r"|cookie (?:policy|settings|preferences))$",
+        whole=r"(?:accept|reject|manage) (?:all )?cookies|cookie (?:policy|settings|preferences)",
+        within=r"\bwe use cookies\b|\bthis (?:web)?site uses cookies\b"
+        r"|\bby (?:continuing to (?:use|browse)|using) (?:this|our) (?:web)?site\b.*"
+        r"\b(?:agree|consent|accept)\b",
     ),
     _rule(
         "newsletter_prompt",
-        r"^(?:(?:sign up|subscribe)\b.{0,120}\b(?:newsletters?|inbox|e-?mail updates?|alerts?)\b.*"
-        r"|.*\bget (?:the latest|our|the best)\b.{0,80}\b(?:in|to|into|delivered to) your inbox\b.*"
-        r"|click here to subscribe\b.*|.*\bnewsletter sign[- ]?up\b.*)$",
+        whole=r"(?:sign up|subscribe)\b.{0,120}"
+        r"\b(?:newsletters?|inbox|e-?mail updates?|alerts?)\b.*|click here to subscribe\b.*",
+        within=r"\bget (?:the latest|our|the best)\b.{0,80}"
+        r"\b(?:in|to|into|delivered to) your inbox\b|\bnewsletter sign[- ]?up\b",
     ),
     _rule(
         "paywall_prompt",
-        r"^(?:(?:subscribe|sign in|log in|register)(?: now)? to (?:continue|keep) reading\b.*"
+        whole=r"(?:subscribe|sign in|log in|register)(?: now)? to (?:continue|keep) reading\b.*"
         r"|this (?:article|story|content) is (?:only )?(?:available )?(?:for|to) "
-        r"(?:subscribers|members)\b.*)$",
+        r"(?:subscribers|members)\b.*",
     ),
     _rule(
         "advertisement_label",
-        r"^(?:advertisement|advertising|ad|ads|sponsored(?: content)?|paid content"
+        whole=r"(?:advertisement|advertising|ad|ads|sponsored(?: content)?|paid content"
         r"|story continues below(?: this)? (?:ad|advertisement)|continue reading below"
-        r"|scroll to continue(?: with content)?|article continues below(?: this ad)?)\W*$",
+        r"|scroll to continue(?: with content)?|article continues below(?: this ad)?)\W*",
     ),
     _rule(
         "share_label",
-        r"^(?:share|share this(?: article| story| page)?|share on (?:facebook|twitter|x)"
+        whole=r"(?:share|share this(?: article| story| page)?|share on (?:facebook|twitter|x)"
         r"|share via e-?mail|tweet|e-?mail|print|print article|copy link|link copied"
         r"|facebook|twitter|whatsapp|linkedin|reddit|pinterest|flipboard|order reprints"
-        r"|- order reprints|- print article|save article|comments?|\d+ comments?)\W*$",
+        r"|- order reprints|- print article|save article|comments?|\d+ comments?)\W*",
     ),
     _rule(
         "read_more_teaser",
-        r"^(?:read more|related|related articles?|related stories|related coverage|see more"
+        whole=r"(?:read more|related|related articles?|related stories|related coverage|see more"
         r"|see also|more from [\w .'-]{1,40}|you (?:may|might) also like|recommended(?: for you)?"
         r"|don'?t miss|also read|most read|most popular|trending now|more stories)"
-        r"(?:\s*(?:[:|»›>…]|\.\.\.)\s*.*)?$",
+        r"(?:\s*(?:[:|»›>…]|\.\.\.)\s*.*)?",
     ),
     _rule(
         "image_caption_line",
-        r"^(?:image|photo|picture|video)\s*:\s.*$",
+        whole=r"(?:image|photo|picture|video)\s*:\s.*",
     ),
 )
 
-_ANY_RULE = re.compile(
-    "|".join(f"(?:{rule.pattern.pattern})" for rule in LINE_RULES), re.IGNORECASE
+# Every rule at once, to answer "no rule" (nearly every paragraph) in two regex calls.
+_ANY_WHOLE = re.compile(
+    "|".join(f"(?:{r.whole.pattern})" for r in LINE_RULES if r.whole), re.IGNORECASE
+)
+_ANY_WITHIN = re.compile(
+    "|".join(f"(?:{r.within.pattern})" for r in LINE_RULES if r.within), re.IGNORECASE
 )
 
 # class/id tokens of elements that are captions, credits or furniture containers.
-_CAPTION_TOKEN = re.compile(
-    r"(?:^|[-_\s])(?:caption|captions|figcaption|credit|credits)(?:$|[-_\s])", re.IGNORECASE
+_CAPTION_WORDS = ("caption", "captions", "figcaption", "credit", "credits")
+_FURNITURE_WORDS = (
+    "cookie",
+    "cookies",
+    "consent",
+    "gdpr",
+    "newsletter",
+    "newsletters",
+    "signup",
+    "browser-support",
+    "unsupported-browser",
+    "ad-label",
+    "advertisement",
 )
-_FURNITURE_TOKEN = re.compile(
-    r"(?:^|[-_\s])(?:cookie|cookies|consent|gdpr|newsletter|newsletters|signup|browser-support|unsupported-browser"
-    r"|ad-label|advertisement)(?:$|[-_\s])",
-    re.IGNORECASE,
-)
+
+
+def _token_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(rf"(?:^|[-_\s])(?:{'|'.join(words)})(?:$|[-_\s])", re.IGNORECASE)
+
+
+_CAPTION_TOKEN = _token_pattern(_CAPTION_WORDS)
+_FURNITURE_TOKEN = _token_pattern(_FURNITURE_WORDS)
+_ANY_TOKEN = _token_pattern(_FURNITURE_WORDS + _CAPTION_WORDS)  # one search for "neither"
 _BLOCK_TAGS = ("p", "div", "section", "aside", "li", "h2", "h3", "h4", "h5", "h6", "header")
 _INLINE_TAGS = ("span", "small", "strong", "b", "em", "label", "button", "a")
-_SPACE = re.compile(r"\s+")
 
 
 @dataclass
@@ -126,20 +169,27 @@ class CleanupReport:
 
 def normalise_line(text: str) -> str:
     """Lower-case, single-spaced, unified quotes: the form every rule matches against."""
-    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\xa0", " ")
-    return _SPACE.sub(" ", text).strip().lower()
+    # str.split() and the regex class \s agree on what whitespace is (no-break space included).
+    return " ".join(text.replace("\u2019", "'").replace("\u2018", "'").split()).lower()
 
 
 @lru_cache(maxsize=16384)
 def is_boilerplate_line(text: str) -> str | None:
     """Name of the first line rule a whole paragraph matches, or None if it is article text."""
     # Pages repeat the same short texts (menus, labels, nested wrappers of one text) and most
-    # match no rule: results are cached, and one combined pattern answers "none" first.
-    line = normalise_line(text)
-    if not line or len(line.split()) > _MAX_WORDS or not _ANY_RULE.match(line):
+    # match no rule: results are cached, and two combined patterns answer "none" first.
+    if len(text.split()) > _MAX_WORDS:
+        return None
+    return _line_rule(normalise_line(text))
+
+
+@lru_cache(maxsize=16384)
+def _line_rule(line: str) -> str | None:
+    """is_boilerplate_line of a normalised line (texts differing in spacing or case share it)."""
+    if not line or not (_ANY_WHOLE.fullmatch(line) or _ANY_WITHIN.search(line)):
         return None
     for rule in LINE_RULES:
-        if rule.pattern.match(line):
+        if rule.matches(line):
             return rule.name
     return None
 
@@ -153,7 +203,7 @@ def clean_tree(tree: HtmlElement) -> CleanupReport:
     for element in list(tree.iter(*_BLOCK_TAGS, *_INLINE_TAGS, "figure")):
         if element in gone:
             continue
-        text = element.text_content()
+        text = text_of(element)
         if not text or len(text) > _MAX_BLOCK_CHARS:
             continue  # an empty element holds no text to remove; a long one is content
         name = _furniture(element, text)
@@ -168,14 +218,27 @@ def _furniture(element: HtmlElement, text: str) -> str | None:
     """The rule that makes ``element`` a caption, credit or furniture block, if one does."""
     if element.tag in _INLINE_TAGS and not _stands_alone(element):
         return None  # a link or span inside a sentence is part of that sentence
-    tokens = f"{element.get('class', '')} {element.get('id', '')}"
-    if _FURNITURE_TOKEN.search(tokens):
-        return "furniture_container"
-    if _CAPTION_TOKEN.search(tokens) and _near_image(element):
-        return "figure_caption"
+    css, ident = element.get("class"), element.get("id")
+    if css or ident:
+        name = _token_rule(f"{css or ''} {ident or ''}")
+        if name == "furniture_container" or (name == "figure_caption" and _near_image(element)):
+            return name
     name = is_boilerplate_line(text)
     if name is not None and name not in ("share_label", "image_caption_line"):
         return name
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _token_rule(tokens: str) -> str | None:
+    """What the class/id ``tokens`` say an element is: furniture, a caption (if near an image)."""
+    # Pages give many elements the same class (menu items, list entries): results are cached.
+    if not _ANY_TOKEN.search(tokens):
+        return None
+    if _FURNITURE_TOKEN.search(tokens):
+        return "furniture_container"
+    if _CAPTION_TOKEN.search(tokens):
+        return "figure_caption"
     return None
 
 
@@ -199,8 +262,14 @@ def _stands_alone(element: HtmlElement) -> bool:
     return not (before or "").strip()
 
 
+def text_of(element: HtmlElement) -> str:
+    """``element.text_content()``, without the XPath call (it costs twice as much)."""
+    text: str = tostring(element, method="text", encoding="unicode", with_tail=False)
+    return text
+
+
 def _drop(element: HtmlElement, name: str, report: CleanupReport) -> None:
-    report.count(name, normalise_line(element.text_content()))
+    report.count(name, normalise_line(text_of(element)))
     element.drop_tree()
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from lxml.html import HtmlElement
 
-__all__ = ["ARTICLE_TYPES", "find_main_entity", "jsonld_objects"]
+__all__ = ["ARTICLE_TYPES", "find_main_entity", "jsonld_objects", "script_objects"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,14 @@ _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 
 def jsonld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
     """Every JSON object in the page's ld+json scripts, @graph and lists flattened."""
-    for script in tree.xpath('//script[contains(translate(@type,"LDJSON","ldjson"),"ld+json")]'):
+    return script_objects(tree.iter("script"))
+
+
+def script_objects(scripts: Iterable[HtmlElement]) -> Iterator[dict[str, Any]]:
+    """jsonld_objects of the ld+json scripts among ``scripts`` (any <script> elements)."""
+    for script in scripts:
+        if "ld+json" not in (script.get("type") or "").lower():
+            continue
         raw = (script.text or "").strip()
         if not raw:
             continue

@@ -15,11 +15,13 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from htmldate import find_date
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura import metadata as trafilatura_metadata
 
+from crawler.extraction.bylines import markup_author
 from crawler.extraction.dates import parse_date
-from crawler.extraction.jsonld import find_main_entity, jsonld_objects, type_names
+from crawler.extraction.jsonld import find_main_entity, script_objects, type_names
 from crawler.extraction.titles import choose_title
 
 __all__ = ["PageMetadata", "extract_metadata"]
@@ -112,8 +114,9 @@ class PageMetadata:
 
 def extract_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
     """Read the page's declarations, most explicit first (JSON-LD, OpenGraph, meta, markup)."""
-    meta = _meta_values(tree)
-    entity = find_main_entity(list(jsonld_objects(tree))) or {}
+    markup = _Markup.of(tree)
+    meta = _meta_values(tree, markup.metas)
+    entity = find_main_entity(list(script_objects(markup.scripts))) or {}
     result = PageMetadata()
     fallback = _Fallback(tree, url)
     declared_site = _first(
@@ -129,8 +132,8 @@ def extract_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
         *meta.get("parsely-title", []),
         *meta.get("sailthru.title", []),
     ]
-    title_tag = _text(_xpath_text(tree, "//head/title"))
-    headings = [_text(h.text_content()) for h in tree.xpath("//h1")[:5]]
+    title_tag = _text(markup.title)
+    headings = [_text(h.text_content()) for h in markup.headings[:5]]
     result.title = choose_title(
         declared=declared_titles,
         title_tag=title_tag,
@@ -143,7 +146,7 @@ def extract_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
     result.published_at = _first_date(
         [entity.get("datePublished"), entity.get("dateCreated")]
         + [value for key in _PUBLISHED_META for value in meta.get(key, [])]
-        + tree.xpath("//time[@pubdate]/@datetime"),
+        + markup.pubdates,
         latest,
     )
     result.modified_at = _first_date(
@@ -187,7 +190,7 @@ def extract_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
     result.paywalled = _paywalled(entity, meta)
     result.canonical_url = _absolute(
         _first(
-            *tree.xpath('//link[translate(@rel,"CANONICAL","canonical")="canonical"]/@href'),
+            *markup.canonical_links,
             *meta.get("og:url", []),
         ),
         url,
@@ -197,17 +200,61 @@ def extract_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
     return result
 
 
-def _meta_values(tree: HtmlElement) -> dict[str, list[str]]:
+@dataclass
+class _Markup:
+    """The elements and attributes metadata reads, in document order, from one pass."""
+
+    metas: list[HtmlElement] = field(default_factory=list)  # <meta content=...>
+    scripts: list[HtmlElement] = field(default_factory=list)
+    title: str | None = None  # the first <title> in a <head>
+    headings: list[HtmlElement] = field(default_factory=list)  # <h1>
+    pubdates: list[str] = field(default_factory=list)  # <time pubdate datetime=...>
+    canonical_links: list[str] = field(default_factory=list)  # <link rel=canonical href=...>
+
+    @classmethod
+    def of(cls, tree: HtmlElement) -> _Markup:
+        found = cls()
+        for element in tree.iter("meta", "script", "title", "h1", "time", "link"):
+            tag = element.tag
+            if tag == "meta":
+                if element.get("content") is not None:
+                    found.metas.append(element)
+            elif tag == "script":
+                found.scripts.append(element)
+            elif tag == "h1":
+                found.headings.append(element)
+            elif tag == "title":
+                parent = element.getparent()
+                if found.title is None and parent is not None and parent.tag == "head":
+                    found.title = element.text_content()
+            elif tag == "time":
+                datetime_value = element.get("datetime")
+                if element.get("pubdate") is not None and datetime_value is not None:
+                    found.pubdates.append(datetime_value)
+            elif (element.get("rel") or "").lower() == "canonical":
+                href = element.get("href")
+                if href is not None:
+                    found.canonical_links.append(href)
+        return found
+
+
+_ITEMPROPS = XPath("descendant-or-self::*/@itemprop")
+
+
+def _meta_values(tree: HtmlElement, metas: list[HtmlElement]) -> dict[str, list[str]]:
     values: dict[str, list[str]] = {}
-    for element in tree.xpath("//meta[@content]"):
+    for element in metas:
         key = element.get("property") or element.get("name") or element.get("itemprop")
         key = key or element.get("http-equiv")
         content = (element.get("content") or "").strip()
         if key and content:
             values.setdefault(key.strip().lower(), []).append(content)
-    for element in tree.xpath("//*[@itemprop][not(self::meta)]"):
-        prop = (element.get("itemprop") or "").lower()
-        if prop in ("datepublished", "datemodified"):
+    for itemprop in _ITEMPROPS(tree):
+        prop = itemprop.lower()
+        if prop not in ("datepublished", "datemodified"):
+            continue
+        element = itemprop.getparent()
+        if element.tag != "meta":
             value = element.get("datetime") or element.get("content") or element.text_content()
             values.setdefault(prop, []).append(value.strip())
     return values
@@ -218,8 +265,8 @@ class _Fallback:
 
     The same steps as trafilatura.extract_metadata without its date search (htmldate), which
     this module runs itself only for pages that declare no date. The author search is the
-    costly one (a copy of the tree and several XPath passes), so asking for the site name
-    alone does not run it.
+    costly one (bylines.markup_author, trafilatura's own in one pass), so asking for the site
+    name alone does not run it.
     """
 
     def __init__(self, tree: HtmlElement, url: str | None) -> None:
@@ -239,7 +286,7 @@ class _Fallback:
             if key == "title":
                 value = document.title or trafilatura_metadata.extract_title(self._tree)
             elif key == "author":
-                value = document.author or trafilatura_metadata.extract_author(self._tree)
+                value = document.author or markup_author(self._tree)
             else:
                 value = self._site_name(
                     document.sitename or trafilatura_metadata.extract_sitename(self._tree)
@@ -419,11 +466,6 @@ def _first(*values: str | None) -> str | None:
         if cleaned:
             return cleaned
     return None
-
-
-def _xpath_text(tree: HtmlElement, path: str) -> str | None:
-    found = tree.xpath(path)
-    return found[0].text_content() if found else None
 
 
 def _absolute(link: str | None, base: str | None) -> str | None:

@@ -46,6 +46,17 @@ def retry_after_seconds(value: bytes | None) -> float | None:
     return max(0.0, (when - utcnow()).total_seconds())
 
 
+def crawl_delay_in(robots_txt: bytes, user_agent: str) -> float | None:
+    """The Crawl-delay (seconds) a robots.txt asks of ``user_agent``; None: none, or unreadable."""
+    try:
+        delay = Protego.parse(robots_txt.decode("utf-8", "replace")).crawl_delay(user_agent)
+    except Exception:  # a robots.txt we cannot read has no delay for us
+        return None
+    if delay is None or delay <= 0:
+        return None
+    return float(delay)
+
+
 class PolitenessMiddleware:
     """Spaces each host's requests by its Crawl-delay and waits out Retry-After."""
 
@@ -132,13 +143,10 @@ class PolitenessMiddleware:
         self._not_before[host] = max(self._not_before.get(host, 0.0), until)
 
     def _learn_crawl_delay(self, host: str, body: bytes) -> None:
-        try:
-            delay = Protego.parse(body.decode("utf-8", "replace")).crawl_delay(self.user_agent)
-        except Exception:  # a robots.txt we cannot read has no delay for us
+        delay = crawl_delay_in(body, self.user_agent)
+        if delay is None:
             return
-        if delay is None or delay <= 0:
-            return
-        self.crawl_delays[host] = min(float(delay), self.max_crawl_delay)
+        self.crawl_delays[host] = min(delay, self.max_crawl_delay)
         log.info("robots.txt of %s asks for a Crawl-delay of %s s", host, delay)
 
     def _inc(self, key: str) -> None:

@@ -1,4 +1,4 @@
-"""A host's delay shared by every worker on one database, not multiplied by their number."""
+"""A host's delay, Crawl-delay and Retry-After shared by every worker on one database."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from typing import Any
 
 from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
 
+from crawler.middlewares.politeness import RETRY_STATUSES, crawl_delay_in, retry_after_seconds
 from storage import Archive, open_archive
-from storage.locks import reserve_host_slot
+from storage.locks import pause_host, reserve_host_slot
 from storage.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -22,18 +24,34 @@ class SharedPolitenessMiddleware:
     """Before each request, reserve the host's next slot in the database and wait for it.
 
     Slots are ``ARCHIVE_SHARED_HOST_DELAYS[host]`` (the site's configured delay) or else
-    ``ARCHIVE_SHARED_DELAY`` apart per host across all workers; the scheduler sets both, and
-    turns Scrapy's local delay off so that a request leaves when its slot comes. The reservation
-    runs in a thread and the wait is an asyncio sleep: the reactor keeps working meanwhile.
+    ``ARCHIVE_SHARED_DELAY`` apart per host across all workers, or the host's robots.txt
+    Crawl-delay when longer (every worker reads robots.txt itself, and spaces the shared slots
+    by it); the scheduler sets both, and turns Scrapy's local delay off so that a request
+    leaves when its slot comes. A Retry-After on a 429 or 503 pushes the host's next slot back
+    for every worker (PolitenessMiddleware decides whether this worker tries the URL again).
+    The database work runs in a thread and the wait is an asyncio sleep: the reactor keeps
+    working meanwhile.
     """
 
     def __init__(
-        self, database_url: str, default_delay: float, host_delays: dict[str, float], stats: Any
+        self,
+        database_url: str,
+        default_delay: float,
+        host_delays: dict[str, float],
+        stats: Any,
+        *,
+        user_agent: str = "*",
+        max_crawl_delay: float = 60.0,
+        max_retry_after: float = 120.0,
     ) -> None:
         self.database_url = database_url
         self.default_delay = default_delay
         self.host_delays = host_delays
         self.stats = stats
+        self.user_agent = user_agent
+        self.max_crawl_delay = max_crawl_delay
+        self.max_retry_after = max_retry_after
+        self.crawl_delays: dict[str, float] = {}
         self._archive: Archive | None = None
 
     @classmethod
@@ -47,6 +65,9 @@ class SharedPolitenessMiddleware:
             settings.getfloat("ARCHIVE_SHARED_DELAY"),
             {host: float(delay) for host, delay in delays.items()},
             crawler.stats,
+            user_agent=settings.get("ROBOTSTXT_USER_AGENT") or settings.get("USER_AGENT") or "*",
+            max_crawl_delay=settings.getfloat("ARCHIVE_CRAWL_DELAY_MAX", 60.0),
+            max_retry_after=settings.getfloat("ARCHIVE_RETRY_AFTER_MAX", 120.0),
         )
         crawler.signals.connect(middleware.open, signal=signals.spider_opened)
         crawler.signals.connect(middleware.close, signal=signals.spider_closed)
@@ -60,7 +81,7 @@ class SharedPolitenessMiddleware:
             self._archive.close()
 
     def delay_for(self, host: str) -> float:
-        return self.host_delays.get(host, self.default_delay)
+        return max(self.host_delays.get(host, self.default_delay), self.crawl_delays.get(host, 0.0))
 
     def _reserve(self, host: str, delay: float) -> float:
         assert self._archive is not None, "spider_opened opens the archive"
@@ -80,3 +101,23 @@ class SharedPolitenessMiddleware:
             self.stats.inc_value("archive/shared_politeness/waited")
             self.stats.inc_value("archive/shared_politeness/wait_seconds", round(wait, 3))
             await asyncio.sleep(wait)
+
+    def _pause(self, host: str, seconds: float) -> None:
+        assert self._archive is not None, "spider_opened opens the archive"
+        self._archive.run_write(
+            lambda s: pause_host(s, host, now=utcnow(), pause=timedelta(seconds=seconds))
+        )
+
+    async def process_response(self, request: Request, response: Response) -> Response:
+        parsed = urlparse_cached(request)
+        host = parsed.hostname or ""
+        if parsed.path == "/robots.txt" and response.status == 200:
+            delay = crawl_delay_in(response.body, self.user_agent)
+            if delay is not None:
+                self.crawl_delays[host] = min(delay, self.max_crawl_delay)
+        elif response.status in RETRY_STATUSES and host:
+            wait = retry_after_seconds(response.headers.get(b"Retry-After"))
+            if wait is not None and wait > 0:
+                await asyncio.to_thread(self._pause, host, min(wait, self.max_retry_after))
+                self.stats.inc_value("archive/shared_politeness/paused")
+        return response

@@ -122,7 +122,11 @@ class ArchivePipeline:
         self.not_modified = GroupedWrites(
             self.writer,
             lambda session, answers: record_not_modified_many(
-                session, answers, now=utcnow(), crawl_run_id=self.crawl_run_id
+                session,
+                answers,
+                now=utcnow(),
+                crawl_run_id=self.crawl_run_id,
+                owner=self.lease_owner,
             ),
             size=max(self.batch_size, 100),
             seconds=self.batch_seconds / 2,
@@ -200,6 +204,8 @@ class ArchivePipeline:
     async def _record_links(self, item: DiscoveredLinks) -> None:
         assert self.writer is not None
 
+        owner = self.lease_owner
+
         def work(session: Session) -> int:
             now = utcnow()
             added = add_to_frontier(session, item.urls, now=now, scope=item.scope)
@@ -211,6 +217,7 @@ class ArchivePipeline:
                     outcome=item.outcome,
                     etag=item.etag,
                     last_modified=item.last_modified,
+                    owner=owner,
                 )
             return len(added)
 
@@ -223,10 +230,15 @@ class ArchivePipeline:
 
     async def _record_unarchived_failure(self, item: FetchFailed) -> None:
         assert self.writer is not None and item.frontier_id is not None
-        frontier_id, reason = item.frontier_id, item.failure.reason
+        frontier_id, reason, owner = item.frontier_id, item.failure.reason, self.lease_owner
         await self.writer.submit(
             lambda s: fail_fetch(
-                s, frontier_id, now=utcnow(), reason=reason, retryable=_retryable(reason)
+                s,
+                frontier_id,
+                now=utcnow(),
+                reason=reason,
+                retryable=_retryable(reason),
+                owner=owner,
             )
         )
         if reason == "robots_disallowed":
@@ -270,6 +282,13 @@ class ArchivePipeline:
         policy = self.revisit_policies.get(item.scope or "", DEFAULT_REVISIT_POLICY)
         return await self.not_modified.submit(NotModified(item.page, frontier_id, policy))
 
+    @property
+    def lease_owner(self) -> str | None:
+        """The spider's lease owner id: a row another worker leased meanwhile is left to it."""
+        spider = getattr(self.crawler, "spider", None) if self.crawler is not None else None
+        owner = getattr(spider, "owner", None)
+        return owner if isinstance(owner, str) else None
+
     def _capture(
         self, session: Session, item: PageFetched, content: ArticleContent
     ) -> CaptureResult:
@@ -290,6 +309,7 @@ class ArchivePipeline:
         page = item.page
         frontier_id = item.frontier_id
         policy = self.revisit_policies.get(item.scope or "", DEFAULT_REVISIT_POLICY)
+        owner = self.lease_owner
 
         def work(session: Session) -> CaptureResult:
             result: CaptureResult = record(session)
@@ -304,11 +324,17 @@ class ArchivePipeline:
                     frontier_id=frontier_id,
                     outcome=result.error_reason or result.status,
                     policy=policy,
+                    owner=owner,
                 )
             elif frontier_id is not None:
                 reason = result.error_reason or result.status
                 fail_fetch(
-                    session, frontier_id, now=now, reason=reason, retryable=_retryable(reason)
+                    session,
+                    frontier_id,
+                    now=now,
+                    reason=reason,
+                    retryable=_retryable(reason),
+                    owner=owner,
                 )
             return result
 
@@ -324,11 +350,11 @@ class ArchivePipeline:
 
     async def _skip_non_article(self, item: PageFetched) -> None:
         assert self.writer is not None
-        frontier_id = item.frontier_id
+        frontier_id, owner = item.frontier_id, self.lease_owner
         if frontier_id is not None:
             await self.writer.submit(
                 lambda s: complete_fetch(
-                    s, frontier_id, now=utcnow(), outcome="not_article", kind="page"
+                    s, frontier_id, now=utcnow(), outcome="not_article", kind="page", owner=owner
                 )
             )
         self._inc("archive/skipped/not_article")

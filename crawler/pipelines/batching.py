@@ -89,8 +89,9 @@ class BatchWriter:
             outcomes: list[Any] = []
             for work in works:
                 try:
-                    with session.begin_nested():
-                        outcomes.append(work(session))
+                    # Appended only once the savepoint is released: a failing release must
+                    # not leave both a result and an error for one item.
+                    outcomes.append(_in_savepoint(session, work))
                 except (DatabaseBusy, StorageFull):
                     raise
                 except Exception as error:
@@ -114,6 +115,30 @@ class BatchWriter:
         while self._flushes:
             await asyncio.gather(*list(self._flushes), return_exceptions=True)
         self._executor.shutdown(wait=True)
+
+
+# PostgreSQL's deadlock_detected and serialization_failure: the statement lost a race with a
+# concurrent writer and may simply run again.
+_TRANSIENT_SQLSTATES = ("40P01", "40001")
+TRANSIENT_ATTEMPTS = 3
+
+
+def _in_savepoint(session: Session, work: Work) -> Any:
+    """``work(session)`` in a savepoint, run again when it loses a race with another writer.
+
+    A failed write would leave the item's lease to be given back and its page fetched a
+    second time; a deadlock is the database choosing a victim, not a fault of the item.
+    """
+    for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
+        try:
+            with session.begin_nested():
+                return work(session)
+        except Exception as error:
+            state = getattr(getattr(error, "orig", None), "sqlstate", None)
+            if state not in _TRANSIENT_SQLSTATES or attempt == TRANSIENT_ATTEMPTS:
+                raise
+            log.info("write lost a race with another writer (%s); running it again", state)
+    raise AssertionError("unreachable")
 
 
 def _storage_error(error: BaseException) -> StorageFull | DatabaseBusy | None:

@@ -22,6 +22,7 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
+from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from crawler.discovery.classify import classify_url
@@ -30,6 +31,7 @@ from crawler.discovery.links import advertised_feeds, page_links, robots_sitemap
 from crawler.discovery.sitemaps import SitemapError, parse_sitemap
 from crawler.fetching import is_html, item_for_failure, item_for_response, page_request
 from crawler.items import DiscoveredLinks
+from crawler.middlewares.leases import LEASE_META, Lease, LeaseCheckMiddleware, LeaseLost
 from storage import Archive, open_archive
 from storage.frontier import FrontierURL, LeasedURL, lease_due, release_leases
 from storage.timeutil import utcnow
@@ -37,6 +39,7 @@ from storage.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 LEASE_AHEAD_INTERVAL = 0.5  # seconds between two lease-ahead queries at most
+LEASE_CHECK_ORDER = 600  # after the politeness waits, right before the download
 
 
 def new_owner_id() -> str:
@@ -96,6 +99,13 @@ class FrontierSpider(scrapy.Spider):
         self._last_lease_ahead = 0.0
 
     @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        settings.set_in_component_priority_dict(
+            "DOWNLOADER_MIDDLEWARES", LeaseCheckMiddleware, LEASE_CHECK_ORDER
+        )
+
+    @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> FrontierSpider:
         kwargs.setdefault("database_url", crawler.settings.get("ARCHIVE_DATABASE_URL"))
         spider = super().from_crawler(crawler, *args, **kwargs)
@@ -103,6 +113,7 @@ class FrontierSpider(scrapy.Spider):
         crawler.signals.connect(spider.on_item_done, signal=signals.item_scraped)
         crawler.signals.connect(spider.on_item_done, signal=signals.item_dropped)
         crawler.signals.connect(spider.on_item_done, signal=signals.item_error)
+        crawler.signals.connect(spider.on_item_error, signal=signals.item_error)
         crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
         return spider
 
@@ -132,7 +143,9 @@ class FrontierSpider(scrapy.Spider):
             )
         )
 
-    def _requests_for(self, leased: list[LeasedURL]) -> Iterator[scrapy.Request]:
+    def _requests_for(self, leased: list[LeasedURL], since: float) -> Iterator[scrapy.Request]:
+        """Requests for rows leased at (monotonic) ``since`` or later."""
+        lease = Lease(self.owner, self.lease_seconds, since)
         for row in leased:
             if row.kind == "article":
                 if self.max_articles is not None and self.article_requests >= self.max_articles:
@@ -145,6 +158,7 @@ class FrontierSpider(scrapy.Spider):
                 "kind": row.kind,
                 "source": row.source,
                 "depth": row.depth,
+                LEASE_META: lease,
             }
             if row.kind == "robots":
                 meta["dont_obey_robotstxt"] = True
@@ -159,10 +173,11 @@ class FrontierSpider(scrapy.Spider):
             )
 
     async def start(self) -> AsyncIterator[Any]:
+        since = time.monotonic()
         leased = await asyncio.to_thread(self._lease)
         if not leased:
             self.exhausted = True
-        for request in self._requests_for(leased):
+        for request in self._requests_for(leased, since):
             yield request
 
     def on_item_done(self, *_: Any, **__: Any) -> None:
@@ -175,6 +190,17 @@ class FrontierSpider(scrapy.Spider):
             return
         self._check_pending = True
         asyncio.get_running_loop().call_later(0.05, self._continue_if_idle)
+
+    def on_item_error(self, item: Any = None, **_: Any) -> None:
+        """Count fetches whose outcome could not be recorded (a database error in the pipeline).
+
+        Their leases are given back when the crawl ends, so they are fetched again later, by
+        this worker or another: ``frontier/unrecorded/<kind>``.
+        """
+        if getattr(item, "frontier_id", None) is None or self.crawler.stats is None:
+            return
+        kind = item.kind if hasattr(item, "kind") else "article"  # PageFetched: an article
+        self.crawler.stats.inc_value(f"frontier/unrecorded/{kind or 'unknown'}")
 
     def _continue_if_idle(self) -> None:
         self._check_pending = False
@@ -198,6 +224,7 @@ class FrontierSpider(scrapy.Spider):
         raise DontCloseSpider
 
     async def _lease_more(self, *, close_when_empty: bool = True) -> None:
+        since = time.monotonic()
         leased = await asyncio.to_thread(self._lease)
         assert self.crawler.engine is not None
         if not leased and not close_when_empty:
@@ -210,7 +237,7 @@ class FrontierSpider(scrapy.Spider):
             self.exhausted = True
             await self.crawler.engine.close_spider_async(reason="finished")
             return
-        for request in self._requests_for(leased):
+        for request in self._requests_for(leased, since):
             self.crawler.engine.crawl(request)
 
     def on_closed(self, reason: str) -> None:
@@ -267,6 +294,8 @@ class FrontierSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> Iterator[Any]:
         self._answered()
+        if isinstance(failure.value, LeaseLost):
+            return  # the row is another worker's now: nothing to record
         yield item_for_failure(failure)
 
     def _validators(self, response: Response) -> dict[str, str | None]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.extraction import extract_article
-from crawler.extraction.boilerplate import LINE_RULES, filter_lines, is_boilerplate_line
+from crawler.extraction import extract_article, parse_html
+from crawler.extraction.boilerplate import LINE_RULES, filter_lines, is_boilerplate_line, text_of
 
 ARTICLE = [
     "The mayor announced on Monday that the old bridge will close for repairs in the spring.",
@@ -115,3 +115,13 @@ def test_credit_line_without_image_is_text() -> None:
     )
     article = extract_article(_page(credit), "https://news.example.com/bridge")
     assert "Sam Lee reported from the bridge site" in article.text
+
+
+def test_text_of_is_text_content() -> None:
+    tree = parse_html(
+        b"<html><body><div id='x'>Caf&eacute; <b>bold</b> tail &amp; more<p>Para\n"
+        b" two</p>after<br>line<span> </span></div>outside</body></html>",
+        "text/html; charset=utf-8",
+    )
+    for element in tree.iter():
+        assert text_of(element) == element.text_content()

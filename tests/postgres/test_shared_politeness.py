@@ -1,0 +1,63 @@
+"""A host's Crawl-delay and Retry-After, seen by one worker, hold for every worker."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+from scrapy import Request
+from scrapy.http import Response
+
+from crawler.middlewares.shared_politeness import SharedPolitenessMiddleware
+
+HOST = "news.example"
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.values: dict[str, float] = {}
+
+    def inc_value(self, key: str, count: float = 1) -> None:
+        self.values[key] = self.values.get(key, 0) + count
+
+
+@pytest.fixture
+def workers(db_url: str) -> Iterator[list[SharedPolitenessMiddleware]]:
+    """Two workers' middlewares on one database, 1 s apart per host by configuration."""
+    opened = [SharedPolitenessMiddleware(db_url, 1.0, {}, Stats()) for _ in range(2)]
+    for middleware in opened:
+        middleware.open()
+    yield opened
+    for middleware in opened:
+        middleware.close()
+
+
+def answer(
+    middleware: SharedPolitenessMiddleware,
+    url: str,
+    status: int,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+) -> None:
+    request = Request(url)
+    response = Response(url, status=status, body=body, headers=headers, request=request)
+    asyncio.run(middleware.process_response(request, response))
+
+
+def test_a_crawl_delay_spaces_the_shared_slots(workers: list[SharedPolitenessMiddleware]) -> None:
+    first, _ = workers
+    answer(first, f"https://{HOST}/robots.txt", 200, body=b"User-agent: *\nCrawl-delay: 7\n")
+    assert first.delay_for(HOST) == 7.0
+    assert first.delay_for("other.example") == 1.0
+    waits = [first._reserve(HOST, first.delay_for(HOST)) for _ in range(3)]
+    assert [round(w) for w in waits] == [0, 7, 14]
+
+
+def test_a_retry_after_holds_every_worker_back(workers: list[SharedPolitenessMiddleware]) -> None:
+    first, second = workers
+    assert second._reserve(HOST, 1.0) == 0.0
+    answer(first, f"https://{HOST}/a/1", 429, headers={"Retry-After": "30"})
+    # The other worker's next request to that host waits out the Retry-After.
+    assert round(second._reserve(HOST, 1.0)) == 30
+    assert second._reserve("other.example", 1.0) == 0.0
