@@ -437,8 +437,9 @@ def schedule_revisit(
             Version.article_id == article_id, Version.number == article.version_count
         )
     )
-    origin = published if published is not None and published <= now else article.first_seen_at
-    next_at = policy.next_visit(origin, now) if article.track else None
+    next_at = policy.next_for_article(
+        now, published_at=published, first_seen_at=article.first_seen_at, track=article.track
+    )
     row = _row(session, frontier_id, owner) if frontier_id is not None else None
     if row is not None and _taken_over(row, owner):
         return row.next_fetch_at

@@ -170,13 +170,16 @@ def _reschedule(
         statement = statement.where(or_(lease.is_(None), lease == owner))
     parameters = []
     for row, answer in answered:
-        published = row.published_at
-        origin = published if published is not None and published <= now else row.first_seen_at
         page = answer.page
         parameters.append(
             {
                 "b_id": row.frontier_id,
-                "b_next": answer.policy.next_visit(origin, now) if row.track else None,
+                "b_next": answer.policy.next_for_article(
+                    now,
+                    published_at=row.published_at,
+                    first_seen_at=row.first_seen_at,
+                    track=row.track,
+                ),
                 "b_etag": (page.header("etag") or row.etag or "")[:1024] or None,
                 "b_last_modified": (page.header("last-modified") or row.last_modified or "")[:255]
                 or None,

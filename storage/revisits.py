@@ -45,6 +45,25 @@ class RevisitPolicy:
                 return last_visit + interval
         return None
 
+    def next_for_article(
+        self,
+        now: datetime,
+        *,
+        published_at: datetime | None,
+        first_seen_at: datetime,
+        track: bool,
+    ) -> datetime | None:
+        """When an article visited at ``now`` is due again; None: never (untracked or too old).
+
+        Age counts from the published date when known (and not in the future), else from the
+        first capture.
+        """
+        if not track:
+            return None
+        if published_at is not None and published_at <= now:
+            return self.next_visit(published_at, now)
+        return self.next_visit(first_seen_at, now)
+
 
 DEFAULT_REVISIT_POLICY = RevisitPolicy(
     (
