@@ -50,6 +50,8 @@ ROBOTS = b"User-agent: *\nAllow: /\n"
 
 class _Handler(BaseHTTPRequestHandler):
     server: _PageServer
+    # News servers and CDNs keep connections alive; a crawler meets them over HTTP/1.1.
+    protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
         if self.path == "/robots.txt":

@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scrapy import Spider
+from scrapy import signals as scrapy_signals
 from scrapy.crawler import AsyncCrawlerProcess
 
 from crawler import signals
 from crawler.config import CrawlConfig
+from crawler.stopping import drop_queued_requests_when_closing
 from storage import CaptureResult, open_archive
 from storage.frontier import release_leases
 from storage.runs import finish_run, start_run
@@ -59,6 +61,12 @@ def run_spider(
     process = AsyncCrawlerProcess(config.scrapy_settings())
     crawler = process.create_crawler(spider_class)
     crawler.signals.connect(recorded, signal=signals.archive_recorded)
+
+    def engine_started() -> None:
+        drop_queued_requests_when_closing(crawler)
+
+    # Signal receivers are held weakly: ``engine_started`` lives as long as this call.
+    crawler.signals.connect(engine_started, signal=scrapy_signals.engine_started)
     process.crawl(crawler, **spider_arguments)
     process.start()
 

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, inspect, select, update
+from sqlalchemy import bindparam, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from storage.changes import PreviousContent, summarise_change
 from storage.content import ArticleContent, content_hash, normalise_text
-from storage.inserts import insert_missing
+from storage.inserts import insert_missing, table_of
 from storage.models import Article, ArticleAlias, Capture, Site, Version
 from storage.rawbodies import store_raw_body
 from storage.records import CaptureFailure, CaptureOutcome, CaptureResult, FetchedPage
@@ -50,16 +50,29 @@ def article_url_for(page: FetchedPage, declared_canonical: str | None) -> str:
     return fetched
 
 
+# Statements run for every page are built once: building one and computing its cache key
+# cost more than the SQL itself. Values go in as parameters.
+_ARTICLE_BY_ALIAS = (
+    select(ArticleAlias.url_hash, Article)
+    .join(Article, Article.id == ArticleAlias.article_id)
+    .where(ArticleAlias.url_hash.in_(bindparam("digests", expanding=True)))
+)
+_SITE_BY_HOST = select(Site.id, Site.name).where(Site.host == bindparam("host"))
+_SITE_ID_BY_HOST = select(Site.id).where(Site.host == bindparam("host"))
+_ARTICLE_BY_HASH = select(Article).where(Article.url_hash == bindparam("url_hash"))
+_LATEST_VERSION = select(Version).where(
+    Version.article_id == bindparam("article_id"), Version.number == bindparam("number")
+)
+_INSERT_CAPTURE = insert(table_of(Capture)).returning(table_of(Capture).c.id)
+_INSERT_VERSION = insert(table_of(Version)).returning(table_of(Version).c.id)
+
+
 def _find_article(session: Session, urls: list[str]) -> Article | None:
     """The article any of ``urls`` belongs to, preferring the earliest URL in the list."""
     digests = [url_hash(url) for url in dict.fromkeys(urls)]
     if not digests:
         return None
-    rows = session.execute(
-        select(ArticleAlias.url_hash, Article)
-        .join(Article, Article.id == ArticleAlias.article_id)
-        .where(ArticleAlias.url_hash.in_(digests))
-    ).all()
+    rows = session.execute(_ARTICLE_BY_ALIAS, {"digests": digests}).all()
     found = {row[0]: row[1] for row in rows}
     return next((found[d] for d in digests if d in found), None)
 
@@ -67,10 +80,10 @@ def _find_article(session: Session, urls: list[str]) -> Article | None:
 def _site_id(session: Session, url: str, site_name: str | None) -> int:
     """The id of the site ``url`` belongs to, creating the site on first sight."""
     host = host_of(url)
-    found = session.execute(select(Site.id, Site.name).where(Site.host == host)).first()
+    found = session.execute(_SITE_BY_HOST, {"host": host}).first()
     if found is None:
         insert_missing(session, Site, [{"host": host, "name": site_name, "created_at": utcnow()}])
-        return session.execute(select(Site.id).where(Site.host == host)).scalar_one()
+        return int(session.execute(_SITE_ID_BY_HOST, {"host": host}).scalar_one())
     if site_name and not found.name:
         session.execute(update(Site).where(Site.id == found.id).values(name=site_name))
     return int(found.id)
@@ -107,7 +120,7 @@ def _get_or_create_article(
         # A concurrent writer may have created it meanwhile: then this inserts nothing and
         # the article found is theirs.
         insert_missing(session, Article, [row])
-        article = session.scalars(select(Article).where(Article.url_hash == row["url_hash"])).one()
+        article = session.scalars(_ARTICLE_BY_HASH, {"url_hash": row["url_hash"]}).one()
     _add_aliases(session, article.id, seen)
     return article
 
@@ -132,9 +145,7 @@ def _latest_version(session: Session, article: Article) -> Version | None:
     if article.version_count == 0:
         return None
     return session.scalars(
-        select(Version).where(
-            Version.article_id == article.id, Version.number == article.version_count
-        )
+        _LATEST_VERSION, {"article_id": article.id, "number": article.version_count}
     ).one()
 
 
@@ -190,7 +201,7 @@ def _capture(
         version_id=version.id if version else None,
     )
     # A plain INSERT: a capture is never changed after, so the unit of work has nothing to do.
-    capture_id = session.execute(insert(Capture).values(row).returning(Capture.id)).scalar_one()
+    capture_id = session.execute(_INSERT_CAPTURE, row).scalar_one()
     if article is not None:
         article.last_captured_at = page.fetched_at
     return _Recorded(capture_id, outcome, row["final_url"])
@@ -376,7 +387,7 @@ def _new_version(
     # A plain INSERT (the row is never updated in this transaction): the unit of work's
     # bookkeeping for one new object costs more than the statement itself.
     values = {column.key: getattr(version, column.key) for column in _VERSION_COLUMNS}
-    version.id = session.execute(insert(Version).values(values).returning(Version.id)).scalar_one()
+    version.id = session.execute(_INSERT_VERSION, values).scalar_one()
     return version
 
 

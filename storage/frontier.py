@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from storage.inserts import table_of
 from storage.models import Article, ArticleAlias, FrontierEntry, Version
 from storage.revisits import DEFAULT_REVISIT_POLICY, RevisitPolicy
 from storage.urls import InvalidURL, canonical_url, host_of, url_hash
@@ -410,6 +412,40 @@ def _article_entry(session: Session, article: Article, *, now: datetime) -> Fron
     return entry
 
 
+_FRONTIER = table_of(FrontierEntry)
+_LATEST_PUBLISHED = select(Version.published_at).where(
+    Version.article_id == bindparam("article_id"), Version.number == bindparam("number")
+)
+_FINISH_ARTICLE_ROW = (
+    update(_FRONTIER)
+    .where(_FRONTIER.c.id == bindparam("entry_id"))
+    .values(
+        kind="article",
+        article_id=bindparam("article_id"),
+        published_at=func.coalesce(
+            bindparam("published_at", type_=_FRONTIER.c.published_at.type),
+            _FRONTIER.c.published_at,
+        ),
+        lease_owner=None,
+        lease_expires_at=None,
+        last_fetched_at=bindparam("now"),
+        last_outcome=bindparam("outcome"),
+        next_fetch_at=bindparam("next_fetch_at"),
+        attempts=0,
+        etag=bindparam("etag"),
+        last_modified=bindparam("last_modified"),
+    )
+)
+# A lease holder finishes the row only while no other worker holds it (see _taken_over); in
+# one statement, so on PostgreSQL the condition is checked again on the locked row.
+_FINISH_ARTICLE_ROW_OF_OWNER = _FINISH_ARTICLE_ROW.where(
+    or_(
+        _FRONTIER.c.lease_owner.is_(None),
+        _FRONTIER.c.lease_owner == bindparam("owner"),
+    )
+)
+
+
 def schedule_revisit(
     session: Session,
     article_id: int,
@@ -433,13 +469,29 @@ def schedule_revisit(
     if article is None:
         return None
     published = session.scalar(
-        select(Version.published_at).where(
-            Version.article_id == article_id, Version.number == article.version_count
-        )
+        _LATEST_PUBLISHED, {"article_id": article_id, "number": article.version_count}
     )
     next_at = policy.next_for_article(
         now, published_at=published, first_seen_at=article.first_seen_at, track=article.track
     )
+    if frontier_id is not None:
+        finished = session.execute(
+            _FINISH_ARTICLE_ROW if owner is None else _FINISH_ARTICLE_ROW_OF_OWNER,
+            {
+                "entry_id": frontier_id,
+                "owner": owner,
+                "article_id": article_id,
+                "published_at": published,
+                "now": now,
+                "outcome": outcome[:32],
+                "next_fetch_at": next_at,
+                "etag": etag[:1024] if etag else None,
+                "last_modified": last_modified[:255] if last_modified else None,
+            },
+        )
+        if int(getattr(finished, "rowcount", 0) or 0) == 1:
+            return next_at
+        # No such row, or another worker leased it meanwhile: decide on the row itself.
     row = _row(session, frontier_id, owner) if frontier_id is not None else None
     if row is not None and _taken_over(row, owner):
         return row.next_fetch_at
@@ -530,26 +582,42 @@ def make_revisits_due(
 ) -> list[int]:
     """Make archived articles due now, whatever their schedule; return their frontier row ids.
 
-    Articles without a frontier row (archived before tracking existed) get one.
+    Articles without a frontier row (archived before tracking existed) get one. One query
+    reads the articles with their rows and one statement updates them all: ``revisit --all``
+    of a large archive must not cost a round trip per article before the first request.
     """
-    query = select(Article)
+    query = select(Article.id, FrontierEntry.id, FrontierEntry.scope, FrontierEntry.host).join(
+        FrontierEntry, FrontierEntry.url_hash == Article.url_hash, isouter=True
+    )
     if article_ids is not None:
         query = query.where(Article.id.in_(list(article_ids)))
-    rows = list(session.scalars(query))
-    ids: list[int] = []
-    for article in rows:
-        entry = _article_entry(session, article, now=now)
+    due: list[dict[str, Any]] = []
+    for article_id, entry_id, scope, host in session.execute(query).all():
+        if entry_id is None:
+            article = session.get(Article, article_id)
+            assert article is not None
+            entry = _article_entry(session, article, now=now)
+            session.flush()
+            entry_id, scope, host = entry.id, entry.scope, entry.host
         if scope_or_host is not None and scope_or_host not in (
-            entry.scope,
-            entry.host,
-            entry.host.removeprefix("www."),
+            scope,
+            host,
+            host.removeprefix("www."),
         ):
             continue
-        entry.kind = "article"
-        entry.article_id = article.id
-        entry.next_fetch_at = now
-        entry.lease_owner = None
-        entry.lease_expires_at = None
-        session.flush()
-        ids.append(entry.id)
-    return ids
+        due.append({"entry_id": entry_id, "article_id": article_id})
+    if due:
+        session.execute(_MAKE_DUE.values(next_fetch_at=now), due)
+    return [row["entry_id"] for row in due]
+
+
+_MAKE_DUE = (
+    update(_FRONTIER)
+    .where(_FRONTIER.c.id == bindparam("entry_id"))
+    .values(
+        kind="article",
+        article_id=bindparam("article_id"),
+        lease_owner=None,
+        lease_expires_at=None,
+    )
+)

@@ -10,13 +10,20 @@ costs a fraction.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 
-__all__ = ["insert_missing"]
+__all__ = ["insert_missing", "table_of"]
+
+
+def table_of(model: type[DeclarativeBase]) -> Table:
+    """The Core table of a mapped class, for statements that skip the ORM's bookkeeping."""
+    table: Table = model.__table__  # type: ignore[assignment]
+    return table
 
 
 def insert_missing(
@@ -25,12 +32,14 @@ def insert_missing(
     """Insert ``rows`` into ``model``'s table, skipping each row whose unique key exists."""
     if not rows:
         return
-    table: Table = model.__table__  # type: ignore[assignment]
-    dialect = session.get_bind().dialect.name
+    session.execute(_statement(session.get_bind().dialect.name, table_of(model)), list(rows))
+
+
+@cache
+def _statement(dialect: str, table: Table) -> Any:
+    """Built once per table: building it and its cache key cost more than running it."""
     if dialect == "postgresql":
-        statement: Any = postgresql.insert(table).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table).on_conflict_do_nothing()
-    else:  # pragma: no cover - open_archive accepts only the two
-        raise NotImplementedError(f"no conflict-skipping insert for {dialect}")
-    session.execute(statement, list(rows))
+        return postgresql.insert(table).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    raise NotImplementedError(f"no conflict-skipping insert for {dialect}")  # pragma: no cover

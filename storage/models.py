@@ -269,3 +269,21 @@ class HostPoliteness(Base):
 
     host: Mapped[str] = mapped_column(String(255), primary_key=True)
     next_request_at: Mapped[Timestamp]
+
+
+class RobotsTxt(Base):
+    """A robots.txt as last fetched, so that the next crawl within a day need not fetch it again.
+
+    One row per origin, ``scheme://host[:port]`` as Scrapy spells the URL it fetches robots.txt
+    from (see storage/robots_cache.py). ``body`` is what the crawler parsed: the answer read up
+    to its cap for 2xx, empty for 4xx (no robots.txt: everything allowed). 5xx answers and
+    network failures are never stored: they mean "ask again later". Freshness is decided by
+    the reader from ``fetched_at`` (RFC 9309: at most 24 hours), not stored with the row.
+    """
+
+    __tablename__ = "robots_txt"
+
+    origin: Mapped[str] = mapped_column(Text(), primary_key=True)
+    status: Mapped[int]
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    fetched_at: Mapped[Timestamp]

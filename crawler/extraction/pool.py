@@ -23,7 +23,11 @@ __all__ = ["ExtractionPool"]
 
 logger = logging.getLogger(__name__)
 
-_CONTEXT = get_context("spawn")  # no fork: the crawler process runs threads (reactor, pools)
+# Workers are forked from a fork server, a single-threaded process started on first use that
+# has imported and warmed up the extractor (crawler.extraction.preload). Never a plain fork
+# of the crawler process: it runs threads (reactor, pools), and forking those can deadlock.
+_CONTEXT = get_context("forkserver")
+_CONTEXT.set_forkserver_preload(["crawler.extraction.preload"])
 _START_TIMEOUT = 60.0
 
 
@@ -33,9 +37,9 @@ def _worker_main(conn: Connection, memory_mb: int) -> None:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    warm_up()  # at once when forked from the warmed-up fork server
     from crawler.extraction import extract_article
 
-    _warm_up(extract_article)
     conn.send(("ready", os.getpid()))
     while True:
         try:
@@ -64,10 +68,19 @@ _WARM_UP_PAGE = (
 )
 
 
-def _warm_up(extract: Any) -> None:
-    """Extract one small page so lazily loaded tables (public suffixes, ...) load at start."""
+_warmed_up = False
+
+
+def warm_up() -> None:
+    """Extract one small page so lazily loaded tables (public suffixes, ...) load now, once."""
+    global _warmed_up
+    if _warmed_up:
+        return
+    _warmed_up = True
+    from crawler.extraction import extract_article
+
     try:
-        extract(_WARM_UP_PAGE, "https://www.example.com/news/warm-up.html", "text/html")
+        extract_article(_WARM_UP_PAGE, "https://www.example.com/news/warm-up.html", "text/html")
     except Exception:  # a warm-up failure only means the first real job pays the cost
         logger.debug("extraction warm-up failed", exc_info=True)
 

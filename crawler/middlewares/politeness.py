@@ -16,18 +16,23 @@ import time
 from collections.abc import Awaitable, Callable
 from email.utils import parsedate_to_datetime
 from typing import Any, Self
+from urllib.parse import urlsplit
 
 from protego import Protego
 from scrapy import Request
+from scrapy import signals as scrapy_signals
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
 
+from crawler.signals import robots_txt_cached
 from storage.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = (429, 503)
+ANSWER_POLL_SECONDS = 0.05
+IN_FLIGHT_META = "archive_politeness_host"
 
 
 def retry_after_seconds(value: bytes | None) -> float | None:
@@ -82,13 +87,14 @@ class PolitenessMiddleware:
         self.stats = stats
         self.crawl_delays: dict[str, float] = {}
         self._not_before: dict[str, float] = {}
+        self._in_flight: dict[str, set[int]] = {}  # host -> ids of requests not answered yet
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> Self:
         settings = crawler.settings
         if not settings.getbool("ARCHIVE_POLITENESS_ENABLED", True):
             raise NotConfigured("ARCHIVE_POLITENESS_ENABLED is off")
-        return cls(
+        middleware = cls(
             settings.get("ROBOTSTXT_USER_AGENT") or settings.get("USER_AGENT") or "*",
             max_crawl_delay=settings.getfloat("ARCHIVE_CRAWL_DELAY_MAX", 60.0),
             max_retry_after=settings.getfloat("ARCHIVE_RETRY_AFTER_MAX", 120.0),
@@ -96,18 +102,45 @@ class PolitenessMiddleware:
             robots_max_bytes=settings.getint("ARCHIVE_ROBOTSTXT_MAX_BYTES", 512 * 1024),
             stats=crawler.stats,
         )
+        crawler.signals.connect(middleware.robots_txt_cached, signal=robots_txt_cached)
+        # Answered, failed or redirected: every request that reached the downloader leaves it.
+        crawler.signals.connect(
+            middleware.request_done, signal=scrapy_signals.request_left_downloader
+        )
+        return middleware
 
     async def process_request(self, request: Request) -> None:
         host = urlparse_cached(request).netloc
-        while (wait := self._not_before.get(host, 0.0) - self.clock()) > 0:
+        while True:
+            wait = self._not_before.get(host, 0.0) - self.clock()
+            if wait <= 0 and not (self.crawl_delays.get(host) and self._in_flight.get(host)):
+                break
             self._inc("archive/politeness/waits")
-            await self.sleep(wait)  # others may have taken the slot meanwhile: look again
+            # Others may have taken the slot meanwhile, or the host's answer is still out:
+            # look again after the wait (or shortly, for the answer).
+            await self.sleep(wait if wait > 0 else ANSWER_POLL_SECONDS)
         delay = self.crawl_delays.get(host)
         if delay:
             self._not_before[host] = self.clock() + delay
+            # One request at a time to a host with a Crawl-delay: a request let through here
+            # could otherwise wait in Scrapy's queue for the host behind a slow answer and
+            # leave right after it, closer than the delay.
+            self._in_flight.setdefault(host, set()).add(id(request))
+            request.meta[IN_FLIGHT_META] = host
+        return None
+
+    def request_done(self, request: Request, **_: Any) -> None:
+        """The request left the downloader (answered or failed): its host may be asked again."""
+        host = request.meta.get(IN_FLIGHT_META)
+        if host is not None:
+            self._in_flight.get(host, set()).discard(id(request))
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        self.request_done(request)  # failed before or in the download
         return None
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
+        self.request_done(request)
         parsed = urlparse_cached(request)
         delay = self.crawl_delays.get(parsed.netloc)
         if delay:  # count the delay from the answer too, so the server never sees less
@@ -137,6 +170,11 @@ class PolitenessMiddleware:
         retry.meta["archive_retry_after_times"] = tries + 1
         retry.dont_filter = True
         return retry
+
+    def robots_txt_cached(self, url: str, status: int, body: bytes) -> None:
+        """A robots.txt kept in the archive (no response to read it from) sets the delay too."""
+        if status == 200:
+            self._learn_crawl_delay(urlsplit(url).netloc, body[: self.robots_max_bytes])
 
     def _pause(self, host: str, seconds: float) -> None:
         until = self.clock() + seconds

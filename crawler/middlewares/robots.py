@@ -1,22 +1,114 @@
-"""robots.txt handling that errs on the side of the publisher."""
+"""robots.txt handling that errs on the side of the publisher, with copies kept for a day."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+from datetime import timedelta
 from typing import Any
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.http import Response
 from scrapy.robotstxt import RobotParser
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
+from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet.defer import Deferred
+
+from crawler.signals import robots_txt_cached
+from storage import Archive, StorageError, open_archive
+from storage.robots_cache import CachedRobots, cached_robots, robots_origin, store_robots
+from storage.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+
+# ARCHIVE_ROBOTSTXT_CACHE_SECONDS: how long a robots.txt kept in the archive is used instead of
+# fetching it again; 0 turns the cache off. RFC 9309 (2.4) asks for at most 24 hours, so
+# longer values are cut to that.
+CACHE_SECONDS = 86400.0
+
+
+class RobotsTxtCache:
+    """The archive's ``robots_txt`` table as the middleware uses it, off the reactor thread.
+
+    The archive is opened at the first lookup, not at start: a crawl whose hosts all have
+    their parser already never touches it. Any database failure (unreachable, not migrated,
+    locked past the busy timeout) logs one warning and turns the cache off for the rest of the
+    crawl: robots.txt is then fetched as it always was, and the crawl goes on.
+    """
+
+    def __init__(self, database_url: str, max_age: timedelta) -> None:
+        self.database_url = database_url
+        self.max_age = max_age
+        self.enabled = bool(database_url) and max_age > timedelta(0)
+        self._archive: Archive | None = None
+        self._opening = threading.Lock()
+
+    async def get(self, origin: str) -> CachedRobots | None:
+        """The fresh copy of ``origin``'s robots.txt, or None (none, stale, cache off)."""
+        if not self.enabled:
+            return None
+        try:
+            return await asyncio.to_thread(self._read, origin)
+        except (StorageError, SQLAlchemyError) as error:
+            self._fail(error)
+            return None
+
+    async def put(self, origin: str, status: int, body: bytes) -> None:
+        """Keep what ``origin``'s robots.txt just answered (a status below 500)."""
+        if not self.enabled:
+            return
+        try:
+            await asyncio.to_thread(self._write, origin, status, body)
+        except (StorageError, SQLAlchemyError) as error:
+            self._fail(error)
+
+    def close(self) -> None:
+        with self._opening:
+            if self._archive is not None:
+                self._archive.close()
+                self._archive = None
+
+    def _opened(self) -> Archive:
+        with self._opening:  # two hosts' first lookups may run in two threads at once
+            if self._archive is None:
+                self._archive = open_archive(self.database_url)
+            return self._archive
+
+    def _read(self, origin: str) -> CachedRobots | None:
+        with self._opened().read() as session:
+            return cached_robots(session, origin, now=utcnow(), max_age=self.max_age)
+
+    def _write(self, origin: str, status: int, body: bytes) -> None:
+        # No retries: a copy not kept costs the next crawl one request, a host kept waiting
+        # for a locked database costs more.
+        self._opened().run_write(
+            lambda session: store_robots(session, origin, status, body, now=utcnow()), retries=0
+        )
+
+    def _fail(self, error: Exception) -> None:
+        if self.enabled:
+            log.warning(
+                "the robots.txt cache in the archive failed (%s): fetching robots.txt as usual",
+                error,
+            )
+        self.enabled = False
+
+
+def cache_seconds(setting: float) -> float:
+    """The cache lifetime in force for ``ARCHIVE_ROBOTSTXT_CACHE_SECONDS``: at most a day."""
+    if setting > CACHE_SECONDS:
+        log.warning(
+            "ARCHIVE_ROBOTSTXT_CACHE_SECONDS=%s is longer than the 24 hours RFC 9309 allows: "
+            "using %s",
+            setting,
+            CACHE_SECONDS,
+        )
+    return min(setting, CACHE_SECONDS)
 
 
 class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
@@ -29,13 +121,29 @@ class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
     Every request that arrives while a host's robots.txt is still downloading waits for the
     same parser. (Scrapy 2.19 hands the parser to the first waiter only: its shared Deferred
     passes None on to the others, which are then let through unchecked.)
+
+    Answers below 500 are kept in the archive (``ARCHIVE_DATABASE_URL``) for
+    ``ARCHIVE_ROBOTSTXT_CACHE_SECONDS``: the next crawl parses the kept copy instead of
+    fetching it (counted in ``archive/robots/cached``; ``robotstxt/*`` counts real fetches
+    only) and sends the ``robots_txt_cached`` signal, from which the politeness middlewares
+    learn the Crawl-delay they would have read in the response. 5xx answers and failures are
+    never kept: the next crawl asks again. No database, or ``ARCHIVE_ENABLED`` off (nothing
+    is written to the archive then), means no cache.
     """
 
     def __init__(self, crawler: Any) -> None:
         super().__init__(crawler)
-        self.max_bytes = crawler.settings.getint("ARCHIVE_ROBOTSTXT_MAX_BYTES", 512 * 1024)
+        settings = crawler.settings
+        self.max_bytes = settings.getint("ARCHIVE_ROBOTSTXT_MAX_BYTES", 512 * 1024)
+        database_url = settings.get("ARCHIVE_DATABASE_URL") or ""
+        if not settings.getbool("ARCHIVE_ENABLED", True):
+            database_url = ""
+        seconds = cache_seconds(settings.getfloat("ARCHIVE_ROBOTSTXT_CACHE_SECONDS", CACHE_SECONDS))
+        self.cache = RobotsTxtCache(database_url, timedelta(seconds=seconds))
+        crawler.signals.connect(self.cache.close, signal=signals.spider_closed)
         self._ready: dict[str, RobotParser | None] = {}
         self._waiting: dict[str, asyncio.Future[RobotParser | None]] = {}
+        self._handing_out = asyncio.Lock()
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
         netloc = urlparse_cached(request).netloc
@@ -43,11 +151,15 @@ class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
             return self._ready[netloc]
         waiting = self._waiting.get(netloc)
         if waiting is not None:
-            return await asyncio.shield(waiting)
+            shared = await asyncio.shield(waiting)
+            await self._one_at_a_time()
+            return shared
         future: asyncio.Future[RobotParser | None] = asyncio.get_running_loop().create_future()
         self._waiting[netloc] = future
         try:
-            parser = await super().robot_parser(request)
+            parser: RobotParser | None = await self._cached_parser(request)
+            if parser is None:
+                parser = await super().robot_parser(request)
         except Exception as error:  # never let a robots.txt failure open the gate
             log.warning(
                 "robots.txt of %s failed (%s): not crawling that host for now", netloc, error
@@ -56,6 +168,36 @@ class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
         self._ready[netloc] = parser
         future.set_result(parser)
         return parser
+
+    async def _one_at_a_time(self) -> None:
+        """Let the requests that waited for a robots.txt go on one per event-loop turn.
+
+        Scrapy 2.19's downloader counts a request against its slot's concurrency only once the
+        task that downloads it has started, and a slot without delay hands out every request
+        that reaches it within one turn: released together, all of a host's waiting requests
+        would be sent at once, whatever CONCURRENT_REQUESTS_PER_DOMAIN says. A fetched
+        robots.txt used to hide this (its answer gives AutoThrottle a delay for the host); a
+        copy from the archive does not. Passing the lock on takes a turn, and each request
+        holds it for one more, so the previous request's download has started (and counts)
+        before the next one reaches the downloader.
+        """
+        async with self._handing_out:
+            await asyncio.sleep(0)
+
+    async def _cached_parser(self, request: Request) -> Any:
+        """A parser of the kept copy of the request's robots.txt; None: fetch it."""
+        url = urlparse_cached(request)
+        cached = await self.cache.get(robots_origin(url.scheme, url.netloc))
+        if cached is None:
+            return None
+        self._stats.inc_value("archive/robots/cached")
+        self.crawler.signals.send_catch_log(
+            signal=robots_txt_cached,
+            url=f"{url.scheme}://{url.netloc}/robots.txt",
+            status=cached.status,
+            body=cached.body,
+        )
+        return self._parser_for(cached.body)
 
     def _parser_for(self, body: bytes) -> Any:
         return build_from_crawler(self._parserimpl, self.crawler, body)
@@ -79,6 +221,8 @@ class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
             return
         body = response.body[: self.max_bytes] if response.status < 400 else b""
         self._install(netloc, self._parser_for(body))
+        url = urlparse_cached(request)  # the page's: a redirected robots.txt is still its own
+        await self.cache.put(robots_origin(url.scheme, url.netloc), response.status, body)
 
     def _robots_error(self, exc: Exception, netloc: str) -> None:
         log.warning(

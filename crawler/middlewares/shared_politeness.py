@@ -6,6 +6,7 @@ import asyncio
 import logging
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
@@ -13,6 +14,7 @@ from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.middlewares.politeness import RETRY_STATUSES, crawl_delay_in, retry_after_seconds
+from crawler.signals import robots_txt_cached
 from storage import Archive, open_archive
 from storage.locks import pause_host, reserve_host_slot
 from storage.timeutil import utcnow
@@ -71,6 +73,7 @@ class SharedPolitenessMiddleware:
         )
         crawler.signals.connect(middleware.open, signal=signals.spider_opened)
         crawler.signals.connect(middleware.close, signal=signals.spider_closed)
+        crawler.signals.connect(middleware.robots_txt_cached, signal=robots_txt_cached)
         return middleware
 
     def open(self) -> None:
@@ -102,6 +105,16 @@ class SharedPolitenessMiddleware:
             self.stats.inc_value("archive/shared_politeness/wait_seconds", round(wait, 3))
             await asyncio.sleep(wait)
 
+    def robots_txt_cached(self, url: str, status: int, body: bytes) -> None:
+        """A robots.txt kept in the archive (no response to read it from) sets the delay too."""
+        if status == 200:
+            self._learn_crawl_delay(urlsplit(url).hostname or "", body)
+
+    def _learn_crawl_delay(self, host: str, body: bytes) -> None:
+        delay = crawl_delay_in(body, self.user_agent)
+        if delay is not None:
+            self.crawl_delays[host] = min(delay, self.max_crawl_delay)
+
     def _pause(self, host: str, seconds: float) -> None:
         assert self._archive is not None, "spider_opened opens the archive"
         self._archive.run_write(
@@ -112,9 +125,7 @@ class SharedPolitenessMiddleware:
         parsed = urlparse_cached(request)
         host = parsed.hostname or ""
         if parsed.path == "/robots.txt" and response.status == 200:
-            delay = crawl_delay_in(response.body, self.user_agent)
-            if delay is not None:
-                self.crawl_delays[host] = min(delay, self.max_crawl_delay)
+            self._learn_crawl_delay(host, response.body)
         elif response.status in RETRY_STATUSES and host:
             wait = retry_after_seconds(response.headers.get(b"Retry-After"))
             if wait is not None and wait > 0:

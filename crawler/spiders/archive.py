@@ -11,6 +11,7 @@ from twisted.python.failure import Failure
 
 from crawler.fetching import item_for_failure, item_for_response, page_request
 from crawler.items import FetchFailed, PageFetched
+from crawler.stopping import CrawlStopping
 
 
 class ArchiveSpider(scrapy.Spider):
@@ -30,4 +31,6 @@ class ArchiveSpider(scrapy.Spider):
         yield item_for_response(response)
 
     def on_error(self, failure: Failure) -> Iterable[FetchFailed]:
+        if isinstance(failure.value, CrawlStopping):
+            return  # never sent: the crawl stopped first; nothing to record
         yield item_for_failure(failure)

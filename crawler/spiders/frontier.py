@@ -8,6 +8,7 @@ crawl stopped by Ctrl-C or kill -9 therefore resumes where it was when run again
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
@@ -32,13 +33,18 @@ from crawler.discovery.sitemaps import SitemapError, parse_sitemap
 from crawler.fetching import is_html, item_for_failure, item_for_response, page_request
 from crawler.items import DiscoveredLinks
 from crawler.middlewares.leases import LEASE_META, Lease, LeaseCheckMiddleware, LeaseLost
+from crawler.stopping import CrawlStopping
 from storage import Archive, open_archive
 from storage.frontier import FrontierURL, LeasedURL, lease_due, release_leases
 from storage.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-LEASE_AHEAD_INTERVAL = 0.5  # seconds between two lease-ahead queries at most
+LEASE_AHEAD_INTERVAL = 0.2  # seconds between two lease-ahead queries at most
+# The spider leases ``lease_batch`` rows (200) whenever no more than two batches are
+# unanswered, so every due host has requests queued behind its politeness delay even while a
+# lease query waits behind a long write (SQLite has one writer), and one worker holds at most
+# three batches: one to two seconds of work at full speed across many hosts.
 LEASE_CHECK_ORDER = 600  # after the politeness waits, right before the download
 
 
@@ -66,7 +72,7 @@ class FrontierSpider(scrapy.Spider):
         new_only: bool = True,
         follow_scopes: Iterable[str] = (),
         entry_ids: Iterable[int] | None = None,
-        lease_batch: int = 100,
+        lease_batch: int = 200,
         owner: str | None = None,
         lease_seconds: float = 600.0,
         discovery_scopes: Iterable[str] | None = None,
@@ -94,9 +100,11 @@ class FrontierSpider(scrapy.Spider):
         self.exhausted = False
         self._archive: Archive | None = None
         self._leasing: asyncio.Future[None] | None = None
+        self._lease_query: asyncio.Future[list[LeasedURL]] | None = None
         self._check_pending = False
         self.answered = 0
         self._last_lease_ahead = 0.0
+        self.stopping = False  # set when the crawl stops with requests still queued
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -120,6 +128,8 @@ class FrontierSpider(scrapy.Spider):
     # -- leasing ---------------------------------------------------------------------------
 
     def _lease(self) -> list[LeasedURL]:
+        if self.stopping:
+            return []
         if self._archive is None:
             self._archive = open_archive(self.database_url)
         limit = min(self.lease_batch, self.max_pages - self.requested)
@@ -128,6 +138,7 @@ class FrontierSpider(scrapy.Spider):
         kinds = None
         if self.max_articles is not None and self.article_requests >= self.max_articles:
             kinds = ["feed", "sitemap", "page", "robots"]
+
         return self._archive.run_write(
             lambda s: lease_due(
                 s,
@@ -225,8 +236,13 @@ class FrontierSpider(scrapy.Spider):
 
     async def _lease_more(self, *, close_when_empty: bool = True) -> None:
         since = time.monotonic()
-        leased = await asyncio.to_thread(self._lease)
+        self._lease_query = asyncio.ensure_future(asyncio.to_thread(self._lease))
+        leased = await self._lease_query
         assert self.crawler.engine is not None
+        if leased and (self.stopping or not self.crawler.engine.running):
+            # The crawl began stopping while these rows were leased: nothing will fetch them.
+            await asyncio.to_thread(self._give_back)
+            return
         if not leased and not close_when_empty:
             # More may come from the requests still in flight; if none are, finish now.
             asyncio.get_running_loop().call_later(0.05, self._continue_if_idle)
@@ -240,10 +256,20 @@ class FrontierSpider(scrapy.Spider):
         for request in self._requests_for(leased, since):
             self.crawler.engine.crawl(request)
 
-    def on_closed(self, reason: str) -> None:
+    def _give_back(self) -> int:
+        assert self._archive is not None
+        return self._archive.run_write(lambda s: release_leases(s, self.owner))
+
+    async def on_closed(self, reason: str) -> None:
+        """Give back every lease still held, once a lease query under way has ended."""
+        self.stopping = True
+        if self._lease_query is not None and not self._lease_query.done():
+            # Its rows would be leased after the release below and stay leased: let it end.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._lease_query)
         if self._archive is None:
             return
-        released = self._archive.run_write(lambda s: release_leases(s, self.owner))
+        released = await asyncio.to_thread(self._give_back)
         if released:
             log.info("gave back %d unfinished leases", released)
         self._archive.close()
@@ -254,10 +280,11 @@ class FrontierSpider(scrapy.Spider):
         """Count a finished request; lease the next batch before this one runs dry.
 
         Waiting for the spider to go idle before leasing again would leave every host waiting
-        for the slowest one at the end of each batch.
+        for the slowest one at the end of each batch; leasing only when few rows are left would
+        leave hosts without a request queued when their delay runs out.
         """
         self.answered += 1
-        if self.exhausted or self.requested - self.answered > max(1, self.lease_batch // 4):
+        if self.exhausted or self.requested - self.answered > 2 * self.lease_batch:
             return
         if self._leasing is not None and not self._leasing.done():
             return
@@ -293,6 +320,11 @@ class FrontierSpider(scrapy.Spider):
             yield from self._from_page(response, kind)
 
     def on_error(self, failure: Failure) -> Iterator[Any]:
+        if isinstance(failure.value, CrawlStopping):
+            # Never sent: the crawl is stopping. Lease nothing more; this row's lease is
+            # given back at close, so the URL stays due.
+            self.stopping = True
+            return
         self._answered()
         if isinstance(failure.value, LeaseLost):
             return  # the row is another worker's now: nothing to record

@@ -140,6 +140,31 @@ def test_four_processes_on_overlapping_urls_never_surface_a_lock(
     assert health.sound, health
 
 
+def test_sigterm_does_not_wait_for_requests_queued_behind_the_host_delay(
+    site: DemoServer, database: tuple[str, Path]
+) -> None:
+    """One host, 1 s apart: finishing every queued request would take minutes, not seconds."""
+    db_url, path = database
+    sitemap = site.url + "/sitemap-articles.xml"
+    process = start(crawl_command(db_url, sitemap, "--delay", "1", "--json"))
+    deadline = time.monotonic() + 60
+    while versions_so_far(path) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    asked = time.monotonic()
+    os.kill(process.pid, signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    took = time.monotonic() - asked
+    assert process.returncode == 143, stderr
+    assert took < 15, f"SIGTERM took {took:.0f} s: it waited for queued requests"
+    health = archive_health(path)
+    assert health.leased == 0, "leases were not given back: " + stderr[-2000:]
+    assert health.articles < 10
+
+    done = finish(db_url, sitemap)
+    assert done.returncode == 0, done.stderr
+    assert archived_urls(path) == expected_urls(site)
+
+
 def test_sigterm_finishes_pages_in_flight_saves_state_and_exits_143(
     site: DemoServer, database: tuple[str, Path]
 ) -> None:
@@ -155,7 +180,7 @@ def test_sigterm_finishes_pages_in_flight_saves_state_and_exits_143(
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 143, stderr
     health = archive_health(path)
-    assert health.leased == 0, "leases were not given back"
+    assert health.leased == 0, "leases were not given back: " + stderr[-2000:]
     assert 10 <= health.articles < ARTICLES
     fetched = {site.url + r.path for r in site.requests[first_request:requested_before]}
     fetched &= expected_urls(site)

@@ -38,6 +38,7 @@ class FakeClock:
 
     async def sleep(self, seconds: float) -> None:
         self.now += seconds
+        await asyncio.sleep(0)  # let other tasks run, as a real sleep would
 
 
 def polite(clock: FakeClock, **options: float) -> PolitenessMiddleware:
@@ -53,8 +54,10 @@ def fetch_times(middleware: PolitenessMiddleware, clock: FakeClock, urls: list[s
     async def go() -> list[float]:
         times = []
         for url in urls:
-            await middleware.process_request(Request(url))
+            request = Request(url)
+            await middleware.process_request(request)
             times.append(clock.now)
+            middleware.request_done(request)  # answered at once
         return times
 
     return asyncio.run(go())
@@ -75,6 +78,29 @@ def test_crawl_delay_spaces_one_host_and_leaves_others_alone() -> None:
     assert times[1] - times[0] == pytest.approx(5)
     other = fetch_times(middleware, clock, ["http://fast.test/a", "http://fast.test/b"])
     assert other[0] == other[1]
+
+
+def test_crawl_delay_host_gets_its_next_request_only_after_the_answer() -> None:
+    clock = FakeClock()
+    middleware = polite(clock)
+    middleware.process_response(
+        *robots("http://slow.test/robots.txt", b"User-agent: *\nCrawl-delay: 2\n")
+    )
+    first, second = Request("http://slow.test/a"), Request("http://slow.test/b")
+
+    async def go() -> float:
+        await middleware.process_request(first)
+        waiting = asyncio.ensure_future(middleware.process_request(second))
+        for _ in range(100):  # 5 s of the fake clock: the delay is long past, no answer yet
+            await asyncio.sleep(0)
+            assert not waiting.done(), "sent before the previous request was answered"
+            await clock.sleep(0.05)
+        answered_at = clock.now
+        middleware.request_done(first)
+        await waiting
+        return clock.now - answered_at
+
+    assert asyncio.run(go()) < 0.1
 
 
 def test_crawl_delay_is_capped() -> None:

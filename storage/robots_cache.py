@@ -1,0 +1,90 @@
+"""robots.txt files kept for a day, so that every crawl need not fetch them again.
+
+RFC 9309 section 2.4 lets a crawler cache robots.txt and asks it not to use a copy for more
+than 24 hours. Each crawl process used to fetch each host's robots.txt before its first request
+there; with the copy in the archive, the crawls of the next day (and every worker sharing the
+database) parse the stored copy instead.
+
+The key is the *origin* Scrapy fetches robots.txt from, ``scheme://host[:port]``: scheme and
+host lower-case (Scrapy normalises both), the port exactly as the URL gives it (Scrapy keys its
+parsers by the URL's netloc, so ``http://a.example:80`` and ``http://a.example`` are two
+entries there and here), and any user:password@ dropped (credentials are never stored).
+http and https of one host are two origins, as RFC 9309 says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.models import RobotsTxt
+
+__all__ = ["CachedRobots", "cached_robots", "robots_origin", "store_robots"]
+
+_ROBOTS_TXT = cast(Table, RobotsTxt.__table__)
+
+
+@dataclass(frozen=True)
+class CachedRobots:
+    """A stored robots.txt: the status it answered and the bytes the crawler parsed."""
+
+    origin: str
+    status: int
+    body: bytes
+    fetched_at: datetime
+
+
+def robots_origin(scheme: str, netloc: str) -> str:
+    """The cache key of the robots.txt at ``scheme://netloc/robots.txt`` (see the module doc)."""
+    host_port = netloc.rpartition("@")[2]
+    return f"{scheme.lower()}://{host_port.lower()}"
+
+
+def cached_robots(
+    session: Session, origin: str, *, now: datetime, max_age: timedelta
+) -> CachedRobots | None:
+    """The robots.txt stored for ``origin`` if it was fetched less than ``max_age`` before ``now``.
+
+    A copy stamped later than ``now`` (written by a process whose clock runs ahead, or under a
+    ``NEWSARCHIVE_NOW`` in the future) is not trusted: it is fetched again, which costs one
+    request and replaces the stamp.
+    """
+    row = session.get(RobotsTxt, origin)
+    if row is None or not now - max_age < row.fetched_at <= now:
+        return None
+    return CachedRobots(row.origin, row.status, row.body, row.fetched_at)
+
+
+def store_robots(session: Session, origin: str, status: int, body: bytes, *, now: datetime) -> None:
+    """Keep ``origin``'s robots.txt as fetched at ``now``, replacing any older copy.
+
+    One INSERT ... ON CONFLICT DO UPDATE, so workers that fetched the same robots.txt at once
+    do not fail on the primary key; the last one to write wins (both copies are fresh). A 5xx
+    must not be stored: it means "disallow for now, ask again", not an answer to keep.
+    """
+    if status >= 500:
+        raise ValueError(f"a robots.txt that answered {status} is not cached")
+    dialect = session.get_bind().dialect.name
+    insert: Any
+    if dialect == "postgresql":
+        insert = postgresql.insert(_ROBOTS_TXT)
+    elif dialect == "sqlite":
+        insert = sqlite.insert(_ROBOTS_TXT)
+    else:  # pragma: no cover - open_archive accepts only the two
+        raise NotImplementedError(f"no upsert for {dialect}")
+    insert = insert.values(origin=origin, status=status, body=body, fetched_at=now)
+    session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[_ROBOTS_TXT.c.origin],
+            set_={
+                "status": insert.excluded.status,
+                "body": insert.excluded.body,
+                "fetched_at": insert.excluded.fetched_at,
+            },
+        )
+    )
