@@ -416,25 +416,28 @@ _FRONTIER = table_of(FrontierEntry)
 _LATEST_PUBLISHED = select(Version.published_at).where(
     Version.article_id == bindparam("article_id"), Version.number == bindparam("number")
 )
-_FINISH_ARTICLE_ROW = (
+# An article's row, its lease given back: where finishing a fetch and `revisit` both start.
+_ARTICLE_ROW = (
     update(_FRONTIER)
     .where(_FRONTIER.c.id == bindparam("entry_id"))
     .values(
         kind="article",
         article_id=bindparam("article_id"),
-        published_at=func.coalesce(
-            bindparam("published_at", type_=_FRONTIER.c.published_at.type),
-            _FRONTIER.c.published_at,
-        ),
         lease_owner=None,
         lease_expires_at=None,
-        last_fetched_at=bindparam("now"),
-        last_outcome=bindparam("outcome"),
-        next_fetch_at=bindparam("next_fetch_at"),
-        attempts=0,
-        etag=bindparam("etag"),
-        last_modified=bindparam("last_modified"),
     )
+)
+_FINISH_ARTICLE_ROW = _ARTICLE_ROW.values(
+    published_at=func.coalesce(
+        bindparam("published_at", type_=_FRONTIER.c.published_at.type),
+        _FRONTIER.c.published_at,
+    ),
+    last_fetched_at=bindparam("now"),
+    last_outcome=bindparam("outcome"),
+    next_fetch_at=bindparam("next_fetch_at"),
+    attempts=0,
+    etag=bindparam("etag"),
+    last_modified=bindparam("last_modified"),
 )
 # A lease holder finishes the row only while no other worker holds it (see _taken_over); in
 # one statement, so on PostgreSQL the condition is checked again on the locked row.
@@ -607,17 +610,5 @@ def make_revisits_due(
             continue
         due.append({"entry_id": entry_id, "article_id": article_id})
     if due:
-        session.execute(_MAKE_DUE.values(next_fetch_at=now), due)
+        session.execute(_ARTICLE_ROW.values(next_fetch_at=now), due)
     return [row["entry_id"] for row in due]
-
-
-_MAKE_DUE = (
-    update(_FRONTIER)
-    .where(_FRONTIER.c.id == bindparam("entry_id"))
-    .values(
-        kind="article",
-        article_id=bindparam("article_id"),
-        lease_owner=None,
-        lease_expires_at=None,
-    )
-)
