@@ -140,7 +140,9 @@ class ExtractionPool:
         self.jobs = 0
         self._threads = ThreadPoolExecutor(self.workers, thread_name_prefix="extraction")
         started = time.perf_counter()
-        self._add_workers(self.workers)  # started together: each takes a second or two
+        # The first pool of a process starts the fork server (about a second: trafilatura is
+        # imported and warmed up there once); every worker after that is a fork of it.
+        self._add_workers(self.workers)
         self.start_seconds = time.perf_counter() - started
 
     def _add_workers(self, count: int) -> None:
