@@ -118,7 +118,9 @@ class ArchivePipeline:
     def open_spider(self) -> None:
         self._cpu_at_open = _process_cpu()
         self.archive = open_archive(self.database_url)
-        self.writer = BatchWriter(self.archive, self.batch_size, self.batch_seconds)
+        self.writer = BatchWriter(
+            self.archive, self.batch_size, self.batch_seconds, self._nothing_being_fetched
+        )
         self.not_modified = GroupedWrites(
             self.writer,
             lambda session, answers: record_not_modified_many(
@@ -131,6 +133,18 @@ class ArchivePipeline:
             size=max(self.batch_size, 100),
             seconds=self.batch_seconds / 2,
         )
+
+    def _nothing_being_fetched(self) -> bool:
+        """No request is being downloaded or waits to be: pending writes need not wait for more.
+
+        The last pages of a crawl (or the one page of ``archive URL``) would otherwise wait
+        out the batch timers before the crawl can finish.
+        """
+        engine = getattr(self.crawler, "engine", None) if self.crawler is not None else None
+        if engine is None or engine.downloader.active:
+            return False
+        scheduler = getattr(getattr(engine, "_slot", None), "scheduler", None)
+        return scheduler is not None and not scheduler.has_pending_requests()
 
     async def _extraction_pool(self) -> ExtractionPool:
         """The worker pool, started when the first page needs extracting.

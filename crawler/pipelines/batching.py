@@ -30,10 +30,19 @@ class BatchWriter:
     ``write_cpu_seconds`` add up the wall and CPU time of that thread's batches.
     """
 
-    def __init__(self, archive: Archive, batch_size: int = 50, batch_seconds: float = 0.2) -> None:
+    def __init__(
+        self,
+        archive: Archive,
+        batch_size: int = 50,
+        batch_seconds: float = 0.2,
+        nothing_more_coming: Callable[[], bool] = lambda: False,
+    ) -> None:
         self.archive = archive
         self.batch_size = max(1, batch_size)
         self.batch_seconds = batch_seconds
+        # When true, items waiting now are the last for a while (nothing is being fetched):
+        # they are written at once instead of after ``batch_seconds``.
+        self.nothing_more_coming = nothing_more_coming
         self._pending: list[tuple[Work, asyncio.Future[Any]]] = []
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
         self._timer: asyncio.TimerHandle | None = None
@@ -45,7 +54,7 @@ class BatchWriter:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._pending.append((work, future))
-        if len(self._pending) >= self.batch_size:
+        if len(self._pending) >= self.batch_size or self.nothing_more_coming():
             self._start_flush()
         elif self._timer is None:
             self._timer = loop.call_later(self.batch_seconds, self._start_flush)
@@ -161,7 +170,8 @@ class GroupedWrites(Generic[ItemT, ResultT]):
 
     For items whose recording is the same few statements each (304 answers), ``record`` can
     write a whole group with one statement per table. A group goes to the writer when it has
-    ``size`` items or its oldest item has waited ``seconds``. ``record`` returns one result per
+    ``size`` items, its oldest item has waited ``seconds``, or the writer's
+    ``nothing_more_coming`` says no more will come soon. ``record`` returns one result per
     item, in order; if it raises, every item of the group gets the error.
     """
 
@@ -186,7 +196,7 @@ class GroupedWrites(Generic[ItemT, ResultT]):
         future: asyncio.Future[ResultT] = loop.create_future()
         self._items.append(item)
         self._futures.append(future)
-        if len(self._items) >= self.size:
+        if len(self._items) >= self.size or self.writer.nothing_more_coming():
             self._send()
         elif self._timer is None:
             self._timer = loop.call_later(self.seconds, self._send)
