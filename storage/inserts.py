@@ -17,7 +17,7 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 
-__all__ = ["insert_missing", "table_of"]
+__all__ = ["dialect_insert", "insert_missing", "table_of"]
 
 
 def table_of(model: type[DeclarativeBase]) -> Table:
@@ -35,11 +35,17 @@ def insert_missing(
     session.execute(_statement(session.get_bind().dialect.name, table_of(model)), list(rows))
 
 
+def dialect_insert(dialect: str, table: Table) -> Any:
+    """An INSERT into ``table`` that has ``on_conflict_do_nothing`` / ``_do_update`` (and
+    ``excluded``) on the archive's two databases."""
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"no conflict-aware insert for {dialect}")  # pragma: no cover
+
+
 @cache
 def _statement(dialect: str, table: Table) -> Any:
     """Built once per table: building it and its cache key cost more than running it."""
-    if dialect == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    if dialect == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing()
-    raise NotImplementedError(f"no conflict-skipping insert for {dialect}")  # pragma: no cover
+    return dialect_insert(dialect, table).on_conflict_do_nothing()

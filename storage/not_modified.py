@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Row, Table, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Row, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.archive import capture_row
+from storage.inserts import table_of
 from storage.models import Article, Capture, FrontierEntry, Version
 from storage.records import CaptureResult, FetchedPage
 from storage.revisits import DEFAULT_REVISIT_POLICY, RevisitPolicy
@@ -25,9 +26,9 @@ from storage.urls import strip_credentials
 
 __all__ = ["NotModified", "record_not_modified_many"]
 
-_ARTICLES = cast(Table, Article.__table__)
-_FRONTIER = cast(Table, FrontierEntry.__table__)
-_VERSIONS = cast(Table, Version.__table__)
+_ARTICLES = table_of(Article)
+_FRONTIER = table_of(FrontierEntry)
+_VERSIONS = table_of(Version)
 
 
 @dataclass(frozen=True)

@@ -16,17 +16,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
 
-from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage.inserts import dialect_insert, table_of
 from storage.models import RobotsTxt
 
 __all__ = ["CachedRobots", "cached_robots", "robots_origin", "store_robots"]
 
-_ROBOTS_TXT = cast(Table, RobotsTxt.__table__)
+_ROBOTS_TXT = table_of(RobotsTxt)
 
 
 @dataclass(frozen=True)
@@ -69,14 +67,7 @@ def store_robots(session: Session, origin: str, status: int, body: bytes, *, now
     """
     if status >= 500:
         raise ValueError(f"a robots.txt that answered {status} is not cached")
-    dialect = session.get_bind().dialect.name
-    insert: Any
-    if dialect == "postgresql":
-        insert = postgresql.insert(_ROBOTS_TXT)
-    elif dialect == "sqlite":
-        insert = sqlite.insert(_ROBOTS_TXT)
-    else:  # pragma: no cover - open_archive accepts only the two
-        raise NotImplementedError(f"no upsert for {dialect}")
+    insert = dialect_insert(session.get_bind().dialect.name, _ROBOTS_TXT)
     insert = insert.values(origin=origin, status=status, body=body, fetched_at=now)
     session.execute(
         insert.on_conflict_do_update(
