@@ -7,14 +7,27 @@ them through ``crawler.config.CrawlConfig.scrapy_settings``; these are the defau
 from __future__ import annotations
 
 import os
+import sys
 
 from crawler import __version__
 
 
 def _env_number(name: str, default: float) -> float:
-    """A numeric default that an environment variable may override (tests, small machines)."""
+    """A numeric default that an environment variable may override (tests, small machines).
+
+    A value that is not a number stops the command with one line and status 2 (a usage error).
+    """
     value = os.environ.get(name)
-    return float(value) if value else default
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if number != number or number < 0:  # NaN (unreadable) or negative
+        print(f"newsarchive: {name}={value!r} is not a number of 0 or more", file=sys.stderr)
+        raise SystemExit(2)
+    return number
 
 
 BOT_NAME = "newsarchive"

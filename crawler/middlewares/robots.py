@@ -111,6 +111,21 @@ def cache_seconds(setting: float) -> float:
     return min(setting, CACHE_SECONDS)
 
 
+class _WithoutScrapysDownloadError(logging.Filter):
+    """Drops Scrapy's "Error downloading <robots.txt request>" record and its traceback.
+
+    ``_robots_error`` below says the same in one line, with what it means for the host.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Error downloading")
+
+
+_SCRAPY_ROBOTS_LOG = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
+if not any(isinstance(f, _WithoutScrapysDownloadError) for f in _SCRAPY_ROBOTS_LOG.filters):
+    _SCRAPY_ROBOTS_LOG.addFilter(_WithoutScrapysDownloadError())
+
+
 class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
     """Like Scrapy's, except that a robots.txt answering 5xx or not answering means disallow.
 
