@@ -81,6 +81,14 @@ DOWNLOAD_HANDLERS = {"file": None, "s3": None, "ftp": None, "data": None}
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
+# Not even loaded: disabled, they would still be imported by every crawl (aiohttp and
+# twisted.conch, a seventh of a second of each process's start). Scrapy's remote control is
+# an HTTP endpoint that runs Python code sent to it; an archive's crawler has no use for one.
+EXTENSIONS = {
+    "scrapy.extensions.remote_control.RemoteControl": None,
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.memdebug.MemoryDebugger": None,
+}
 DEFAULT_REQUEST_HEADERS = {
     "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
     "Accept-Language": "en",

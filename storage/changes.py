@@ -45,6 +45,17 @@ def word_changes(old: str, new: str) -> tuple[int, int]:
     """(words added, words removed) between two texts, by a word-level diff."""
     old_words = _WORD.findall(old)
     new_words = _WORD.findall(new)
+    # Edits are local: the words before the first change and after the last one match as
+    # they are, so only the middle goes to the diff (quadratic in what it is given).
+    start = 0
+    shortest = min(len(old_words), len(new_words))
+    while start < shortest and old_words[start] == new_words[start]:
+        start += 1
+    end = 0
+    while end < shortest - start and old_words[-1 - end] == new_words[-1 - end]:
+        end += 1
+    old_words = old_words[start : len(old_words) - end]
+    new_words = new_words[start : len(new_words) - end]
     added = removed = 0
     matcher = difflib.SequenceMatcher(a=old_words, b=new_words, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():

@@ -28,6 +28,10 @@ _QUOTES = str.maketrans(
 _QUOTE_PAIRS = tuple((chr(code), str(plain)) for code, plain in _QUOTES.items())
 _TYPOGRAPHY = re.compile("[" + "".join(chr(c) for c in _QUOTES) + "]")
 _SPACES = re.compile(r"[ \t\f\v\u2000-\u200b\u202f\u205f\u3000]+")
+# What _SPACES would change: a run of two or more, or one that is not a plain space.
+_UNUSUAL_SPACING = re.compile(
+    r"[ \t\f\v\u2000-\u200b\u202f\u205f\u3000]{2,}|[\t\f\v\u2000-\u200b\u202f\u205f\u3000]"
+)
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,10 @@ def normalise_text(text: str) -> str:
         for typographic, plain in _QUOTE_PAIRS:
             if typographic in text:
                 text = text.replace(typographic, plain)
-    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    if _UNUSUAL_SPACING.search(text):
+        lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    else:  # every run of spaces is one plain space already: only the ends need trimming
+        lines = (line.strip() for line in text.splitlines())
     return "\n".join(line for line in lines if line)
 
 

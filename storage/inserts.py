@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 
 __all__ = ["dialect_insert", "insert_missing", "table_of"]
@@ -39,6 +39,9 @@ def dialect_insert(dialect: str, table: Table) -> Any:
     """An INSERT into ``table`` that has ``on_conflict_do_nothing`` / ``_do_update`` (and
     ``excluded``) on the archive's two databases."""
     if dialect == "postgresql":
+        # Imported here: the PostgreSQL dialect package loads every driver's module.
+        from sqlalchemy.dialects import postgresql
+
         return postgresql.insert(table)
     if dialect == "sqlite":
         return sqlite.insert(table)

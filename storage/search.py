@@ -185,23 +185,22 @@ class SqliteFts5Search:
         ]
 
 
-# Imported here, below the request types it uses, so that the two modules do not import in a loop.
-from storage.search_postgres import PostgresTextSearch  # noqa: E402
-
-BACKENDS: dict[str, SearchBackend] = {
-    "sqlite": SqliteFts5Search(),
-    "postgresql": PostgresTextSearch(),
-}
-
-
 def backend_for(dialect: str) -> SearchBackend:
     """The search backend for a SQL dialect name; SearchUnavailable if there is none."""
-    try:
-        return BACKENDS[dialect]
-    except KeyError:
-        raise SearchUnavailable(
-            f"full-text search is not available on {dialect} (SQLite and PostgreSQL have it)"
-        ) from None
+    if dialect == "sqlite":
+        return _SQLITE
+    if dialect == "postgresql":
+        # Imported on first use: it loads SQLAlchemy's PostgreSQL dialect (every driver's
+        # module), which a crawl on SQLite never needs.
+        from storage.search_postgres import PostgresTextSearch
+
+        return PostgresTextSearch()
+    raise SearchUnavailable(
+        f"full-text search is not available on {dialect} (SQLite and PostgreSQL have it)"
+    )
+
+
+_SQLITE = SqliteFts5Search()
 
 
 def search(

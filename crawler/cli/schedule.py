@@ -23,6 +23,7 @@ from crawler.cli.app import (
     main,
 )
 from crawler.cli.crawl import load_configured_sites, print_summary, sites_option
+from crawler.config import CrawlConfig
 from crawler.crawling import CrawlSummary
 from crawler.scheduling import (
     OWNER_VARIABLE,
@@ -72,10 +73,18 @@ def _check_worker_id(_ctx: click.Context, _param: click.Parameter, value: str | 
     callback=_check_worker_id,
     help="Cooperate with other workers on this database (one id per worker, e.g. host-a).",
 )
+# The long-running scheduler starts each round's process ahead of time with --standby: it gets
+# ready (crawler.warmup) and waits for "go" on standard input, or exits on end of input.
+@click.option("--standby", is_flag=True, hidden=True)
 @json_option
 @click.pass_obj
 def schedule(
-    obj: Context, config_path: Path | None, once: bool, worker_id: str | None, as_json: bool
+    obj: Context,
+    config_path: Path | None,
+    once: bool,
+    worker_id: str | None,
+    standby: bool,
+    as_json: bool,
 ) -> None:
     """Crawl each configured site on its interval and revisit articles when they come due.
 
@@ -93,7 +102,11 @@ def schedule(
     """
     sites = load_configured_sites(config_path)
     config = obj.crawl_config()
+    if standby and not once:
+        raise click.UsageError("--standby goes with --once")
     if once:
+        if standby and not _ready_and_told_to_go(config):
+            sys.exit(EXIT_OK)
         try:
             summary = run_due_work(config, sites, _print_change, worker_id=worker_id)
         except SchedulerBusy as error:
@@ -104,10 +117,28 @@ def schedule(
     sys.exit(_serve_schedule(obj, config_path, sites_count=len(sites), worker_id=worker_id))
 
 
+def _ready_and_told_to_go(config: CrawlConfig) -> bool:
+    """Warm up, then wait for the scheduler: True on "go", False when it closed our input."""
+    from crawler.warmup import warm_up_crawl
+
+    # Ctrl-C reaches the whole process group; the scheduler decides what stops.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        warm_up_crawl(config.scrapy_settings())
+        return sys.stdin.readline().strip() == "go"
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _serve_schedule(
     obj: Context, config_path: Path | None, sites_count: int, worker_id: str | None = None
 ) -> int:
-    """The long-running loop: hold the lock, run one `--once` child per cycle, sleep until due."""
+    """The long-running loop: hold the lock, run one `--once` child per cycle, sleep until due.
+
+    Each cycle's child is started as soon as the one before it ends, with --standby: it imports
+    and starts its extraction fork server while this loop sleeps, so a round costs its crawl,
+    not a process start (about 1.5 s). It is told to go when something is due.
+    """
     stopping = {"signal": 0}
     child: subprocess.Popen[bytes] | None = None
 
@@ -119,6 +150,20 @@ def _serve_schedule(
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     owner = scheduler_owner()
+    command = [sys.executable, "-m", "crawler", "--db", obj.database_url]
+    command += ["-v"] * obj.verbose
+    if obj.allow_private_network:
+        command.append("--allow-private-network")
+    command += ["schedule", "--once", "--standby"]
+    if config_path is not None:
+        command += ["--config", str(config_path)]
+    if worker_id is not None:
+        command += ["--worker-id", worker_id]
+
+    def start_next() -> subprocess.Popen[bytes]:
+        env = {**os.environ, OWNER_VARIABLE: owner}
+        return subprocess.Popen(command, env=env, stdin=subprocess.PIPE)
+
     with open_archive(obj.database_url) as archive:
         lock = SchedulerLock(archive, owner, scheduler_lock_name(worker_id))
         try:
@@ -127,28 +172,45 @@ def _serve_schedule(
             click.echo(f"newsarchive: {error}", err=True)
             return EXIT_LOCKED
         click.echo(f"scheduler {owner} started for {sites_count} site(s)", err=True)
+        standby: subprocess.Popen[bytes] | None = None
         try:
             while not stopping["signal"]:
-                command = [sys.executable, "-m", "crawler", "--db", obj.database_url]
-                command += ["-v"] * obj.verbose
-                if obj.allow_private_network:
-                    command.append("--allow-private-network")
-                command += ["schedule", "--once"]
-                if config_path is not None:
-                    command += ["--config", str(config_path)]
-                if worker_id is not None:
-                    command += ["--worker-id", worker_id]
-                child = subprocess.Popen(command, env={**os.environ, OWNER_VARIABLE: owner})
+                child, standby = standby or start_next(), None
+                _tell(child, b"go\n")
                 code = child.wait()
                 child = None
                 if code not in (EXIT_OK, EXIT_FAILED):
                     click.echo(f"newsarchive: scheduled run ended with status {code}", err=True)
                     if code in (EXIT_STORAGE_FULL, EXIT_LOCKED):
                         return code
+                if not stopping["signal"]:
+                    standby = start_next()
                 _sleep_until_due(stopping, obj, config_path)
         finally:
+            if standby is not None:
+                _dismiss(standby)
             lock.release()
     return EXIT_STOPPED if stopping["signal"] else EXIT_OK
+
+
+def _tell(child: subprocess.Popen[bytes], line: bytes) -> None:
+    """Write ``line`` to the child's input and close it (a child that died reads nothing)."""
+    assert child.stdin is not None
+    try:
+        child.stdin.write(line)
+        child.stdin.close()
+    except (BrokenPipeError, OSError):
+        pass
+
+
+def _dismiss(standby: subprocess.Popen[bytes]) -> None:
+    """Let a waiting child go without a round: end of input makes it exit."""
+    _tell(standby, b"")
+    try:
+        standby.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        standby.kill()
+        standby.wait()
 
 
 def _sleep_until_due(stopping: dict[str, int], obj: Context, config_path: Path | None) -> None:

@@ -236,3 +236,16 @@ class ExtractionPool:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def start_fork_server() -> None:
+    """Start the workers' fork server now and wait until it has warmed up the extractor.
+
+    The first pool of a process would otherwise pay that second when the first page needs
+    extracting. A scheduler's next round calls this while it waits for its turn.
+    """
+    worker = _Worker(memory_mb=0)
+    try:
+        worker.wait_ready()
+    finally:
+        worker.kill()

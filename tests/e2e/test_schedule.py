@@ -8,15 +8,17 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from crawler.demo.server import DemoServer
 from storage import open_archive
-from storage.models import Article, FrontierEntry, Version
+from storage.models import Article, CrawlRun, FrontierEntry, Version
 from storage.revisits import DEFAULT_REVISIT_POLICY
+from storage.timeutil import utcnow
 
 from .conftest import Cli
 
@@ -134,3 +136,79 @@ def test_one_scheduler_at_a_time_and_sigterm_stops_cleanly(
     assert service.returncode == 143, stderr
     # The lock went with it: a new scheduler runs at once.
     assert cli("schedule", "--config", str(config), "--once").code == 0
+
+
+def _run_rows(db_url: str) -> int:
+    with open_archive(db_url) as archive, archive.read() as session:
+        return len(session.scalars(select(CrawlRun.id)).all())
+
+
+def test_a_round_started_ahead_waits_for_go(cli: Cli, news_site: DemoServer, db_url: str) -> None:
+    url = news_site.url + news_site.site.article_paths()[0]
+    assert cli("archive", url).code == 0
+    runs = _run_rows(db_url)
+    news_site.site.round = 2  # the article changed: a round would record a new version
+
+    # The scheduler closed its input (it stopped) before the round was due: nothing happens.
+    dismissed = cli("schedule", "--once", "--standby", stdin="")
+    assert dismissed.code == 0, dismissed.stderr
+    assert _run_rows(db_url) == runs
+    assert cli("revisit", "--json", url).json_lines()[0]["status"] == "changed"
+
+    news_site.site.round = 3
+    with open_archive(db_url) as archive:
+        archive.run_write(lambda s: s.execute(update(FrontierEntry).values(next_fetch_at=utcnow())))
+    told = cli("schedule", "--once", "--standby", "--json", stdin="go\n")
+    assert told.code == 0, told.stderr
+    assert told.json_lines()[-1]["new_versions"] == 1
+
+
+def _standby_processes(db_url: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"--standby" in command and db_url.encode() in command:
+            found.append(int(entry.name))
+    return found
+
+
+def test_running_scheduler_does_a_round_that_comes_due_while_it_waits(
+    cli: Cli, news_site: DemoServer, db_url: str, tmp_path: Path
+) -> None:
+    url = news_site.url + news_site.site.article_paths()[0]
+    assert cli("archive", url).code == 0
+    news_site.site.round = 2
+    due_at = utcnow() + timedelta(seconds=4)
+    with open_archive(db_url) as archive:
+        archive.run_write(lambda s: s.execute(update(FrontierEntry).values(next_fetch_at=due_at)))
+    service = subprocess.Popen(
+        [sys.executable, "-m", "crawler", "--db", db_url, "schedule"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        versions = 1
+        while versions < 2 and time.monotonic() < deadline and service.poll() is None:
+            time.sleep(0.5)
+            with open_archive(db_url) as archive, archive.read() as session:
+                versions = len(session.scalars(select(Version.id)).all())
+        assert versions == 2, "the round that came due was done"
+        assert utcnow() >= due_at, "and not before it was due"
+        # The next round's process is already waiting, ready.
+        while not _standby_processes(db_url) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _standby_processes(db_url)
+    finally:
+        service.send_signal(signal.SIGTERM)
+        _, stderr = service.communicate(timeout=60)
+    assert service.returncode == 143, stderr
+    deadline = time.monotonic() + 10
+    while _standby_processes(db_url) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _standby_processes(db_url), "the waiting round's process went with it"

@@ -11,6 +11,7 @@ from sqlalchemy import inspect, text
 
 from storage import SchemaTooNew, open_archive
 from storage.schema import (
+    SCHEMA_HEAD,
     alembic_config,
     check_schema,
     current_revision,
@@ -25,6 +26,12 @@ def test_new_database_is_created_at_head(tmp_path: Path) -> None:
         assert current_revision(archive) == head_revision()
         tables = set(inspect(archive.engine).get_table_names())
     assert {"articles", "article_aliases", "versions", "captures", "raw_bodies", "sites"} <= tables
+
+
+def test_schema_head_names_the_newest_migration() -> None:
+    # Archives at SCHEMA_HEAD are opened without Alembic: a new migration must bump it, or
+    # archives would never be upgraded to it.
+    assert head_revision() == SCHEMA_HEAD
 
 
 def test_models_and_migrations_agree(tmp_path: Path) -> None:
