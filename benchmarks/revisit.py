@@ -201,14 +201,17 @@ def _scheduled_round(path: Path, lead_s: float = 12.0) -> tuple[Run, float]:
         finished = _wait_for_round(path, due_at, deadline=time.monotonic() + lead_s + 300)
     finally:
         scheduler.send_signal(signal.SIGTERM)
-        output, errors = scheduler.communicate(timeout=120)
+        _, errors = scheduler.communicate(timeout=120)
     if finished is None:
         raise SystemExit(f"the scheduled round did not finish:\n{errors[-3000:]}")
     after = _state(path)
     stats = after["stats"]
-    statuses = Counter(
-        json.loads(line).get("status", "?") for line in output.splitlines() if line.startswith("{")
-    )
+    # The scheduler prints its rounds' summaries, not one line per article: count from stats.
+    statuses = {
+        key.removeprefix("archive/"): int(value)
+        for key, value in stats.items()
+        if key in ("archive/new", "archive/not_modified", "archive/changed", "archive/unchanged")
+    }
     round_ = Run(
         wall_s=round((finished - due_at).total_seconds(), 2),
         window_s=round(float(stats.get("elapsed_time_seconds", 0.0)), 2),

@@ -81,13 +81,26 @@ DOWNLOAD_HANDLERS = {"file": None, "s3": None, "ftp": None, "data": None}
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
-# Not even loaded: disabled, they would still be imported by every crawl (aiohttp and
-# twisted.conch, a seventh of a second of each process's start). Scrapy's remote control is
-# an HTTP endpoint that runs Python code sent to it; an archive's crawler has no use for one.
-EXTENSIONS = {
-    "scrapy.extensions.remote_control.RemoteControl": None,
-    "scrapy.extensions.telnet.TelnetConsole": None,
-    "scrapy.extensions.memdebug.MemoryDebugger": None,
+# Not even loaded. Switched off with None in EXTENSIONS they would still be imported by every
+# crawl (Scrapy imports each listed path to compare keys): aiohttp and twisted.conch, a tenth
+# of a second of each process's start. Scrapy's remote control is an HTTP endpoint that runs
+# Python code sent to it and writes a job file into the user's home; an archive's crawler has
+# no use for it, nor for the telnet console or the memory debugger.
+NEVER_LOADED_EXTENSIONS = {
+    "scrapy.extensions.remote_control.RemoteControl",
+    "scrapy.extensions.telnet.TelnetConsole",
+    "scrapy.extensions.memdebug.MemoryDebugger",
+}
+# Scrapy 2.19's EXTENSIONS_BASE without those (tests/e2e/test_scrapy_tools.py compares them).
+EXTENSIONS_BASE = {
+    "scrapy.extensions.corestats.CoreStats": 0,
+    "scrapy.extensions.logcount.LogCount": 0,
+    "scrapy.extensions.memusage.MemoryUsage": 0,
+    "scrapy.extensions.closespider.CloseSpider": 0,
+    "scrapy.extensions.feedexport.FeedExporter": 0,
+    "scrapy.extensions.logstats.LogStats": 0,
+    "scrapy.extensions.spiderstate.SpiderState": 0,
+    "scrapy.extensions.throttle.AutoThrottle": 0,
 }
 DEFAULT_REQUEST_HEADERS = {
     "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",

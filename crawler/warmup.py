@@ -17,14 +17,15 @@ from scrapy.utils.misc import load_object
 
 log = logging.getLogger(__name__)
 
-# Settings that name the classes a crawl loads (each a path, or a dict of path to order).
+# Settings that map class paths to orders. Scrapy imports every path named there, even one
+# switched off with None (it compares keys as classes), so the warm-up imports them all.
 _COMPONENT_SETTINGS = (
     "DOWNLOADER_MIDDLEWARES",
     "SPIDER_MIDDLEWARES",
     "EXTENSIONS",
     "ITEM_PIPELINES",
-    "DOWNLOAD_HANDLERS",
 )
+# Settings that name one class each.
 _CLASS_SETTINGS = (
     "SCHEDULER",
     "SCHEDULER_PRIORITY_QUEUE",
@@ -34,7 +35,7 @@ _CLASS_SETTINGS = (
     "REQUEST_FINGERPRINTER_CLASS",
     "DOWNLOADER",
     "DOWNLOADER_CLIENTCONTEXTFACTORY",
-    "DNS_RESOLVER",
+    "TWISTED_DNS_RESOLVER",
     "LOG_FORMATTER",
     "ROBOTSTXT_PARSER",
 )
@@ -44,11 +45,13 @@ def import_crawl_components(settings: BaseSettings) -> int:
     """Import every class the settings name for a crawl; returns how many were imported."""
     paths: set[str] = set()
     for name in _COMPONENT_SETTINGS:
-        components = settings.getwithbase(name)
-        paths.update(path for path, order in components.items() if order is not None and path)
-    paths.update(str(settings[name]) for name in _CLASS_SETTINGS if settings.get(name))
+        paths.update(path for path in settings.getwithbase(name) if isinstance(path, str))
+    # Download handlers map a URL scheme to a class path.
+    handlers = settings.getwithbase("DOWNLOAD_HANDLERS")
+    paths.update(path for path in handlers.values() if isinstance(path, str))
+    paths.update(settings[name] for name in _CLASS_SETTINGS if isinstance(settings[name], str))
     imported = 0
-    for path in sorted(paths):
+    for path in sorted(p for p in paths if "." in p):
         try:
             load_object(path)
         except Exception as error:  # the crawl itself reports a broken component

@@ -48,3 +48,32 @@ def test_scrapy_crawl_archive_writes_to_the_archive(
     assert crawled.returncode == 0, crawled.stderr
     shown = cli("show", "--json", url).json_lines()[0]
     assert shown["title"] == news_site.site.expected_title(news_site.site.article_paths()[0])
+
+
+def test_a_crawl_opens_no_remote_control_endpoint(
+    news_site: DemoServer, cli: Cli, tmp_path: Path
+) -> None:
+    # Scrapy 2.19 enables by default an HTTP endpoint that runs Python code sent to it, and
+    # announces it with a job file in the user's state directory (removed when it stops; its
+    # folder stays).
+    state = tmp_path / "state"
+    archived = cli.env({"XDG_STATE_HOME": str(state)})(
+        "archive", news_site.url + news_site.site.article_paths()[0]
+    )
+    assert archived.code == 0, archived.stderr
+    assert not (state / "scrapy").exists(), "no job file: no endpoint was opened"
+
+
+def test_extensions_are_scrapys_without_the_ones_never_loaded() -> None:
+    # crawler.settings lists Scrapy's default extensions itself (importing Scrapy there would
+    # slow every import of the settings); an upgrade of Scrapy that adds one must show here.
+    from scrapy.settings import default_settings
+
+    from crawler import settings
+
+    expected = {
+        path: order
+        for path, order in default_settings.EXTENSIONS_BASE.items()
+        if path not in settings.NEVER_LOADED_EXTENSIONS
+    }
+    assert expected == settings.EXTENSIONS_BASE
