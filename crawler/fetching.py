@@ -23,6 +23,7 @@ from twisted.python.failure import Failure
 from crawler.items import FetchFailed, PageFetched
 from crawler.middlewares.refused import RequestRefused
 from crawler.middlewares.resolver import REFUSED_MARK
+from crawler.middlewares.robots import UNREADABLE
 from storage.records import CaptureFailure, FetchedPage
 from storage.timeutil import utcnow
 from storage.urls import strip_credentials
@@ -162,6 +163,11 @@ def _refused_redirect(response: Response) -> CaptureFailure:
 
 
 def _ignored_reason(message: str) -> CaptureFailure:
+    if UNREADABLE in message:
+        return CaptureFailure(
+            "robots_unavailable",
+            "robots.txt could not be read (a server error or no answer): not fetched until it can",
+        )
     if "robots.txt" in message:
         return CaptureFailure("robots_disallowed", "robots.txt forbids fetching this URL")
     if "redirections" in message:

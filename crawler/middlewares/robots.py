@@ -10,6 +10,7 @@ from typing import Any
 
 from scrapy import Request, signals
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.robotstxt import RobotParser
 from scrapy.utils.httpobj import urlparse_cached
@@ -25,6 +26,9 @@ from storage.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+# How a request to a host whose robots.txt could not be read is refused (crawler.fetching
+# turns it into the reason robots_unavailable, retried later, unlike robots_disallowed).
+UNREADABLE = "robots.txt could not be read"
 
 # ARCHIVE_ROBOTSTXT_CACHE_SECONDS: how long a robots.txt kept in the archive is used instead of
 # fetching it again; 0 turns the cache off. RFC 9309 (2.4) asks for at most 24 hours, so
@@ -157,6 +161,7 @@ class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
         self.cache = RobotsTxtCache(database_url, timedelta(seconds=seconds))
         crawler.signals.connect(self.cache.close, signal=signals.spider_closed)
         self._ready: dict[str, RobotParser | None] = {}
+        self._unreadable: set[str] = set()  # hosts refused because robots.txt failed
         self._waiting: dict[str, asyncio.Future[RobotParser | None]] = {}
         self._handing_out = asyncio.Lock()
 
@@ -179,10 +184,17 @@ class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
             log.warning(
                 "robots.txt of %s failed (%s): not crawling that host for now", netloc, error
             )
+            self._unreadable.add(netloc)
             parser = self._parser_for(DISALLOW_ALL)
         self._ready[netloc] = parser
         future.set_result(parser)
         return parser
+
+    def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
+        """Refuse as Scrapy does, saying so when robots.txt could not be read at all."""
+        if urlparse_cached(request).netloc in self._unreadable:
+            raise IgnoreRequest(f"{UNREADABLE}: not crawling this host for now")
+        super().process_request_2(rp, request)
 
     async def _one_at_a_time(self) -> None:
         """Let the requests that waited for a robots.txt go on one per event-loop turn.
@@ -232,6 +244,7 @@ class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
                 response.status,
             )
             self._stats.inc_value("archive/robots/unavailable")
+            self._unreadable.add(netloc)
             self._install(netloc, self._parser_for(DISALLOW_ALL))
             return
         body = response.body[: self.max_bytes] if response.status < 400 else b""
@@ -244,4 +257,5 @@ class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
             "robots.txt of %s could not be read (%s): not crawling that host for now", netloc, exc
         )
         self._stats.inc_value("archive/robots/unavailable")
+        self._unreadable.add(netloc)
         self._install(netloc, self._parser_for(DISALLOW_ALL))

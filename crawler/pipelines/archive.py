@@ -38,7 +38,16 @@ from storage.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-RETRYABLE = ("timeout", "connection_refused", "connection_lost", "dns_error", "fetch_error")
+RETRYABLE = (
+    "timeout",
+    "connection_refused",
+    "connection_lost",
+    "dns_error",
+    "fetch_error",
+    "robots_unavailable",
+)
+# Not fetched by choice (robots.txt), not a failure of the page: counted as skipped.
+ROBOTS_REFUSALS = ("robots_disallowed", "robots_unavailable")
 
 
 def _retryable(reason: str) -> bool:
@@ -187,7 +196,7 @@ class ArchivePipeline:
             if (
                 isinstance(item, FetchFailed)
                 and item.frontier_id is not None
-                and (item.kind != "article" or item.failure.reason == "robots_disallowed")
+                and (item.kind != "article" or item.failure.reason in ROBOTS_REFUSALS)
             ):
                 await self._record_unarchived_failure(item)
                 return item
@@ -255,8 +264,8 @@ class ArchivePipeline:
                 owner=owner,
             )
         )
-        if reason == "robots_disallowed":
-            self._inc("archive/skipped/robots_disallowed")
+        if reason in ROBOTS_REFUSALS:
+            self._inc(f"archive/skipped/{reason}")
         else:
             self._inc(f"archive/error/{reason}")
 

@@ -104,6 +104,9 @@ class FrontierSpider(scrapy.Spider):
         self._check_pending = False
         self.answered = 0
         self._last_lease_ahead = 0.0
+        # Set when a lease came back short: nothing more is due until this crawl discovers
+        # something (the pipeline's "archive/discovered" count, as it stood then, moves on).
+        self._dry_at_discovered: int | None = None
         self.stopping = False  # set when the crawl stops with requests still queued
 
     @classmethod
@@ -234,10 +237,16 @@ class FrontierSpider(scrapy.Spider):
         self._leasing = asyncio.ensure_future(self._lease_more())
         raise DontCloseSpider
 
+    def _discovered(self) -> int:
+        stats = self.crawler.stats
+        return int(stats.get_value("archive/discovered", 0)) if stats is not None else 0
+
     async def _lease_more(self, *, close_when_empty: bool = True) -> None:
         since = time.monotonic()
+        discovered = self._discovered()
         self._lease_query = asyncio.ensure_future(asyncio.to_thread(self._lease))
         leased = await self._lease_query
+        self._dry_at_discovered = discovered if len(leased) < self.lease_batch else None
         assert self.crawler.engine is not None
         if leased and (self.stopping or not self.crawler.engine.running):
             # The crawl began stopping while these rows were leased: nothing will fetch them.
@@ -288,6 +297,10 @@ class FrontierSpider(scrapy.Spider):
             return
         if self._leasing is not None and not self._leasing.done():
             return
+        if self._dry_at_discovered is not None:
+            if self._discovered() == self._dry_at_discovered:
+                return  # an empty lease query would only contend with the writes
+            self._dry_at_discovered = None
         now = time.monotonic()
         if now - self._last_lease_ahead < LEASE_AHEAD_INTERVAL:
             return

@@ -173,7 +173,7 @@ def test_a_robots_txt_answering_503_is_asked_again_next_crawl(
     no_retries = cli.env({"NEWSARCHIVE_RETRY_TIMES": "0"})
     answer_robots(site, Response(503, b"busy", "text/plain"))
     [refused] = archived(no_retries, article(site, 0))
-    assert refused["error_reason"] == "robots_disallowed"
+    assert refused["error_reason"] == "robots_unavailable"
     assert robots_fetches(site) == 1
     with open_archive(db_url) as archive, archive.read() as session:
         assert session.get(RobotsTxt, robots_origin("http", urlsplit(site.url).netloc)) is None

@@ -199,9 +199,9 @@ def test_ads_changing_on_every_fetch_make_no_new_version(
     assert [r["status"] for r in again.json_lines()] == ["unchanged"]
 
 
-def test_robots_5xx_and_timeout_mean_disallow(hostile_run: HostileRun) -> None:
-    assert hostile_run.reason("/article/x", "robots_500") == "robots_disallowed"
-    assert hostile_run.reason("/article/x", "robots_hang") == "robots_disallowed"
+def test_robots_5xx_and_timeout_mean_not_crawled_for_now(hostile_run: HostileRun) -> None:
+    assert hostile_run.reason("/article/x", "robots_500") == "robots_unavailable"
+    assert hostile_run.reason("/article/x", "robots_hang") == "robots_unavailable"
     server = hostile_run.server
     assert not server.hits("/article/", "robots_500")
     assert not server.hits("/article/", "robots_hang")
