@@ -7,6 +7,7 @@ fetched twice by the same crawl.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +20,8 @@ from storage.inserts import table_of
 from storage.models import Article, ArticleAlias, FrontierEntry, Version
 from storage.revisits import DEFAULT_REVISIT_POLICY, RevisitPolicy
 from storage.urls import InvalidURL, canonical_url, host_of, url_hash
+
+log = logging.getLogger(__name__)
 
 KINDS = ("feed", "sitemap", "page", "article")
 _PRIORITY = case(
@@ -588,14 +591,22 @@ def make_revisits_due(
     Articles without a frontier row (archived before tracking existed) get one. One query
     reads the articles with their rows and one statement updates them all: ``revisit --all``
     of a large archive must not cost a round trip per article before the first request.
+    A row another worker holds a live lease on is left alone (and not returned): it is being
+    fetched right now, and taking its lease away would have it fetched twice.
     """
-    query = select(Article.id, FrontierEntry.id, FrontierEntry.scope, FrontierEntry.host).join(
-        FrontierEntry, FrontierEntry.url_hash == Article.url_hash, isouter=True
-    )
+    query = select(
+        Article.id,
+        FrontierEntry.id,
+        FrontierEntry.scope,
+        FrontierEntry.host,
+        FrontierEntry.lease_owner,
+        FrontierEntry.lease_expires_at,
+    ).join(FrontierEntry, FrontierEntry.url_hash == Article.url_hash, isouter=True)
     if article_ids is not None:
         query = query.where(Article.id.in_(list(article_ids)))
     due: list[dict[str, Any]] = []
-    for article_id, entry_id, scope, host in session.execute(query).all():
+    held = 0
+    for article_id, entry_id, scope, host, owner, expires in session.execute(query).all():
         if entry_id is None:
             article = session.get(Article, article_id)
             assert article is not None
@@ -608,7 +619,14 @@ def make_revisits_due(
             host.removeprefix("www."),
         ):
             continue
+        if owner is not None and expires is not None and expires > now:
+            held += 1
+            continue
         due.append({"entry_id": entry_id, "article_id": article_id})
+    if held:
+        log.warning(
+            "%d of these articles are being fetched by a worker right now: left to it", held
+        )
     if due:
         session.execute(_ARTICLE_ROW.values(next_fetch_at=now), due)
     return [row["entry_id"] for row in due]

@@ -252,6 +252,8 @@ class FrontierSpider(scrapy.Spider):
             # The crawl began stopping while these rows were leased: nothing will fetch them.
             await asyncio.to_thread(self._give_back)
             return
+        if not leased and self.stopping:
+            return  # the spider closed while the query ran (a full disk, SIGTERM): nothing to do
         if not leased and not close_when_empty:
             # More may come from the requests still in flight; if none are, finish now.
             asyncio.get_running_loop().call_later(0.05, self._continue_if_idle)

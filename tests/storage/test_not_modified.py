@@ -115,3 +115,21 @@ def test_an_unknown_row_is_left_to_the_one_by_one_path(archive: Archive) -> None
     results = archive.run_write(lambda s: record_not_modified_many(s, answers, now=later))
     assert results[0] is not None
     assert results[1] is None
+
+
+def test_revisit_now_leaves_a_row_another_worker_is_fetching_alone(archive: Archive) -> None:
+    from storage.frontier import lease_due, make_revisits_due
+
+    first, second = archived(archive, 2)
+    soon = T0 + timedelta(days=30)
+    held = archive.run_write(lambda s: lease_due(s, "worker-a", now=soon, limit=1))
+    assert [row.id for row in held] == [first]
+
+    made_due = archive.run_write(lambda s: make_revisits_due(s, now=soon))
+    assert made_due == [second], "the row being fetched is not handed out a second time"
+    with archive.read() as session:
+        row = session.get(FrontierEntry, first)
+        assert row is not None
+        assert row.lease_owner == "worker-a"
+    again = archive.run_write(lambda s: lease_due(s, "revisit", now=soon, limit=10))
+    assert [row.id for row in again] == [second]
