@@ -15,15 +15,6 @@ from crawler.extraction.metadata import PageMetadata, extract_metadata
 from crawler.extraction.parsing import remove_invalid_xml_chars, text_to_tree
 from storage.content import ArticleContent
 
-__all__ = [
-    "EXTRACTOR_NAME",
-    "EXTRACTOR_VERSION",
-    "MIN_TEXT_CHARS",
-    "ExtractionError",
-    "extract_article",
-    "parse_html",
-]
-
 logger = logging.getLogger(__name__)
 
 EXTRACTOR_NAME = "newsarchive-extract"
