@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.content import ArticleContent, content_hash, normalise_text
@@ -93,14 +93,28 @@ def learn_site_boilerplate(
     min_share: float = DEFAULT_MIN_SHARE,
     recent: int = DEFAULT_RECENT_ARTICLES,
     now: datetime | None = None,
+    unless_unchanged: bool = False,
 ) -> list[LearnedParagraph]:
     """Learn the site's boilerplate from its archived articles, store it, return all of it.
 
     Paragraphs learned earlier stay (with their last counts) even if they are rarer now.
+    ``unless_unchanged`` (what a crawl asks for): when no version of the site's articles was
+    added since the last learning (``sites.boilerplate_basis`` is still the id of its newest
+    version), return what is stored without reading the texts again. They are the same texts,
+    so only a change of thresholds could teach more; `newsarchive boilerplate learn` (which
+    always learns) is for that.
     """
     site = _site(session, host)
     if site is None:
         return []
+    newest = session.scalar(
+        select(func.max(Version.id))
+        .join(Article, Article.id == Version.article_id)
+        .where(Article.site_id == site.id)
+    )
+    if unless_unchanged and newest is not None and site.boilerplate_basis == newest:
+        return site_boilerplate(session, host)
+    site.boilerplate_basis = newest
     now = now or utcnow()
     texts = _latest_texts(session, site.id, recent)
     counts: Counter[str] = Counter()

@@ -70,6 +70,8 @@ class Site(Base):
     host: Mapped[str] = mapped_column(String(255), unique=True)
     name: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[Timestamp]
+    # The site's newest version id when its boilerplate was last learned (storage.boilerplate).
+    boilerplate_basis: Mapped[int | None]
 
 
 class Article(Base):

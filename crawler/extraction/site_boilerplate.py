@@ -37,7 +37,9 @@ class SiteBoilerplateCache:
     """Removes each site's learned boilerplate from new captures, before they are hashed.
 
     A site's paragraphs are (re)learned from the archive when the site is first seen, after
-    every ``relearn_every`` captures of it and when they are ``max_age`` seconds old. Not
+    every ``relearn_every`` captures of it and when they are ``max_age`` seconds old; each
+    time, the site's texts are read only if it has a version the last learning did not see
+    (so each round of revisits, a process of its own, does not read them all again). Not
     thread-safe: use it from the one thread that writes (the pipeline's batch writer).
     """
 
@@ -87,7 +89,11 @@ class SiteBoilerplateCache:
             or now - learned.learned_at >= self.max_age
         ):
             paragraphs = learn_site_boilerplate(
-                session, host, min_articles=self.min_articles, min_share=self.min_share
+                session,
+                host,
+                min_articles=self.min_articles,
+                min_share=self.min_share,
+                unless_unchanged=True,
             )
             learned = _Learned(frozenset(paragraph_key(p.paragraph) for p in paragraphs), now)
             self._sites[host] = learned

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
 
 from click.testing import CliRunner
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from crawler.cli import main
 from crawler.extraction.site_boilerplate import SiteBoilerplateCache
@@ -55,6 +56,7 @@ def test_learns_paragraph_repeated_across_articles(archive: Archive) -> None:
 def test_needs_min_articles_and_share(archive: Archive) -> None:
     archive_stories(archive, range(1, 5), None)  # 4 articles < 5
     assert archive.run_write(lambda s: learn_site_boilerplate(s, HOST)) == []
+    # Same versions, a lower threshold: `boilerplate learn` always reads the texts again.
     assert archive.run_write(lambda s: learn_site_boilerplate(s, HOST, min_articles=4)) != []
 
 
@@ -129,3 +131,41 @@ def test_cli_lists_learned_paragraphs(archive: Archive, db_url: str) -> None:
     assert shown.exit_code == 0
     assert "7/7" in shown.stdout
     assert BANNER in shown.stdout
+
+
+def _text_reads(archive: Archive) -> list[str]:
+    """Records every statement that reads version texts (how learning reads a site)."""
+    reads: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if "versions.text" in statement:
+            reads.append(statement)
+
+    event.listen(archive.engine, "before_cursor_execute", seen)
+    return reads
+
+
+def test_a_crawl_relearns_a_site_only_after_a_new_version(archive: Archive) -> None:
+    archive_stories(archive, range(1, 11), None)
+    learned = archive.run_write(lambda s: learn_site_boilerplate(s, HOST, unless_unchanged=True))
+    assert [p.paragraph for p in learned] == [BANNER]
+    reads = _text_reads(archive)
+
+    # No version since: the next process (a revisit round) reuses what is stored.
+    again = archive.run_write(lambda s: learn_site_boilerplate(s, HOST, unless_unchanged=True))
+    assert again == learned
+    assert reads == []
+
+    # A new article with a new recurring paragraph: learning reads the texts again.
+    second = "Follow our live coverage on the app."
+
+    def more(session: object) -> None:
+        for n in range(11, 31):
+            content = story(n)
+            text = content.text + "\n" + second
+            record_capture(session, page(n), dataclasses.replace(content, text=text))  # type: ignore[arg-type]
+
+    archive.run_write(more)
+    relearned = archive.run_write(lambda s: learn_site_boilerplate(s, HOST, unless_unchanged=True))
+    assert reads, "the site's texts were read again"
+    assert {p.paragraph for p in relearned} == {BANNER, second}
