@@ -60,7 +60,9 @@ class SharedPolitenessMiddleware:
     def from_crawler(cls, crawler: Any) -> SharedPolitenessMiddleware:
         settings = crawler.settings
         if not settings.getbool("ARCHIVE_SHARED_POLITENESS_ENABLED"):
-            raise NotConfigured("shared politeness is for cooperating workers (--worker-id)")
+            # Off unless --worker-id; no message, which Scrapy would log as a warning on every
+            # crawl of a single scheduler.
+            raise NotConfigured
         delays = settings.getdict("ARCHIVE_SHARED_HOST_DELAYS")
         middleware = cls(
             settings.get("ARCHIVE_DATABASE_URL"),
