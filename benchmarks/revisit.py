@@ -158,7 +158,13 @@ def _run(path: Path, *args: str) -> Run:
         for line in done.stdout.splitlines()
         if line.startswith("{")
     )
-    after = _state(path)
+    return _measured(before, _state(path), wall, dict(statuses))
+
+
+def _measured(
+    before: dict[str, Any], after: dict[str, Any], wall: float, statuses: dict[str, int]
+) -> Run:
+    """A run's figures from the archive's state before and after it and its crawl stats."""
     stats = after["stats"]
     return Run(
         wall_s=round(wall, 2),
@@ -169,11 +175,11 @@ def _run(path: Path, *args: str) -> Run:
         rows_written=sum(after[t] - before[t] for t in ("captures", "versions", "raw_bodies")),
         new_versions=after["versions"] - before["versions"],
         db_bytes_added=after["bytes"] - before.get("bytes", 0),
-        statuses=dict(statuses),
+        statuses=statuses,
     )
 
 
-def _scheduled_round(path: Path, lead_s: float = 12.0) -> tuple[Run, float]:
+def _scheduled_round(path: Path, lead_s: float = 12.0) -> Run:
     """Every archived article comes due ``lead_s`` from now under a running ``schedule``.
 
     Returns the round and its time from the moment it was due until its results were
@@ -208,25 +214,13 @@ def _scheduled_round(path: Path, lead_s: float = 12.0) -> tuple[Run, float]:
     if finished is None:
         raise SystemExit(f"the scheduled round did not finish:\n{errors[-3000:]}")
     after = _state(path)
-    stats = after["stats"]
     # The scheduler prints its rounds' summaries, not one line per article: count from stats.
     statuses = {
         key.removeprefix("archive/"): int(value)
-        for key, value in stats.items()
+        for key, value in after["stats"].items()
         if key in ("archive/new", "archive/not_modified", "archive/changed", "archive/unchanged")
     }
-    round_ = Run(
-        wall_s=round((finished - due_at).total_seconds(), 2),
-        window_s=round(float(stats.get("elapsed_time_seconds", 0.0)), 2),
-        requests=int(stats.get("downloader/request_count", 0)),
-        answered_304=int(stats.get("downloader/response_status_count/304", 0)),
-        bytes_downloaded=int(stats.get("downloader/response_bytes", 0)),
-        rows_written=sum(after[t] - before[t] for t in ("captures", "versions", "raw_bodies")),
-        new_versions=after["versions"] - before["versions"],
-        db_bytes_added=after["bytes"] - before["bytes"],
-        statuses=dict(statuses),
-    )
-    return round_, lead_s
+    return _measured(before, after, (finished - due_at).total_seconds(), statuses)
 
 
 def _wait_for_round(path: Path, due_at: datetime, deadline: float) -> datetime | None:
@@ -294,7 +288,7 @@ def measure(articles: int, hosts: int, bench_dir: Path) -> dict[str, Any]:
                     server.pages[path] = new_body
                     changed, owed = changed + 1, owed - 1
             round_ = _run(database, "revisit", "--all")
-            scheduled, _ = _scheduled_round(scheduled_copy)
+            scheduled = _scheduled_round(scheduled_copy)
     finally:
         for server in servers:
             server.shutdown()

@@ -30,7 +30,7 @@ from storage.models import CrawlRun, RobotsTxt
 from storage.robots_cache import robots_origin
 
 from .conftest import Cli
-from .test_scrapy_tools import scrapy
+from .test_scrapy_tools import scrapy_archive
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 PRIVATE = "/private/drafts/embargoed-story.html"  # disallowed by the demo site's robots.txt
@@ -188,19 +188,7 @@ def test_cache_seconds_0_fetches_robots_txt_every_crawl(
     assert [r["status"] for r in archived(cli, article(site, 0))] == ["new"]
     assert robots_fetches(site) == 1
     for n in (1, 2):
-        crawled = scrapy(
-            "crawl",
-            "archive",
-            "-a",
-            f"urls={article(site, n)}",
-            "-s",
-            "ARCHIVE_ROBOTSTXT_CACHE_SECONDS=0",
-            "-s",
-            "ARCHIVE_ALLOW_PRIVATE_NETWORK=1",
-            "-s",
-            "LOG_LEVEL=WARNING",
-            env={"NEWSARCHIVE_DB": db_url},
-        )
+        crawled = scrapy_archive(article(site, n), db_url, "ARCHIVE_ROBOTSTXT_CACHE_SECONDS=0")
         assert crawled.returncode == 0, crawled.stderr
         assert robots_fetches(site) == 1 + n
 

@@ -24,6 +24,20 @@ def scrapy(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
     )
 
 
+def scrapy_archive(url: str, db_url: str, *settings: str) -> subprocess.CompletedProcess[str]:
+    """`scrapy crawl archive` of one URL into ``db_url``, with extra NAME=VALUE settings."""
+    options = [f"-s{setting}" for setting in ("ARCHIVE_ALLOW_PRIVATE_NETWORK=1", *settings)]
+    return scrapy(
+        "crawl",
+        "archive",
+        "-a",
+        f"urls={url}",
+        *options,
+        "-sLOG_LEVEL=WARNING",
+        env={"NEWSARCHIVE_DB": db_url},
+    )
+
+
 def test_scrapy_list_names_the_spiders() -> None:
     listed = scrapy("list")
     assert listed.returncode == 0, listed.stderr
@@ -34,17 +48,7 @@ def test_scrapy_crawl_archive_writes_to_the_archive(
     news_site: DemoServer, db_url: str, cli: Cli, tmp_path: Path
 ) -> None:
     url = news_site.url + news_site.site.article_paths()[0]
-    crawled = scrapy(
-        "crawl",
-        "archive",
-        "-a",
-        f"urls={url}",
-        "-s",
-        "ARCHIVE_ALLOW_PRIVATE_NETWORK=1",
-        "-s",
-        "LOG_LEVEL=WARNING",
-        env={"NEWSARCHIVE_DB": db_url},
-    )
+    crawled = scrapy_archive(url, db_url)
     assert crawled.returncode == 0, crawled.stderr
     shown = cli("show", "--json", url).json_lines()[0]
     assert shown["title"] == news_site.site.expected_title(news_site.site.article_paths()[0])
