@@ -17,6 +17,7 @@ from crawler.sites import SiteConfig
 from crawler.spiders.frontier import FrontierSpider
 from storage import Archive, CaptureResult, open_archive
 from storage.frontier import lease_owners, release_leases, schedule_seed
+from storage.kinds import FrontierKind
 from storage.timeutil import utcnow
 from storage.urls import host_of
 
@@ -39,7 +40,7 @@ class CrawlPlan:
     @property
     def follows_links(self) -> bool:
         """Links are followed from start pages only; a feed or sitemap crawl reads its entries."""
-        return any(kind == "page" for _, kind in self.seeds)
+        return any(kind == FrontierKind.PAGE for _, kind in self.seeds)
 
 
 @dataclass
@@ -69,20 +70,20 @@ def plan_from_urls(
     feeds: tuple[str, ...] = (), sitemaps: tuple[str, ...] = (), site_url: str | None = None
 ) -> CrawlPlan:
     """A plan for `crawl --feed/--sitemap/--site`: scope is the first seed's host."""
-    seeds: list[tuple[str, str]] = [(url, "feed") for url in feeds]
-    seeds += [(url, "sitemap") for url in sitemaps]
+    seeds: list[tuple[str, str]] = [(url, FrontierKind.FEED) for url in feeds]
+    seeds += [(url, FrontierKind.SITEMAP) for url in sitemaps]
     if site_url:
         root = site_root(site_url)
-        seeds += [(root + "robots.txt", "robots"), (site_url, "page")]
+        seeds += [(root + "robots.txt", FrontierKind.ROBOTS), (site_url, FrontierKind.PAGE)]
     return CrawlPlan(scope=host_of(seeds[0][0]), seeds=tuple(seeds))
 
 
 def plan_for_site(site: SiteConfig) -> CrawlPlan:
-    seeds: list[tuple[str, str]] = [(url, "feed") for url in site.feeds]
-    seeds += [(url, "sitemap") for url in site.sitemaps]
-    seeds += [(url, "page") for url in site.start_urls]
+    seeds: list[tuple[str, str]] = [(url, FrontierKind.FEED) for url in site.feeds]
+    seeds += [(url, FrontierKind.SITEMAP) for url in site.sitemaps]
+    seeds += [(url, FrontierKind.PAGE) for url in site.start_urls]
     if site.start_urls and not site.sitemaps:
-        seeds.append((site_root(site.start_urls[0]) + "robots.txt", "robots"))
+        seeds.append((site_root(site.start_urls[0]) + "robots.txt", FrontierKind.ROBOTS))
     return CrawlPlan(
         scope=site.name,
         seeds=tuple(seeds),

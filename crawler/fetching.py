@@ -24,6 +24,7 @@ from crawler.items import FetchFailed, PageFetched
 from crawler.middlewares.refused import RequestRefused
 from crawler.middlewares.resolver import REFUSED_MARK
 from crawler.middlewares.robots import UNREADABLE
+from storage.kinds import FrontierKind
 from storage.records import CaptureFailure, FetchedPage
 from storage.timeutil import utcnow
 from storage.urls import strip_credentials
@@ -92,7 +93,7 @@ def item_for_response(response: Response) -> PageFetched | FetchFailed:
     page = fetched_page(response)
     meta = response.meta
     source, frontier_id = meta.get("source", "url"), meta.get("frontier_id")
-    kind, scope = meta.get("kind", "article"), meta.get("scope")
+    kind, scope = meta.get("kind", FrontierKind.ARTICLE), meta.get("scope")
     if response.status >= 400:
         failure = CaptureFailure(
             f"http_{response.status}", f"the server answered HTTP {response.status}"
@@ -189,6 +190,6 @@ def item_for_failure(failure: Failure) -> FetchFailed:
         failure_reason(failure),
         meta.get("source", "url"),
         meta.get("frontier_id"),
-        meta.get("kind", "article"),
+        meta.get("kind", FrontierKind.ARTICLE),
         meta.get("scope"),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from storage.frontier import FrontierURL
+from storage.kinds import FrontierKind
 from storage.records import CaptureFailure, FetchedPage
 
 # Sources whose URLs are articles by declaration (a feed entry, a news sitemap, a user's URL);
@@ -34,7 +35,7 @@ class FetchFailed:
     failure: CaptureFailure
     source: str = "url"
     frontier_id: int | None = None
-    kind: str = "article"
+    kind: str = FrontierKind.ARTICLE
     scope: str | None = None
 
 

@@ -43,6 +43,7 @@ from storage.frontier import (
     revisits_due,
     seeds_last_read,
 )
+from storage.kinds import FrontierKind
 from storage.locks import LockHolder, acquire_lock, release_lock
 from storage.queries import find_article
 from storage.timeutil import utcnow
@@ -106,8 +107,8 @@ def due_report(archive: Archive, sites: list[SiteConfig], now: datetime) -> DueR
             report.append(
                 SiteDue(site.name, next_at, next_at <= now, site.interval.total_seconds())
             )
-        waiting = leasable_count(session, now=now, kinds=["article"])
-        leased = leasable_count(session, now=now, kinds=["article"], leased=True)
+        waiting = leasable_count(session, now=now, kinds=[FrontierKind.ARTICLE])
+        leased = leasable_count(session, now=now, kinds=[FrontierKind.ARTICLE], leased=True)
         return DueReport(now, report, revisits_due(session, now=now), waiting, leased)
 
 

@@ -15,6 +15,7 @@ from storage.errors import (
 )
 from storage.export import iter_versions, write_csv, write_jsonl
 from storage.importing import InvalidImport, import_versions, parse_jsonl
+from storage.kinds import CaptureReason, FrontierKind
 from storage.listing import list_articles, stats
 from storage.queries import find_article, get_version, history
 from storage.records import (
@@ -40,10 +41,12 @@ __all__ = [
     "ArticleListing",
     "ArticleNotFound",
     "CaptureFailure",
+    "CaptureReason",
     "CaptureResult",
     "DatabaseBusy",
     "ExportedVersion",
     "FetchedPage",
+    "FrontierKind",
     "ImportSummary",
     "InvalidImport",
     "InvalidQuery",

@@ -56,13 +56,6 @@ def release_lock(session: Session, name: str, owner: str) -> None:
     session.execute(delete(Lock).where(Lock.name == name, Lock.owner == owner))
 
 
-def lock_holder(session: Session, name: str, *, now: datetime) -> LockHolder | None:
-    row = session.get(Lock, name)
-    if row is None or row.expires_at <= now:
-        return None
-    return LockHolder(row.name, row.owner, row.acquired_at, row.expires_at)
-
-
 def database_now(session: Session, fallback: datetime) -> datetime:
     """The database server's clock on PostgreSQL (one clock for all machines), else ``fallback``."""
     if session.get_bind().dialect.name != "postgresql":

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Row, and_, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.archive import capture_row
+from storage.frontier.finishing import article_row_values, finish_article_row
 from storage.inserts import table_of
+from storage.kinds import FrontierKind
 from storage.models import Article, Capture, FrontierEntry, Version
 from storage.records import CaptureResult, FetchedPage
 from storage.revisits import DEFAULT_REVISIT_POLICY, RevisitPolicy
@@ -27,7 +29,6 @@ from storage.urls import strip_credentials
 __all__ = ["NotModified", "record_not_modified_many"]
 
 _ARTICLES = table_of(Article)
-_FRONTIER = table_of(FrontierEntry)
 _VERSIONS = table_of(Version)
 
 
@@ -118,7 +119,7 @@ def _articles(session: Session, frontier_ids: list[int]) -> dict[int, Any]:
             Version,
             and_(Version.article_id == Article.id, Version.number == Article.version_count),
         )
-        .where(FrontierEntry.id.in_(frontier_ids), FrontierEntry.kind == "article")
+        .where(FrontierEntry.id.in_(frontier_ids), FrontierEntry.kind == FrontierKind.ARTICLE)
     )
     if session.get_bind().dialect.name != "sqlite":  # SQLite: the write lock is ours already
         query = query.with_for_update(of=FrontierEntry)
@@ -147,43 +148,22 @@ def _reschedule(
     now: datetime,
     owner: str | None,
 ) -> None:
-    """Release each row's lease and set its next visit by its policy, as schedule_revisit does.
-
-    A 304 need not repeat the validators; the row keeps the ones it has unless the answer
-    sends new ones.
-    """
-    statement = (
-        update(_FRONTIER)
-        .where(_FRONTIER.c.id == bindparam("b_id"))
-        .values(
-            lease_owner=None,
-            lease_expires_at=None,
-            last_fetched_at=now,
-            last_outcome="not_modified",
-            next_fetch_at=bindparam("b_next"),
-            attempts=0,
-            etag=bindparam("b_etag"),
-            last_modified=bindparam("b_last_modified"),
+    """Release each row's lease and set its next visit by its policy, as schedule_revisit does."""
+    statement = finish_article_row(of_owner=owner is not None, not_modified=True)
+    parameters = [
+        article_row_values(
+            entry_id=row.frontier_id,
+            article_id=row.article_id,
+            published_at=row.published_at,
+            now=now,
+            outcome="not_modified",
+            next_fetch_at=answer.policy.next_for_article(
+                now, published_at=row.published_at, first_seen_at=row.first_seen_at, track=row.track
+            ),
+            etag=answer.page.header("etag"),
+            last_modified=answer.page.header("last-modified"),
+            owner=owner,
         )
-    )
-    if owner is not None:
-        lease = _FRONTIER.c.lease_owner
-        statement = statement.where(or_(lease.is_(None), lease == owner))
-    parameters = []
-    for row, answer in answered:
-        page = answer.page
-        parameters.append(
-            {
-                "b_id": row.frontier_id,
-                "b_next": answer.policy.next_for_article(
-                    now,
-                    published_at=row.published_at,
-                    first_seen_at=row.first_seen_at,
-                    track=row.track,
-                ),
-                "b_etag": (page.header("etag") or row.etag or "")[:1024] or None,
-                "b_last_modified": (page.header("last-modified") or row.last_modified or "")[:255]
-                or None,
-            }
-        )
+        for row, answer in answered
+    ]
     session.execute(statement, parameters)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.errors import ArticleNotFound, VersionNotFound
-from storage.models import Article, ArticleAlias, Capture, Version
+from storage.models import Article, ArticleAlias, Version
 from storage.records import VersionRecord, VersionSummary
 from storage.urls import InvalidURL, canonical_url, url_hash
 
@@ -117,13 +117,3 @@ def get_version(
             raise VersionNotFound(f"{article.url} had not been archived yet at {at.isoformat()}")
         raise VersionNotFound(f"{article.url} has no archived version yet")
     return _record(article, version)
-
-
-def capture_count(session: Session, url: str) -> int:
-    article = find_article(session, url)
-    return (
-        session.scalar(
-            select(func.count()).select_from(Capture).where(Capture.article_id == article.id)
-        )
-        or 0
-    )

@@ -2,22 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["REASONS", "ExtractionError"]
-
-#: Every reason the package raises; callers may count or store them as they are.
-REASONS = frozenset(
-    {
-        "empty_body",  # no bytes, or only whitespace
-        "not_html",  # binary data or a non-HTML content type
-        "unparsable",  # lxml could not build a tree
-        "no_article_text",  # trafilatura found no main text
-        "too_short",  # some text, but less than a minimal article
-        "timeout",  # the worker ran past its wall-time limit (pool only)
-        "memory",  # the worker ran past its memory limit (pool only)
-        "worker_crashed",  # the worker died for another reason (pool only)
-        "extractor_bug",  # an unexpected exception inside the extractor (pool only)
-    }
-)
+__all__ = ["ExtractionError"]
 
 
 class ExtractionError(Exception):

@@ -1,0 +1,54 @@
+"""The crawl frontier: URLs to fetch, their schedule and their leases, kept in the database.
+
+Crawl state lives here rather than in Scrapy's JOBDIR so that kill -9 loses nothing: a leased
+row whose worker died becomes due again when its lease expires, and a finished row is never
+fetched twice by the same crawl.
+"""
+
+from storage.frontier.discovery import (
+    FrontierURL,
+    add_to_frontier,
+    make_revisits_due,
+    schedule_seed,
+)
+from storage.frontier.finishing import (
+    complete_fetch,
+    fail_fetch,
+    finish_article_row,
+    schedule_revisit,
+)
+from storage.frontier.leasing import (
+    LeasedURL,
+    confirm_lease,
+    lease_due,
+    release_leases,
+    renew_leases,
+)
+from storage.frontier.reports import (
+    RevisitsDue,
+    leasable_count,
+    lease_owners,
+    revisits_due,
+    seeds_last_read,
+)
+
+__all__ = [
+    "FrontierURL",
+    "LeasedURL",
+    "RevisitsDue",
+    "add_to_frontier",
+    "complete_fetch",
+    "confirm_lease",
+    "fail_fetch",
+    "finish_article_row",
+    "leasable_count",
+    "lease_due",
+    "lease_owners",
+    "make_revisits_due",
+    "release_leases",
+    "renew_leases",
+    "revisits_due",
+    "schedule_revisit",
+    "schedule_seed",
+    "seeds_last_read",
+]

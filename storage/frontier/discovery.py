@@ -1,0 +1,145 @@
+"""What enters the frontier or becomes due: discovered URLs, seeds, revisits asked for now."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.frontier.rows import ARTICLE_ROW, article_entry
+from storage.models import Article, ArticleAlias, FrontierEntry
+from storage.urls import InvalidURL, canonical_url, host_of, url_hash
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FrontierURL:
+    """A discovered URL to add to the frontier."""
+
+    url: str
+    kind: str
+    source: str
+    depth: int = 0
+    published_at: datetime | None = None
+
+
+def add_to_frontier(
+    session: Session, urls: Iterable[FrontierURL], *, now: datetime, scope: str
+) -> list[FrontierURL]:
+    """Add URLs not yet known to the frontier or the archive; return those added."""
+    added: list[FrontierURL] = []
+    seen: set[str] = set()
+    for entry in urls:
+        try:
+            canonical = canonical_url(entry.url)
+        except InvalidURL:
+            continue
+        digest = url_hash(canonical)
+        if digest in seen:
+            continue
+        seen.add(digest)
+        known = session.scalar(
+            select(FrontierEntry.id).where(FrontierEntry.url_hash == digest)
+        ) or session.scalar(select(ArticleAlias.id).where(ArticleAlias.url_hash == digest))
+        if known:
+            continue
+        session.add(
+            FrontierEntry(
+                url=canonical,
+                url_hash=digest,
+                host=host_of(canonical),
+                scope=scope,
+                kind=entry.kind,
+                source=entry.source,
+                depth=entry.depth,
+                discovered_at=now,
+                published_at=entry.published_at,
+                next_fetch_at=now,
+                attempts=0,
+            )
+        )
+        added.append(entry)
+    session.flush()
+    return added
+
+
+def schedule_seed(
+    session: Session, url: str, kind: str, *, now: datetime, min_interval: timedelta, scope: str
+) -> bool:
+    """Make a feed, sitemap or start page due now unless it was fetched within ``min_interval``.
+
+    Returns whether it is due. Rerunning an interrupted crawl therefore does not refetch seeds
+    it already read, while a crawl after the interval reads them again.
+    """
+    canonical = canonical_url(url)
+    digest = url_hash(canonical)
+    row = session.scalar(select(FrontierEntry).where(FrontierEntry.url_hash == digest))
+    if row is None:
+        add_to_frontier(session, [FrontierURL(url, kind, "seed")], now=now, scope=scope)
+        return True
+    row.scope = scope
+    if row.kind != kind and row.last_fetched_at is None:
+        row.kind = kind
+    if row.last_fetched_at is not None and row.last_fetched_at > now - min_interval:
+        return row.next_fetch_at is not None and row.next_fetch_at <= now
+    row.next_fetch_at = now
+    return True
+
+
+def make_revisits_due(
+    session: Session,
+    *,
+    now: datetime,
+    article_ids: Iterable[int] | None = None,
+    scope_or_host: str | None = None,
+) -> list[int]:
+    """Make archived articles due now, whatever their schedule; return their frontier row ids.
+
+    Articles without a frontier row (archived before tracking existed) get one. One query
+    reads the articles with their rows and one statement updates them all: ``revisit --all``
+    of a large archive must not cost a round trip per article before the first request.
+    A row another worker holds a live lease on is left alone (and not returned): it is being
+    fetched right now, and taking its lease away would have it fetched twice.
+    """
+    query = select(
+        Article.id,
+        FrontierEntry.id,
+        FrontierEntry.scope,
+        FrontierEntry.host,
+        FrontierEntry.lease_owner,
+        FrontierEntry.lease_expires_at,
+    ).join(FrontierEntry, FrontierEntry.url_hash == Article.url_hash, isouter=True)
+    if article_ids is not None:
+        query = query.where(Article.id.in_(list(article_ids)))
+    due: list[dict[str, Any]] = []
+    held = 0
+    for article_id, entry_id, scope, host, owner, expires in session.execute(query).all():
+        if entry_id is None:
+            article = session.get(Article, article_id)
+            assert article is not None
+            entry = article_entry(session, article, now=now)
+            session.flush()
+            entry_id, scope, host = entry.id, entry.scope, entry.host
+        if scope_or_host is not None and scope_or_host not in (
+            scope,
+            host,
+            host.removeprefix("www."),
+        ):
+            continue
+        if owner is not None and expires is not None and expires > now:
+            held += 1
+            continue
+        due.append({"b_entry_id": entry_id, "b_article_id": article_id})
+    if held:
+        log.warning(
+            "%d of these articles are being fetched by a worker right now: left to it", held
+        )
+    if due:
+        session.execute(ARTICLE_ROW.values(next_fetch_at=now), due)
+    return [row["b_entry_id"] for row in due]

@@ -1,0 +1,214 @@
+"""Finishing a leased row: a fetch completed or failed, an archived article's next visit."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Update, bindparam, func, or_, select
+from sqlalchemy.orm import Session
+
+from storage.frontier.rows import ARTICLE_ROW, article_entry, row_of, taken_over
+from storage.inserts import table_of
+from storage.models import Article, FrontierEntry, Version
+from storage.revisits import DEFAULT_REVISIT_POLICY, RevisitPolicy
+
+_FRONTIER = table_of(FrontierEntry)
+_LATEST_PUBLISHED = select(Version.published_at).where(
+    Version.article_id == bindparam("article_id"), Version.number == bindparam("number")
+)
+
+
+def complete_fetch(
+    session: Session,
+    entry_id: int,
+    *,
+    now: datetime,
+    outcome: str,
+    next_fetch_at: datetime | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    article_id: int | None = None,
+    kind: str | None = None,
+    owner: str | None = None,
+) -> bool:
+    """Finish a leased row: record the outcome and when (if ever) it is due again.
+
+    With ``owner``, only while the row is not another worker's lease: a worker whose lease
+    expired and was taken over leaves the row to the new holder. Returns whether it was finished.
+    """
+    row = row_of(session, entry_id, owner)
+    if row is None or taken_over(row, owner):
+        return False
+    row.lease_owner = None
+    row.lease_expires_at = None
+    row.last_fetched_at = now
+    row.last_outcome = outcome[:32]
+    row.next_fetch_at = next_fetch_at
+    row.attempts = 0
+    if etag is not None:
+        row.etag = etag[:1024]
+    if last_modified is not None:
+        row.last_modified = last_modified[:255]
+    if article_id is not None:
+        row.article_id = article_id
+    if kind is not None:
+        row.kind = kind
+    return True
+
+
+def fail_fetch(
+    session: Session,
+    entry_id: int,
+    *,
+    now: datetime,
+    reason: str,
+    retryable: bool,
+    max_attempts: int = 3,
+    backoff: timedelta = timedelta(minutes=5),
+    owner: str | None = None,
+) -> bool:
+    """Record a failed fetch; a retryable one is due again after a growing pause, up to a limit.
+
+    ``owner`` and the result as for ``complete_fetch``.
+    """
+    row = row_of(session, entry_id, owner)
+    if row is None or taken_over(row, owner):
+        return False
+    row.lease_owner = None
+    row.lease_expires_at = None
+    row.last_outcome = reason[:32]
+    if retryable and row.attempts < max_attempts:
+        row.next_fetch_at = now + backoff * (2 ** max(row.attempts - 1, 0))
+    else:
+        row.last_fetched_at = now
+        row.next_fetch_at = None
+        row.attempts = 0
+    return True
+
+
+@cache
+def finish_article_row(*, of_owner: bool, not_modified: bool) -> Update:
+    """The one statement that finishes an archived article's row after a fetch.
+
+    Parameters: ``b_entry_id``, ``b_article_id``, ``b_published_at`` (the latest version's;
+    None keeps the row's), ``b_now``, ``b_outcome``, ``b_next_fetch_at``, ``b_etag``,
+    ``b_last_modified``, and ``b_owner`` when ``of_owner``.
+
+    A full answer's validators replace the row's (one without an ETag leaves none). A 304
+    (``not_modified``) updates only the validators it carries and keeps the others: it does not
+    say the page lost its ETag (RFC 9111, 4.3.4). With ``of_owner`` the row is finished only
+    while no other worker holds its lease; in one statement, so on PostgreSQL the condition is
+    checked again on the locked row.
+    """
+    etag: Any = bindparam("b_etag", type_=_FRONTIER.c.etag.type)
+    last_modified: Any = bindparam("b_last_modified", type_=_FRONTIER.c.last_modified.type)
+    if not_modified:
+        etag = func.coalesce(etag, _FRONTIER.c.etag)
+        last_modified = func.coalesce(last_modified, _FRONTIER.c.last_modified)
+    statement = ARTICLE_ROW.values(
+        published_at=func.coalesce(
+            bindparam("b_published_at", type_=_FRONTIER.c.published_at.type),
+            _FRONTIER.c.published_at,
+        ),
+        last_fetched_at=bindparam("b_now", type_=_FRONTIER.c.last_fetched_at.type),
+        last_outcome=bindparam("b_outcome"),
+        next_fetch_at=bindparam("b_next_fetch_at", type_=_FRONTIER.c.next_fetch_at.type),
+        attempts=0,
+        etag=etag,
+        last_modified=last_modified,
+    )
+    if of_owner:
+        lease = _FRONTIER.c.lease_owner
+        statement = statement.where(or_(lease.is_(None), lease == bindparam("b_owner")))
+    return statement
+
+
+def article_row_values(
+    *,
+    entry_id: int,
+    article_id: int,
+    published_at: datetime | None,
+    now: datetime,
+    outcome: str,
+    next_fetch_at: datetime | None,
+    etag: str | None,
+    last_modified: str | None,
+    owner: str | None = None,
+) -> dict[str, Any]:
+    """The parameters of ``finish_article_row``, cut to the columns' lengths."""
+    return {
+        "b_entry_id": entry_id,
+        "b_article_id": article_id,
+        "b_published_at": published_at,
+        "b_now": now,
+        "b_outcome": outcome[:32],
+        "b_next_fetch_at": next_fetch_at,
+        "b_etag": etag[:1024] if etag else None,
+        "b_last_modified": last_modified[:255] if last_modified else None,
+        "b_owner": owner,
+    }
+
+
+def schedule_revisit(
+    session: Session,
+    article_id: int,
+    *,
+    now: datetime,
+    policy: RevisitPolicy = DEFAULT_REVISIT_POLICY,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    frontier_id: int | None = None,
+    outcome: str = "archived",
+    owner: str | None = None,
+) -> datetime | None:
+    """After a fetch of an archived article, set when it is due again (None: never).
+
+    Age counts from the published date of the latest version when known, else from the first
+    capture; untracked articles are never due. The article's frontier row is created if it has
+    none (one-off archiving), so the schedule is data that survives restarts. With ``owner``,
+    a row another worker has leased meanwhile is left to it, and its schedule returned. The
+    outcome ``not_modified`` (a 304) keeps the validators the answer does not repeat.
+    """
+    article = session.get(Article, article_id)
+    if article is None:
+        return None
+    published = session.scalar(
+        _LATEST_PUBLISHED, {"article_id": article_id, "number": article.version_count}
+    )
+    next_at = policy.next_for_article(
+        now, published_at=published, first_seen_at=article.first_seen_at, track=article.track
+    )
+    values = article_row_values(
+        entry_id=frontier_id or 0,
+        article_id=article_id,
+        published_at=published,
+        now=now,
+        outcome=outcome,
+        next_fetch_at=next_at,
+        etag=etag,
+        last_modified=last_modified,
+        owner=owner,
+    )
+    not_modified = outcome == "not_modified"
+    row = None
+    if frontier_id is not None:
+        statement = finish_article_row(of_owner=owner is not None, not_modified=not_modified)
+        if _rowcount(session.execute(statement, values)) == 1:
+            return next_at
+        # No such row, or another worker leased it meanwhile: decide on the row itself.
+        row = row_of(session, frontier_id, owner)
+        if row is not None and taken_over(row, owner):
+            return row.next_fetch_at
+    if row is None:
+        row = article_entry(session, article, now=now)
+        session.flush()
+    statement = finish_article_row(of_owner=False, not_modified=not_modified)
+    session.execute(statement, {**values, "b_entry_id": row.id})
+    session.expire(row)  # the statement went past the ORM: read the row afresh when asked
+    return next_at
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)

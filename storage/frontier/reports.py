@@ -1,0 +1,96 @@
+"""What the frontier holds: rows due or leased, who holds leases, seeds read, revisits due."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from storage.frontier.rows import due
+from storage.kinds import FrontierKind
+from storage.models import FrontierEntry
+
+
+def leasable_count(
+    session: Session, *, now: datetime, kinds: Iterable[str] | None = None, leased: bool = False
+) -> int:
+    """How many rows a worker could lease now: due, and not leased or with an expired lease.
+
+    With ``leased``: how many due rows are leased instead (in flight, or held by a dead worker
+    until their lease expires).
+    """
+    if leased:
+        query = (
+            select(func.count())
+            .select_from(FrontierEntry)
+            .where(FrontierEntry.next_fetch_at <= now, FrontierEntry.lease_owner.is_not(None))
+        )
+    else:
+        query = select(func.count()).select_from(FrontierEntry).where(*due(now))
+    if kinds is not None:
+        query = query.where(FrontierEntry.kind.in_(list(kinds)))
+    return session.scalar(query) or 0
+
+
+def lease_owners(session: Session) -> list[str]:
+    """Distinct owners currently holding leases."""
+    return list(
+        session.scalars(
+            select(FrontierEntry.lease_owner)
+            .where(FrontierEntry.lease_owner.is_not(None))
+            .distinct()
+        )
+    )
+
+
+@dataclass(frozen=True)
+class RevisitsDue:
+    """Revisits of archived articles, per scope: due now, and when the next one comes due."""
+
+    scope: str
+    due_now: int
+    next_at: datetime | None
+
+
+def seeds_last_read(session: Session, scope: str) -> tuple[int, datetime | None]:
+    """How many seeds a scope has, and when the least recently read one was read (None: never)."""
+    rows = session.execute(
+        select(FrontierEntry.last_fetched_at).where(
+            FrontierEntry.scope == scope, FrontierEntry.source == "seed"
+        )
+    ).all()
+    if not rows:
+        return 0, None
+    times: list[datetime | None] = [row[0] for row in rows]
+    read = [t for t in times if t is not None]
+    return len(times), min(read) if len(read) == len(times) else None
+
+
+def revisits_due(session: Session, *, now: datetime) -> list[RevisitsDue]:
+    """Per scope: archived articles due for a revisit now, and the next revisit time after now."""
+    revisit = and_(
+        FrontierEntry.kind == FrontierKind.ARTICLE,
+        FrontierEntry.article_id.is_not(None),
+        FrontierEntry.next_fetch_at.is_not(None),
+    )
+    due_now = dict(
+        session.execute(
+            select(FrontierEntry.scope, func.count())
+            .where(revisit, FrontierEntry.next_fetch_at <= now)
+            .group_by(FrontierEntry.scope)
+        ).all()
+    )
+    upcoming = dict(
+        session.execute(
+            select(FrontierEntry.scope, func.min(FrontierEntry.next_fetch_at))
+            .where(revisit, FrontierEntry.next_fetch_at > now)
+            .group_by(FrontierEntry.scope)
+        ).all()
+    )
+    return [
+        RevisitsDue(scope, int(due_now.get(scope, 0)), upcoming.get(scope))
+        for scope in sorted(set(due_now) | set(upcoming))
+    ]

@@ -1,0 +1,70 @@
+"""Finding a frontier row: by id for its lease holder, by article, and which rows are due."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, bindparam, or_, select, update
+from sqlalchemy.orm import Session
+
+from storage.inserts import table_of
+from storage.kinds import FrontierKind
+from storage.models import Article, FrontierEntry
+from storage.urls import host_of
+
+
+def due(now: datetime) -> list[ColumnElement[bool]]:
+    """The conditions of a row a worker may lease now: due, and not leased (or lease expired)."""
+    return [
+        FrontierEntry.next_fetch_at.is_not(None),
+        FrontierEntry.next_fetch_at <= now,
+        or_(FrontierEntry.lease_owner.is_(None), FrontierEntry.lease_expires_at <= now),
+    ]
+
+
+def row_of(session: Session, entry_id: int, owner: str | None) -> FrontierEntry | None:
+    """The row; for a lease holder, locked and as it is now, to see whether it is still his."""
+    if owner is None:
+        return session.get(FrontierEntry, entry_id)
+    query = select(FrontierEntry).where(FrontierEntry.id == entry_id).with_for_update()
+    return session.scalars(query.execution_options(populate_existing=True)).one_or_none()
+
+
+def taken_over(row: FrontierEntry, owner: str | None) -> bool:
+    """Whether ``owner`` lost the row's lease to another worker (never, without an owner)."""
+    return owner is not None and row.lease_owner is not None and row.lease_owner != owner
+
+
+def article_entry(session: Session, article: Article, *, now: datetime) -> FrontierEntry:
+    """The article's frontier row, created (scoped to its host) if it has none yet."""
+    entry = session.scalar(select(FrontierEntry).where(FrontierEntry.url_hash == article.url_hash))
+    if entry is None:
+        entry = FrontierEntry(
+            url=article.url,
+            url_hash=article.url_hash,
+            host=host_of(article.url),
+            scope=host_of(article.url),
+            kind=FrontierKind.ARTICLE,
+            source="archive",
+            depth=0,
+            discovered_at=now,
+            attempts=0,
+            article_id=article.id,
+            last_fetched_at=article.last_captured_at,
+        )
+        session.add(entry)
+    return entry
+
+
+_FRONTIER = table_of(FrontierEntry)
+# An article's row, its lease given back: where finishing a fetch and `revisit` both start.
+ARTICLE_ROW = (
+    update(_FRONTIER)
+    .where(_FRONTIER.c.id == bindparam("b_entry_id"))
+    .values(
+        kind=FrontierKind.ARTICLE.value,
+        article_id=bindparam("b_article_id"),
+        lease_owner=None,
+        lease_expires_at=None,
+    )
+)

@@ -1,0 +1,118 @@
+"""Finishing an archived article's frontier row: the validators a conditional request sends next."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage import Archive, ArticleContent, FetchedPage, record_capture, record_not_modified
+from storage.frontier import schedule_revisit
+from storage.models import FrontierEntry
+from storage.not_modified import NotModified, record_not_modified_many
+
+T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+LATER = T0 + timedelta(minutes=20)
+URL = "https://news.example/world/2026/11/validators.html"
+TEXT = "CITY, Country — First paragraph of the story.\nSecond paragraph of the story.\n" * 10
+STORED = ('"v1"', "Fri, 20 Nov 2026 09:00 GMT")
+
+
+def page(at: datetime, status: int, **headers: str) -> FetchedPage:
+    return FetchedPage(URL, URL, at, status, {"content-type": "text/html", **headers})
+
+
+def archived(archive: Archive) -> int:
+    """One article fetched with an ETag and a Last-Modified; its frontier row id."""
+
+    def work(session: Session) -> int:
+        first = page(T0, 200, etag=STORED[0], **{"last-modified": STORED[1]})
+        result = record_capture(session, first, ArticleContent(text=TEXT, title="Story"))
+        assert result.article_id is not None
+        schedule_revisit(
+            session, result.article_id, now=T0, etag=STORED[0], last_modified=STORED[1]
+        )
+        return session.scalars(select(FrontierEntry.id)).one()
+
+    return archive.run_write(work)
+
+
+def validators(archive: Archive, entry_id: int) -> tuple[str | None, str | None]:
+    with archive.read() as session:
+        row = session.get(FrontierEntry, entry_id)
+        assert row is not None
+        return row.etag, row.last_modified
+
+
+@pytest.mark.parametrize("owner", [None, "worker-a"])
+def test_a_304_without_validators_keeps_the_stored_ones(
+    archive: Archive, owner: str | None
+) -> None:
+    entry_id = archived(archive)
+
+    def answer(session: Session) -> None:
+        result = record_not_modified(session, page(LATER, 304))
+        assert result.article_id is not None
+        schedule_revisit(
+            session,
+            result.article_id,
+            now=LATER,
+            frontier_id=entry_id,
+            outcome="not_modified",
+            owner=owner,
+        )
+
+    archive.run_write(answer)
+    assert validators(archive, entry_id) == STORED
+
+
+def test_a_304_with_a_new_etag_replaces_only_the_etag(archive: Archive) -> None:
+    entry_id = archived(archive)
+
+    def answer(session: Session) -> None:
+        result = record_not_modified(session, page(LATER, 304, etag='"v2"'))
+        assert result.article_id is not None
+        schedule_revisit(
+            session,
+            result.article_id,
+            now=LATER,
+            etag='"v2"',
+            frontier_id=entry_id,
+            outcome="not_modified",
+        )
+
+    archive.run_write(answer)
+    assert validators(archive, entry_id) == ('"v2"', STORED[1])
+
+
+def test_a_batch_of_304s_and_one_304_leave_the_same_validators(archive: Archive) -> None:
+    entry_id = archived(archive)
+    answers = [NotModified(page(LATER, 304, etag='"v2"'), entry_id)]
+    archive.run_write(lambda s: record_not_modified_many(s, answers, now=LATER))
+    assert validators(archive, entry_id) == ('"v2"', STORED[1])
+
+
+def test_a_full_answer_without_validators_leaves_none(archive: Archive) -> None:
+    """A 200 is a new representation: the old one's ETag does not describe it."""
+    entry_id = archived(archive)
+
+    def refetch(session: Session) -> None:
+        result = record_capture(session, page(LATER, 200), ArticleContent(text=TEXT, title="Story"))
+        assert result.article_id is not None
+        schedule_revisit(
+            session, result.article_id, now=LATER, frontier_id=entry_id, outcome=result.status
+        )
+
+    archive.run_write(refetch)
+    assert validators(archive, entry_id) == (None, None)
+
+
+def test_one_off_archiving_creates_the_row_with_its_schedule(archive: Archive) -> None:
+    entry_id = archived(archive)
+    with archive.read() as session:
+        row = session.get(FrontierEntry, entry_id)
+        assert row is not None
+        assert (row.kind, row.last_outcome, row.lease_owner) == ("article", "archived", None)
+        assert row.next_fetch_at == T0 + timedelta(minutes=15)
