@@ -21,9 +21,9 @@ from storage import (
     record_capture,
     record_failure,
 )
-from storage.importing import record_reextraction, reextract_candidates
 from storage.rawbodies import load_raw_body
 from storage.records import FetchedPage, ReextractCandidate, ReextractResult
+from storage.reextraction import record_reextraction, reextract_candidates
 from storage.warc import WarcPage, iter_warc_pages
 
 log = logging.getLogger(__name__)
@@ -163,7 +163,7 @@ def reextract(
     """Re-run the current extractor over the stored body behind each article's latest version.
 
     Different content becomes a new version with ``origin='reextract'`` (see
-    ``storage.importing.record_reextraction``), so later captures compare against what the
+    ``storage.reextraction.record_reextraction``), so later captures compare against what the
     current extractor makes of the page and an extractor upgrade is never mistaken for an
     edit. Older versions keep the text their extractor produced. Returns counts by status.
     """

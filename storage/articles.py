@@ -1,0 +1,121 @@
+"""Which article a fetched page belongs to: found by any of its URLs, or created."""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
+
+from storage.inserts import insert_missing
+from storage.models import Article, ArticleAlias, Site, Version
+from storage.records import FetchedPage
+from storage.timeutil import utcnow
+from storage.urls import InvalidURL, canonical_url, host_of, url_hash
+
+
+def canonical_or_none(url: str | None) -> str | None:
+    """``url`` in canonical form; None for no URL or one that is not a usable URL."""
+    if not url:
+        return None
+    try:
+        return canonical_url(url)
+    except InvalidURL:
+        return None
+
+
+# Statements run for every page are built once: building one and computing its cache key
+# cost more than the SQL itself. Values go in as parameters.
+_ARTICLE_BY_ALIAS = (
+    select(ArticleAlias.url_hash, Article)
+    .join(Article, Article.id == ArticleAlias.article_id)
+    .where(ArticleAlias.url_hash.in_(bindparam("digests", expanding=True)))
+)
+_SITE_BY_HOST = select(Site.id, Site.name).where(Site.host == bindparam("host"))
+_SITE_ID_BY_HOST = select(Site.id).where(Site.host == bindparam("host"))
+_ARTICLE_BY_HASH = select(Article).where(Article.url_hash == bindparam("url_hash"))
+_LATEST_VERSION = select(Version).where(
+    Version.article_id == bindparam("article_id"), Version.number == bindparam("number")
+)
+
+
+def article_for_urls(session: Session, urls: list[str]) -> Article | None:
+    """The article any of ``urls`` belongs to, preferring the earliest URL in the list."""
+    digests = [url_hash(url) for url in dict.fromkeys(urls)]
+    if not digests:
+        return None
+    rows = session.execute(_ARTICLE_BY_ALIAS, {"digests": digests}).all()
+    found = {row[0]: row[1] for row in rows}
+    return next((found[d] for d in digests if d in found), None)
+
+
+def _site_id(session: Session, url: str, site_name: str | None) -> int:
+    """The id of the site ``url`` belongs to, creating the site on first sight."""
+    host = host_of(url)
+    found = session.execute(_SITE_BY_HOST, {"host": host}).first()
+    if found is None:
+        insert_missing(session, Site, [{"host": host, "name": site_name, "created_at": utcnow()}])
+        return int(session.execute(_SITE_ID_BY_HOST, {"host": host}).scalar_one())
+    if site_name and not found.name:
+        session.execute(update(Site).where(Site.id == found.id).values(name=site_name))
+    return int(found.id)
+
+
+def _add_aliases(session: Session, article_id: int, urls: list[str]) -> None:
+    """Point every URL in ``urls`` at the article; a URL some article claimed already stays."""
+    now = utcnow()
+    rows = [
+        {"url": url, "url_hash": url_hash(url), "article_id": article_id, "first_seen_at": now}
+        for url in dict.fromkeys(urls)
+    ]
+    insert_missing(session, ArticleAlias, rows)
+
+
+def get_or_create_article(
+    session: Session, page: FetchedPage, canonical: str, site_name: str | None
+) -> Article:
+    """The article of ``page`` (any of its URLs), created under ``canonical`` on first sight."""
+    seen = [canonical]
+    for url in (page.final_url, page.requested_url, *page.redirect_urls):
+        normalised = canonical_or_none(url)
+        if normalised and normalised not in seen:
+            seen.append(normalised)
+    article = article_for_urls(session, seen)
+    if article is None:
+        row = {
+            "url": canonical,
+            "url_hash": url_hash(canonical),
+            "site_id": _site_id(session, canonical, site_name),
+            "first_seen_at": page.fetched_at,
+            "version_count": 0,
+            "track": True,
+        }
+        # A concurrent writer may have created it meanwhile: then this inserts nothing and
+        # the article found is theirs.
+        insert_missing(session, Article, [row])
+        article = session.scalars(_ARTICLE_BY_HASH, {"url_hash": row["url_hash"]}).one()
+    _add_aliases(session, article.id, seen)
+    return article
+
+
+def lock_article(session: Session, article: Article) -> Article:
+    """Re-read the article under a row lock (PostgreSQL); SQLite holds the write lock already.
+
+    populate_existing: the article is already in the session, read before the lock was granted;
+    without it the ORM keeps that stale version_count and a concurrent writer's number is reused.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        return article  # BEGIN IMMEDIATE: this transaction is the only writer
+    return session.scalars(
+        select(Article)
+        .where(Article.id == article.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def latest_version(session: Session, article: Article) -> Version | None:
+    """The article's latest version (None before the first)."""
+    if article.version_count == 0:
+        return None
+    return session.scalars(
+        _LATEST_VERSION, {"article_id": article.id, "number": article.version_count}
+    ).one()
