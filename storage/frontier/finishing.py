@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from sqlalchemy import Update, bindparam, func, or_, select
@@ -180,8 +180,8 @@ def schedule_revisit(
     next_at = policy.next_for_article(
         now, published_at=published, first_seen_at=article.first_seen_at, track=article.track
     )
-    values = article_row_values(
-        entry_id=frontier_id or 0,
+    values = partial(
+        article_row_values,
         article_id=article_id,
         published_at=published,
         now=now,
@@ -195,7 +195,7 @@ def schedule_revisit(
     row = None
     if frontier_id is not None:
         statement = finish_article_row(of_owner=owner is not None, not_modified=not_modified)
-        if _rowcount(session.execute(statement, values)) == 1:
+        if _rowcount(session.execute(statement, values(entry_id=frontier_id))) == 1:
             return next_at
         # No such row, or another worker leased it meanwhile: decide on the row itself.
         row = row_of(session, frontier_id, owner)
@@ -205,7 +205,7 @@ def schedule_revisit(
         row = article_entry(session, article, now=now)
         session.flush()
     statement = finish_article_row(of_owner=False, not_modified=not_modified)
-    session.execute(statement, {**values, "b_entry_id": row.id})
+    session.execute(statement, values(entry_id=row.id))
     session.expire(row)  # the statement went past the ORM: read the row afresh when asked
     return next_at
 
