@@ -7,6 +7,7 @@ import logging
 import os
 import resource
 import time
+from collections.abc import Callable
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from crawler import signals
 from crawler.discovery.classify import is_article_page
+from crawler.extensions.archive_connection import archive_connection
 from crawler.extraction import ExtractionError
 from crawler.extraction.pool import ExtractionPool
 from crawler.extraction.site_boilerplate import SiteBoilerplateCache
@@ -26,7 +28,6 @@ from storage import (
     CaptureFailure,
     CaptureResult,
     StorageFull,
-    open_archive,
     record_capture,
     record_failure,
     record_not_modified,
@@ -59,8 +60,9 @@ class ArchivePipeline:
 
     def __init__(
         self,
-        database_url: str,
+        archive: Callable[[], Archive],
         *,
+        lease_owner: str | None = None,
         extract_workers: int = 0,
         extract_timeout: float = 30.0,
         extract_memory_mb: int = 1024,
@@ -72,7 +74,8 @@ class ArchivePipeline:
         revisit_policies: dict[str, RevisitPolicy] | None = None,
         site_boilerplate: SiteBoilerplateCache | None = None,
     ) -> None:
-        self.database_url = database_url
+        self._archive_of_crawl = archive  # opens the crawl's archive at the first call
+        self.lease_owner = lease_owner  # a row another worker leased meanwhile is left to it
         self.extract_workers = extract_workers or os.cpu_count() or 1
         self.extract_timeout = extract_timeout
         self.extract_memory_mb = extract_memory_mb
@@ -100,7 +103,8 @@ class ArchivePipeline:
             raise NotConfigured("ARCHIVE_ENABLED is off")
         run_id = settings.get("ARCHIVE_CRAWL_RUN_ID")
         pipeline = cls(
-            settings.get("ARCHIVE_DATABASE_URL"),
+            archive_connection(crawler).archive,
+            lease_owner=settings.get("ARCHIVE_LEASE_OWNER") or None,
             extract_workers=settings.getint("ARCHIVE_EXTRACT_WORKERS"),
             extract_timeout=settings.getfloat("ARCHIVE_EXTRACT_TIMEOUT"),
             extract_memory_mb=settings.getint("ARCHIVE_EXTRACT_MEMORY_MB"),
@@ -126,7 +130,7 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         self._cpu_at_open = _process_cpu()
-        self.archive = open_archive(self.database_url)
+        self.archive = self._archive_of_crawl()
         self.writer = BatchWriter(
             self.archive, self.batch_size, self.batch_seconds, self._nothing_being_fetched
         )
@@ -149,10 +153,10 @@ class ArchivePipeline:
         The last pages of a crawl (or the one page of ``archive URL``) would otherwise wait
         out the batch timers before the crawl can finish.
         """
-        engine = getattr(self.crawler, "engine", None) if self.crawler is not None else None
+        engine = self.crawler.engine if self.crawler is not None else None
         if engine is None or engine.downloader.active:
             return False
-        scheduler = getattr(getattr(engine, "_slot", None), "scheduler", None)
+        scheduler = engine.scheduler  # None once the spider has closed
         return scheduler is not None and not scheduler.has_pending_requests()
 
     async def _extraction_pool(self) -> ExtractionPool:
@@ -185,8 +189,6 @@ class ArchivePipeline:
         self._record_timings()
         if self.pool is not None:
             self.pool.close()
-        if self.archive is not None:
-            self.archive.close()
 
     async def process_item(self, item: Any) -> Any:
         try:
@@ -305,13 +307,6 @@ class ArchivePipeline:
         policy = self.revisit_policies.get(item.scope or "", DEFAULT_REVISIT_POLICY)
         return await self.not_modified.submit(NotModified(item.page, frontier_id, policy))
 
-    @property
-    def lease_owner(self) -> str | None:
-        """The spider's lease owner id: a row another worker leased meanwhile is left to it."""
-        spider = getattr(self.crawler, "spider", None) if self.crawler is not None else None
-        owner = getattr(spider, "owner", None)
-        return owner if isinstance(owner, str) else None
-
     def _capture(
         self, session: Session, item: PageFetched, content: ArticleContent
     ) -> CaptureResult:
@@ -326,7 +321,9 @@ class ArchivePipeline:
             keep_unchanged_body=self.keep_unchanged_bodies,
         )
 
-    async def _submit(self, item: PageFetched | FetchFailed, record: Any) -> CaptureResult:
+    async def _submit(
+        self, item: PageFetched | FetchFailed, record: Callable[[Session], CaptureResult]
+    ) -> CaptureResult:
         """Record a capture and update its frontier row in one transaction."""
         assert self.writer is not None
         page = item.page
