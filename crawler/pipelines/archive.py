@@ -22,6 +22,13 @@ from crawler.extraction.pool import ExtractionPool
 from crawler.extraction.site_boilerplate import SiteBoilerplateCache
 from crawler.items import DiscoveredLinks, FetchFailed, PageFetched
 from crawler.pipelines.batching import BatchWriter, GroupedWrites
+from crawler.pipelines.frontier_updates import (
+    ROBOTS_REFUSALS,
+    finish_capture,
+    record_links,
+    record_not_article,
+    record_unarchived_failure,
+)
 from storage import (
     Archive,
     ArticleContent,
@@ -32,27 +39,11 @@ from storage import (
     record_failure,
     record_not_modified,
 )
-from storage.frontier import add_to_frontier, complete_fetch, fail_fetch, schedule_revisit
 from storage.not_modified import NotModified, record_not_modified_many
 from storage.revisits import DEFAULT_REVISIT_POLICY, RevisitPolicy
 from storage.timeutil import utcnow
 
 log = logging.getLogger(__name__)
-
-RETRYABLE = (
-    "timeout",
-    "connection_refused",
-    "connection_lost",
-    "dns_error",
-    "fetch_error",
-    "robots_unavailable",
-)
-# Not fetched by choice (robots.txt), not a failure of the page: counted as skipped.
-ROBOTS_REFUSALS = ("robots_disallowed", "robots_unavailable")
-
-
-def _retryable(reason: str) -> bool:
-    return reason in RETRYABLE or reason.startswith("http_5") or reason == "http_429"
 
 
 class ArchivePipeline:
@@ -228,25 +219,8 @@ class ArchivePipeline:
 
     async def _record_links(self, item: DiscoveredLinks) -> None:
         assert self.writer is not None
-
         owner = self.lease_owner
-
-        def work(session: Session) -> int:
-            now = utcnow()
-            added = add_to_frontier(session, item.urls, now=now, scope=item.scope)
-            if item.frontier_id is not None:
-                complete_fetch(
-                    session,
-                    item.frontier_id,
-                    now=now,
-                    outcome=item.outcome,
-                    etag=item.etag,
-                    last_modified=item.last_modified,
-                    owner=owner,
-                )
-            return len(added)
-
-        added = await self.writer.submit(work)
+        added = await self.writer.submit(lambda s: record_links(s, item, owner))
         self._inc("archive/discovered", added)
         for reason, count in item.skipped.items():
             self._inc(f"archive/skipped/{reason}", count)
@@ -256,16 +230,7 @@ class ArchivePipeline:
     async def _record_unarchived_failure(self, item: FetchFailed) -> None:
         assert self.writer is not None and item.frontier_id is not None
         frontier_id, reason, owner = item.frontier_id, item.failure.reason, self.lease_owner
-        await self.writer.submit(
-            lambda s: fail_fetch(
-                s,
-                frontier_id,
-                now=utcnow(),
-                reason=reason,
-                retryable=_retryable(reason),
-                owner=owner,
-            )
-        )
+        await self.writer.submit(lambda s: record_unarchived_failure(s, frontier_id, reason, owner))
         if reason in ROBOTS_REFUSALS:
             self._inc(f"archive/skipped/{reason}")
         else:
@@ -332,30 +297,8 @@ class ArchivePipeline:
         owner = self.lease_owner
 
         def work(session: Session) -> CaptureResult:
-            result: CaptureResult = record(session)
-            now = utcnow()
-            if result.article_id is not None and (result.status != "error" or frontier_id):
-                schedule_revisit(
-                    session,
-                    result.article_id,
-                    now=now,
-                    etag=page.header("etag"),
-                    last_modified=page.header("last-modified"),
-                    frontier_id=frontier_id,
-                    outcome=result.error_reason or result.status,
-                    policy=policy,
-                    owner=owner,
-                )
-            elif frontier_id is not None:
-                reason = result.error_reason or result.status
-                fail_fetch(
-                    session,
-                    frontier_id,
-                    now=now,
-                    reason=reason,
-                    retryable=_retryable(reason),
-                    owner=owner,
-                )
+            result = record(session)
+            finish_capture(session, result, page, frontier_id, policy, owner)
             return result
 
         return await self.writer.submit(work)
@@ -372,11 +315,7 @@ class ArchivePipeline:
         assert self.writer is not None
         frontier_id, owner = item.frontier_id, self.lease_owner
         if frontier_id is not None:
-            await self.writer.submit(
-                lambda s: complete_fetch(
-                    s, frontier_id, now=utcnow(), outcome="not_article", kind="page", owner=owner
-                )
-            )
+            await self.writer.submit(lambda s: record_not_article(s, frontier_id, owner))
         self._inc("archive/skipped/not_article")
 
     def _record_timings(self) -> None:
