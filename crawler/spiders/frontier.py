@@ -33,7 +33,7 @@ from crawler.discovery.routing import (
 )
 from crawler.extensions.archive_connection import archive_of
 from crawler.fetching import is_html, item_for_failure, item_for_response, page_request
-from crawler.items import DiscoveredLinks
+from crawler.items import DiscoveredLinks, FetchFailed, PageFetched
 from crawler.leasing import LeaseAhead, LeaseTerms, new_owner_id
 from crawler.middlewares.leases import LEASE_META, Lease, LeaseCheckMiddleware, LeaseLost
 from crawler.stopping import CrawlStopping
@@ -41,6 +41,7 @@ from storage.frontier import LeasedURL
 
 log = logging.getLogger(__name__)
 
+Item = DiscoveredLinks | PageFetched | FetchFailed  # what the spider hands the pipeline
 LEASE_CHECK_ORDER = 600  # after the politeness waits, right before the download
 
 
@@ -130,7 +131,7 @@ class FrontierSpider(scrapy.Spider):
             **meta,
         )
 
-    async def start(self) -> AsyncIterator[Any]:
+    async def start(self) -> AsyncIterator[scrapy.Request]:
         for request in await self.leases.first_batch():
             yield request
 
@@ -147,7 +148,7 @@ class FrontierSpider(scrapy.Spider):
 
     # -- responses ---------------------------------------------------------------------------
 
-    def parse(self, response: Response, **_: Any) -> Iterator[Any]:
+    def parse(self, response: Response, **_: Any) -> Iterator[Item]:
         self.leases.answered()
         meta = response.meta
         kind = meta.get("kind", "article")
@@ -170,7 +171,7 @@ class FrontierSpider(scrapy.Spider):
         else:
             yield from self._from_page(response, kind)
 
-    def on_error(self, failure: Failure) -> Iterator[Any]:
+    def on_error(self, failure: Failure) -> Iterator[Item]:
         if isinstance(failure.value, CrawlStopping):
             # Never sent: the crawl is stopping. Lease nothing more; this row's lease is
             # given back at close, so the URL stays due.
@@ -181,7 +182,7 @@ class FrontierSpider(scrapy.Spider):
             return  # the row is another worker's now: nothing to record
         yield item_for_failure(failure)
 
-    def _from_page(self, response: Response, kind: str) -> Iterator[Any]:
+    def _from_page(self, response: Response, kind: str) -> Iterator[Item]:
         depth = int(response.meta.get("depth", 0))
         html = is_html(response) and response.status < 300
         scope = response.meta.get("scope")
