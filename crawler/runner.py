@@ -78,10 +78,10 @@ def run_spider(
     summary.elapsed_seconds = float(stats.get("elapsed_time_seconds", 0.0))
     summary.stats = _json_stats(stats)
     status = "finished" if summary.finish_reason == "finished" else summary.finish_reason
-    owner = getattr(getattr(crawler, "spider", None), "owner", None)
+    owner = crawler.settings.get("ARCHIVE_LEASE_OWNER")
     with open_archive(config.database_url) as archive:
         archive.run_write(lambda s: finish_run(s, run_id, status, _json_stats(stats)))
-        if isinstance(owner, str):
+        if owner:
             # A frontier spider may lease a batch while it is already closing (SIGTERM lands
             # as it goes idle); nothing will fetch those rows now, so give them back.
             released = archive.run_write(lambda s: release_leases(s, owner))

@@ -31,9 +31,10 @@ from crawler.crawling import (
     schedule_seeds,
     summarise,
 )
+from crawler.leasing import new_owner_id
 from crawler.runner import run_spider
 from crawler.sites import SiteConfig
-from crawler.spiders.frontier import FrontierSpider, new_owner_id
+from crawler.spiders.frontier import FrontierSpider
 from storage import Archive, StorageError, open_archive
 from storage.frontier import (
     RevisitsDue,
@@ -289,7 +290,9 @@ def _crawl_everything_due(
         if site.delay is not None
         for host in site.hosts
     }
-    config = config.with_settings(ARCHIVE_REVISIT_POLICIES=policies, DOWNLOAD_SLOTS=slots)
+    config = config.with_settings(
+        ARCHIVE_REVISIT_POLICIES=policies, DOWNLOAD_SLOTS=slots, ARCHIVE_LEASE_OWNER=owner
+    )
     run = run_spider(
         config,
         FrontierSpider,
@@ -299,7 +302,6 @@ def _crawl_everything_due(
         new_only=False,
         follow_scopes=[site.name for site in sites if site.start_urls],
         max_pages=sum(site.max_pages for site in sites) or 10_000,
-        owner=owner,
         lease_seconds=lease_seconds,
         discovery_scopes=discovery_scopes,
     )

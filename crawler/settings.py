@@ -102,6 +102,8 @@ EXTENSIONS_BASE = {
     "scrapy.extensions.spiderstate.SpiderState": 0,
     "scrapy.extensions.throttle.AutoThrottle": 0,
 }
+# The crawl's one database connection, which the spider, middlewares and pipeline share.
+EXTENSIONS = {"crawler.extensions.archive_connection.ArchiveConnection": 0}
 DEFAULT_REQUEST_HEADERS = {
     "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
     "Accept-Language": "en",
@@ -153,6 +155,9 @@ ARCHIVE_CRAWL_RUN_ID = None
 # (the scheduler renews them every third of it, so only a killed worker's leases expire), and
 # each host's delay is reserved in the database, shared by all workers.
 ARCHIVE_LEASE_SECONDS = _env_number("NEWSARCHIVE_LEASE_SECONDS", 300.0)
+# Who holds this crawl's frontier leases (the scheduler sets it per worker); empty: the
+# frontier spider picks one id naming this host and process (crawler.leasing.new_owner_id).
+ARCHIVE_LEASE_OWNER = ""
 ARCHIVE_SHARED_POLITENESS_ENABLED = False
 ARCHIVE_SHARED_DELAY = DOWNLOAD_DELAY  # seconds between requests to a host, across workers
 ARCHIVE_SHARED_HOST_DELAYS: dict[str, float] = {}  # host -> its site's configured delay

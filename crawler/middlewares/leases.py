@@ -7,12 +7,15 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Self
 
-from scrapy import Request, signals
+from scrapy import Request
+from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.statscollectors import StatsCollector
 
-from storage import Archive, open_archive
+from crawler.extensions.archive_connection import archive_connection
+from storage import Archive
 from storage.frontier import confirm_lease
 from storage.timeutil import utcnow
 
@@ -46,32 +49,23 @@ class LeaseCheckMiddleware:
 
     def __init__(
         self,
-        database_url: str,
+        archive: Callable[[], Archive],
         *,
         clock: Callable[[], float] = time.monotonic,
-        stats: Any = None,
+        stats: StatsCollector | None = None,
     ) -> None:
-        self.database_url = database_url
+        self.archive = archive  # the crawl's archive, opened at the first call
         self.clock = clock
         self.stats = stats
-        self._archive: Archive | None = None
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> Self:
+    def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.getbool("ARCHIVE_LEASE_CHECK_ENABLED", True):
             raise NotConfigured("ARCHIVE_LEASE_CHECK_ENABLED is off")
-        middleware = cls(crawler.settings.get("ARCHIVE_DATABASE_URL"), stats=crawler.stats)
-        crawler.signals.connect(middleware.close, signal=signals.spider_closed)
-        return middleware
-
-    def close(self) -> None:
-        if self._archive is not None:
-            self._archive.close()
+        return cls(archive_connection(crawler).archive, stats=crawler.stats)
 
     def _confirm(self, entry_id: int, lease: Lease) -> bool:
-        if self._archive is None:
-            self._archive = open_archive(self.database_url)
-        return self._archive.run_write(
+        return self.archive().run_write(
             lambda s: confirm_lease(
                 s, entry_id, lease.owner, now=utcnow(), lease_seconds=lease.seconds
             )

@@ -15,10 +15,12 @@ import ipaddress
 import logging
 import socket
 from collections.abc import Awaitable, Callable
-from typing import Any, Self
+from typing import Self
 
 from scrapy import Request
+from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.statscollectors import StatsCollector
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.middlewares.addresses import is_public
@@ -39,12 +41,12 @@ async def resolve_all(host: str, port: int) -> list[str]:
 class PrivateNetworkMiddleware:
     """Refuses requests to non-public addresses (reason ``private_network``)."""
 
-    def __init__(self, resolve: Resolve = resolve_all, stats: Any = None) -> None:
+    def __init__(self, resolve: Resolve = resolve_all, stats: StatsCollector | None = None) -> None:
         self.resolve = resolve
         self.stats = stats
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> Self:
+    def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         if not settings.getbool("ARCHIVE_PRIVATE_NETWORK_GUARD_ENABLED", True):
             raise NotConfigured("ARCHIVE_PRIVATE_NETWORK_GUARD_ENABLED is off")

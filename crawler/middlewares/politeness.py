@@ -21,8 +21,10 @@ from urllib.parse import urlsplit
 from protego import Protego
 from scrapy import Request
 from scrapy import signals as scrapy_signals
+from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
+from scrapy.statscollectors import StatsCollector
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.signals import robots_txt_cached
@@ -75,7 +77,7 @@ class PolitenessMiddleware:
         robots_max_bytes: int = 512 * 1024,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-        stats: Any = None,
+        stats: StatsCollector | None = None,
     ) -> None:
         self.user_agent = user_agent
         self.max_crawl_delay = max_crawl_delay
@@ -90,7 +92,7 @@ class PolitenessMiddleware:
         self._in_flight: dict[str, set[int]] = {}  # host -> ids of requests not answered yet
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> Self:
+    def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         if not settings.getbool("ARCHIVE_POLITENESS_ENABLED", True):
             raise NotConfigured("ARCHIVE_POLITENESS_ENABLED is off")

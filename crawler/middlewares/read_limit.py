@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Self
 
 from scrapy import Request, signals
+from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured, StopDownload
 from scrapy.utils.httpobj import urlparse_cached
 
@@ -24,7 +25,7 @@ class RobotsTxtReadLimitMiddleware:
         self.max_bytes = max_bytes
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> Self:
+    def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         if not settings.getbool("ARCHIVE_ROBOTSTXT_READ_LIMIT_ENABLED", True):
             raise NotConfigured("ARCHIVE_ROBOTSTXT_READ_LIMIT_ENABLED is off")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Self
 
+from scrapy.crawler import Crawler
 from scrapy.resolver import CachingThreadedResolver
 from twisted.internet.error import DNSLookupError
 
@@ -25,7 +26,7 @@ class PublicOnlyResolver(CachingThreadedResolver):
         self.allow_private = allow_private
 
     @classmethod
-    def from_crawler(cls, crawler: Any, reactor: Any) -> Self:
+    def from_crawler(cls, crawler: Crawler, reactor: Any) -> Self:
         settings = crawler.settings
         cache_size = settings.getint("DNSCACHE_SIZE") if settings.getbool("DNSCACHE_ENABLED") else 0
         return cls(

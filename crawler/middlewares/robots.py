@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
-from scrapy import Request, signals
+from scrapy import Request
+from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
@@ -18,8 +18,9 @@ from scrapy.utils.misc import build_from_crawler
 from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet.defer import Deferred
 
+from crawler.extensions.archive_connection import archive_connection
 from crawler.signals import robots_txt_cached
-from storage import Archive, StorageError, open_archive
+from storage import Archive, StorageError
 from storage.robots_cache import CachedRobots, cached_robots, robots_origin, store_robots
 from storage.timeutil import utcnow
 
@@ -39,18 +40,16 @@ CACHE_SECONDS = 86400.0
 class RobotsTxtCache:
     """The archive's ``robots_txt`` table as the middleware uses it, off the reactor thread.
 
-    The archive is opened at the first lookup, not at start: a crawl whose hosts all have
-    their parser already never touches it. Any database failure (unreachable, not migrated,
-    locked past the busy timeout) logs one warning and turns the cache off for the rest of the
-    crawl: robots.txt is then fetched as it always was, and the crawl goes on.
+    ``archive`` gives the crawl's archive, opened at its first call if no other component has
+    opened it yet (None: no cache). Any database failure (unreachable, not migrated, locked
+    past the busy timeout) logs one warning and turns the cache off for the rest of the crawl:
+    robots.txt is then fetched as it always was, and the crawl goes on.
     """
 
-    def __init__(self, database_url: str, max_age: timedelta) -> None:
-        self.database_url = database_url
+    def __init__(self, archive: Callable[[], Archive] | None, max_age: timedelta) -> None:
+        self.archive = archive
         self.max_age = max_age
-        self.enabled = bool(database_url) and max_age > timedelta(0)
-        self._archive: Archive | None = None
-        self._opening = threading.Lock()
+        self.enabled = archive is not None and max_age > timedelta(0)
 
     async def get(self, origin: str) -> CachedRobots | None:
         """The fresh copy of ``origin``'s robots.txt, or None (none, stale, cache off)."""
@@ -71,17 +70,9 @@ class RobotsTxtCache:
         except (StorageError, SQLAlchemyError) as error:
             self._fail(error)
 
-    def close(self) -> None:
-        with self._opening:
-            if self._archive is not None:
-                self._archive.close()
-                self._archive = None
-
     def _opened(self) -> Archive:
-        with self._opening:  # two hosts' first lookups may run in two threads at once
-            if self._archive is None:
-                self._archive = open_archive(self.database_url)
-            return self._archive
+        assert self.archive is not None, "a cache without an archive is never enabled"
+        return self.archive()
 
     def _read(self, origin: str) -> CachedRobots | None:
         with self._opened().read() as session:
@@ -150,16 +141,15 @@ class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
     is written to the archive then), means no cache.
     """
 
-    def __init__(self, crawler: Any) -> None:
+    def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         settings = crawler.settings
         self.max_bytes = settings.getint("ARCHIVE_ROBOTSTXT_MAX_BYTES", 512 * 1024)
-        database_url = settings.get("ARCHIVE_DATABASE_URL") or ""
-        if not settings.getbool("ARCHIVE_ENABLED", True):
-            database_url = ""
+        archive = None
+        if settings.get("ARCHIVE_DATABASE_URL") and settings.getbool("ARCHIVE_ENABLED", True):
+            archive = archive_connection(crawler).archive
         seconds = cache_seconds(settings.getfloat("ARCHIVE_ROBOTSTXT_CACHE_SECONDS", CACHE_SECONDS))
-        self.cache = RobotsTxtCache(database_url, timedelta(seconds=seconds))
-        crawler.signals.connect(self.cache.close, signal=signals.spider_closed)
+        self.cache = RobotsTxtCache(archive, timedelta(seconds=seconds))
         self._ready: dict[str, RobotParser | None] = {}
         self._unreadable: set[str] = set()  # hosts refused because robots.txt failed
         self._waiting: dict[str, asyncio.Future[RobotParser | None]] = {}
@@ -211,7 +201,7 @@ class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
         async with self._handing_out:
             await asyncio.sleep(0)
 
-    async def _cached_parser(self, request: Request) -> Any:
+    async def _cached_parser(self, request: Request) -> RobotParser | None:
         """A parser of the kept copy of the request's robots.txt; None: fetch it."""
         url = urlparse_cached(request)
         cached = await self.cache.get(robots_origin(url.scheme, url.netloc))
@@ -226,16 +216,16 @@ class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
         )
         return self._parser_for(cached.body)
 
-    def _parser_for(self, body: bytes) -> Any:
+    def _parser_for(self, body: bytes) -> RobotParser:
         return build_from_crawler(self._parserimpl, self.crawler, body)
 
-    def _install(self, netloc: str, parser: Any) -> None:
+    def _install(self, netloc: str, parser: RobotParser) -> None:
         pending = self._parsers[netloc]
         self._parsers[netloc] = parser
         if isinstance(pending, Deferred):
             pending.callback(parser)
 
-    async def _parse_robots(self, response: Response, netloc: str, request: Any) -> None:
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         self._stats.inc_value(f"robotstxt/response_status_count/{response.status}")
         if response.status >= 500:
             log.warning(

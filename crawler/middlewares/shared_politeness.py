@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy import Request, signals
+from scrapy import Request
+from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
+from scrapy.statscollectors import StatsCollector
 from scrapy.utils.httpobj import urlparse_cached
 
+from crawler.extensions.archive_connection import archive_connection
 from crawler.middlewares.politeness import RETRY_STATUSES, crawl_delay_in, retry_after_seconds
 from crawler.signals import robots_txt_cached
-from storage import Archive, open_archive
+from storage import Archive
 from storage.locks import pause_host, reserve_host_slot
 from storage.timeutil import utcnow
 
@@ -37,16 +41,16 @@ class SharedPolitenessMiddleware:
 
     def __init__(
         self,
-        database_url: str,
+        archive: Callable[[], Archive],
         default_delay: float,
         host_delays: dict[str, float],
-        stats: Any,
+        stats: StatsCollector,
         *,
         user_agent: str = "*",
         max_crawl_delay: float = 60.0,
         max_retry_after: float = 120.0,
     ) -> None:
-        self.database_url = database_url
+        self.archive = archive  # the crawl's archive, opened at the first call
         self.default_delay = default_delay
         self.host_delays = host_delays
         self.stats = stats
@@ -54,10 +58,9 @@ class SharedPolitenessMiddleware:
         self.max_crawl_delay = max_crawl_delay
         self.max_retry_after = max_retry_after
         self.crawl_delays: dict[str, float] = {}
-        self._archive: Archive | None = None
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> SharedPolitenessMiddleware:
+    def from_crawler(cls, crawler: Crawler) -> SharedPolitenessMiddleware:
         settings = crawler.settings
         if not settings.getbool("ARCHIVE_SHARED_POLITENESS_ENABLED"):
             # Off unless --worker-id; no message, which Scrapy would log as a warning on every
@@ -65,7 +68,7 @@ class SharedPolitenessMiddleware:
             raise NotConfigured
         delays = settings.getdict("ARCHIVE_SHARED_HOST_DELAYS")
         middleware = cls(
-            settings.get("ARCHIVE_DATABASE_URL"),
+            archive_connection(crawler).archive,
             settings.getfloat("ARCHIVE_SHARED_DELAY"),
             {host: float(delay) for host, delay in delays.items()},
             crawler.stats,
@@ -73,24 +76,14 @@ class SharedPolitenessMiddleware:
             max_crawl_delay=settings.getfloat("ARCHIVE_CRAWL_DELAY_MAX", 60.0),
             max_retry_after=settings.getfloat("ARCHIVE_RETRY_AFTER_MAX", 120.0),
         )
-        crawler.signals.connect(middleware.open, signal=signals.spider_opened)
-        crawler.signals.connect(middleware.close, signal=signals.spider_closed)
         crawler.signals.connect(middleware.robots_txt_cached, signal=robots_txt_cached)
         return middleware
-
-    def open(self) -> None:
-        self._archive = open_archive(self.database_url)
-
-    def close(self) -> None:
-        if self._archive is not None:
-            self._archive.close()
 
     def delay_for(self, host: str) -> float:
         return max(self.host_delays.get(host, self.default_delay), self.crawl_delays.get(host, 0.0))
 
     def _reserve(self, host: str, delay: float) -> float:
-        assert self._archive is not None, "spider_opened opens the archive"
-        wait = self._archive.run_write(
+        wait = self.archive().run_write(
             lambda s: reserve_host_slot(s, host, now=utcnow(), delay=timedelta(seconds=delay))
         )
         return wait.total_seconds()
@@ -104,7 +97,9 @@ class SharedPolitenessMiddleware:
         self.stats.inc_value("archive/shared_politeness/reserved")
         if wait > 0:
             self.stats.inc_value("archive/shared_politeness/waited")
-            self.stats.inc_value("archive/shared_politeness/wait_seconds", round(wait, 3))
+            # Scrapy's inc_value adds any number; its annotation says int.
+            seconds: Any = round(wait, 3)
+            self.stats.inc_value("archive/shared_politeness/wait_seconds", seconds)
             await asyncio.sleep(wait)
 
     def robots_txt_cached(self, url: str, status: int, body: bytes) -> None:
@@ -118,8 +113,7 @@ class SharedPolitenessMiddleware:
             self.crawl_delays[host] = min(delay, self.max_crawl_delay)
 
     def _pause(self, host: str, seconds: float) -> None:
-        assert self._archive is not None, "spider_opened opens the archive"
-        self._archive.run_write(
+        self.archive().run_write(
             lambda s: pause_host(s, host, now=utcnow(), pause=timedelta(seconds=seconds))
         )
 

@@ -7,9 +7,10 @@ anywhere, so it is never sent, logged or stored; Scrapy could not fetch such a U
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Self
 
 from scrapy import Request
+from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.httpobj import urlparse_cached
 
@@ -24,7 +25,7 @@ class RequestUrlMiddleware:
         self.max_length = max_length
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> Self:
+    def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         if not settings.getbool("ARCHIVE_REQUEST_URLS_ENABLED", True):
             raise NotConfigured("ARCHIVE_REQUEST_URLS_ENABLED is off")

@@ -7,6 +7,7 @@ import logging
 import os
 import resource
 import time
+from collections.abc import Callable
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
@@ -15,43 +16,34 @@ from sqlalchemy.orm import Session
 
 from crawler import signals
 from crawler.discovery.classify import is_article_page
+from crawler.extensions.archive_connection import archive_connection
 from crawler.extraction import ExtractionError
 from crawler.extraction.pool import ExtractionPool
 from crawler.extraction.site_boilerplate import SiteBoilerplateCache
 from crawler.items import DiscoveredLinks, FetchFailed, PageFetched
 from crawler.pipelines.batching import BatchWriter, GroupedWrites
+from crawler.pipelines.frontier_updates import (
+    ROBOTS_REFUSALS,
+    finish_capture,
+    record_links,
+    record_not_article,
+    record_unarchived_failure,
+)
 from storage import (
     Archive,
     ArticleContent,
     CaptureFailure,
     CaptureResult,
     StorageFull,
-    open_archive,
     record_capture,
     record_failure,
     record_not_modified,
 )
-from storage.frontier import add_to_frontier, complete_fetch, fail_fetch, schedule_revisit
 from storage.not_modified import NotModified, record_not_modified_many
 from storage.revisits import DEFAULT_REVISIT_POLICY, RevisitPolicy
 from storage.timeutil import utcnow
 
 log = logging.getLogger(__name__)
-
-RETRYABLE = (
-    "timeout",
-    "connection_refused",
-    "connection_lost",
-    "dns_error",
-    "fetch_error",
-    "robots_unavailable",
-)
-# Not fetched by choice (robots.txt), not a failure of the page: counted as skipped.
-ROBOTS_REFUSALS = ("robots_disallowed", "robots_unavailable")
-
-
-def _retryable(reason: str) -> bool:
-    return reason in RETRYABLE or reason.startswith("http_5") or reason == "http_429"
 
 
 class ArchivePipeline:
@@ -59,8 +51,9 @@ class ArchivePipeline:
 
     def __init__(
         self,
-        database_url: str,
+        archive: Callable[[], Archive],
         *,
+        lease_owner: str | None = None,
         extract_workers: int = 0,
         extract_timeout: float = 30.0,
         extract_memory_mb: int = 1024,
@@ -72,7 +65,8 @@ class ArchivePipeline:
         revisit_policies: dict[str, RevisitPolicy] | None = None,
         site_boilerplate: SiteBoilerplateCache | None = None,
     ) -> None:
-        self.database_url = database_url
+        self._archive_of_crawl = archive  # opens the crawl's archive at the first call
+        self.lease_owner = lease_owner  # a row another worker leased meanwhile is left to it
         self.extract_workers = extract_workers or os.cpu_count() or 1
         self.extract_timeout = extract_timeout
         self.extract_memory_mb = extract_memory_mb
@@ -100,7 +94,8 @@ class ArchivePipeline:
             raise NotConfigured("ARCHIVE_ENABLED is off")
         run_id = settings.get("ARCHIVE_CRAWL_RUN_ID")
         pipeline = cls(
-            settings.get("ARCHIVE_DATABASE_URL"),
+            archive_connection(crawler).archive,
+            lease_owner=settings.get("ARCHIVE_LEASE_OWNER") or None,
             extract_workers=settings.getint("ARCHIVE_EXTRACT_WORKERS"),
             extract_timeout=settings.getfloat("ARCHIVE_EXTRACT_TIMEOUT"),
             extract_memory_mb=settings.getint("ARCHIVE_EXTRACT_MEMORY_MB"),
@@ -126,7 +121,7 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         self._cpu_at_open = _process_cpu()
-        self.archive = open_archive(self.database_url)
+        self.archive = self._archive_of_crawl()
         self.writer = BatchWriter(
             self.archive, self.batch_size, self.batch_seconds, self._nothing_being_fetched
         )
@@ -149,10 +144,10 @@ class ArchivePipeline:
         The last pages of a crawl (or the one page of ``archive URL``) would otherwise wait
         out the batch timers before the crawl can finish.
         """
-        engine = getattr(self.crawler, "engine", None) if self.crawler is not None else None
+        engine = self.crawler.engine if self.crawler is not None else None
         if engine is None or engine.downloader.active:
             return False
-        scheduler = getattr(getattr(engine, "_slot", None), "scheduler", None)
+        scheduler = engine.scheduler  # None once the spider has closed
         return scheduler is not None and not scheduler.has_pending_requests()
 
     async def _extraction_pool(self) -> ExtractionPool:
@@ -185,8 +180,6 @@ class ArchivePipeline:
         self._record_timings()
         if self.pool is not None:
             self.pool.close()
-        if self.archive is not None:
-            self.archive.close()
 
     async def process_item(self, item: Any) -> Any:
         try:
@@ -226,25 +219,8 @@ class ArchivePipeline:
 
     async def _record_links(self, item: DiscoveredLinks) -> None:
         assert self.writer is not None
-
         owner = self.lease_owner
-
-        def work(session: Session) -> int:
-            now = utcnow()
-            added = add_to_frontier(session, item.urls, now=now, scope=item.scope)
-            if item.frontier_id is not None:
-                complete_fetch(
-                    session,
-                    item.frontier_id,
-                    now=now,
-                    outcome=item.outcome,
-                    etag=item.etag,
-                    last_modified=item.last_modified,
-                    owner=owner,
-                )
-            return len(added)
-
-        added = await self.writer.submit(work)
+        added = await self.writer.submit(lambda s: record_links(s, item, owner))
         self._inc("archive/discovered", added)
         for reason, count in item.skipped.items():
             self._inc(f"archive/skipped/{reason}", count)
@@ -254,16 +230,7 @@ class ArchivePipeline:
     async def _record_unarchived_failure(self, item: FetchFailed) -> None:
         assert self.writer is not None and item.frontier_id is not None
         frontier_id, reason, owner = item.frontier_id, item.failure.reason, self.lease_owner
-        await self.writer.submit(
-            lambda s: fail_fetch(
-                s,
-                frontier_id,
-                now=utcnow(),
-                reason=reason,
-                retryable=_retryable(reason),
-                owner=owner,
-            )
-        )
+        await self.writer.submit(lambda s: record_unarchived_failure(s, frontier_id, reason, owner))
         if reason in ROBOTS_REFUSALS:
             self._inc(f"archive/skipped/{reason}")
         else:
@@ -305,13 +272,6 @@ class ArchivePipeline:
         policy = self.revisit_policies.get(item.scope or "", DEFAULT_REVISIT_POLICY)
         return await self.not_modified.submit(NotModified(item.page, frontier_id, policy))
 
-    @property
-    def lease_owner(self) -> str | None:
-        """The spider's lease owner id: a row another worker leased meanwhile is left to it."""
-        spider = getattr(self.crawler, "spider", None) if self.crawler is not None else None
-        owner = getattr(spider, "owner", None)
-        return owner if isinstance(owner, str) else None
-
     def _capture(
         self, session: Session, item: PageFetched, content: ArticleContent
     ) -> CaptureResult:
@@ -326,7 +286,9 @@ class ArchivePipeline:
             keep_unchanged_body=self.keep_unchanged_bodies,
         )
 
-    async def _submit(self, item: PageFetched | FetchFailed, record: Any) -> CaptureResult:
+    async def _submit(
+        self, item: PageFetched | FetchFailed, record: Callable[[Session], CaptureResult]
+    ) -> CaptureResult:
         """Record a capture and update its frontier row in one transaction."""
         assert self.writer is not None
         page = item.page
@@ -335,30 +297,8 @@ class ArchivePipeline:
         owner = self.lease_owner
 
         def work(session: Session) -> CaptureResult:
-            result: CaptureResult = record(session)
-            now = utcnow()
-            if result.article_id is not None and (result.status != "error" or frontier_id):
-                schedule_revisit(
-                    session,
-                    result.article_id,
-                    now=now,
-                    etag=page.header("etag"),
-                    last_modified=page.header("last-modified"),
-                    frontier_id=frontier_id,
-                    outcome=result.error_reason or result.status,
-                    policy=policy,
-                    owner=owner,
-                )
-            elif frontier_id is not None:
-                reason = result.error_reason or result.status
-                fail_fetch(
-                    session,
-                    frontier_id,
-                    now=now,
-                    reason=reason,
-                    retryable=_retryable(reason),
-                    owner=owner,
-                )
+            result = record(session)
+            finish_capture(session, result, page, frontier_id, policy, owner)
             return result
 
         return await self.writer.submit(work)
@@ -375,11 +315,7 @@ class ArchivePipeline:
         assert self.writer is not None
         frontier_id, owner = item.frontier_id, self.lease_owner
         if frontier_id is not None:
-            await self.writer.submit(
-                lambda s: complete_fetch(
-                    s, frontier_id, now=utcnow(), outcome="not_article", kind="page", owner=owner
-                )
-            )
+            await self.writer.submit(lambda s: record_not_article(s, frontier_id, owner))
         self._inc("archive/skipped/not_article")
 
     def _record_timings(self) -> None:

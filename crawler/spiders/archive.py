@@ -23,7 +23,7 @@ class ArchiveSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.urls = list(urls.split(",")) if isinstance(urls, str) else list(urls)
 
-    async def start(self) -> AsyncIterator[Any]:
+    async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.urls:
             yield page_request(url, self.parse_page, self.on_error)
 

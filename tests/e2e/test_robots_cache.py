@@ -23,6 +23,7 @@ from sqlalchemy import select
 from crawler.demo.response import Response
 from crawler.demo.server import DemoServer, serve
 from crawler.demo.site import NewsSite
+from crawler.extensions.archive_connection import ArchiveConnection
 from crawler.middlewares.politeness import PolitenessMiddleware
 from crawler.middlewares.robots import RobotsTxtCache
 from storage import open_archive
@@ -197,7 +198,8 @@ def test_an_unusable_database_turns_the_cache_off_with_one_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The component on its own: a database it cannot open means "fetch as usual"."""
-    cache = RobotsTxtCache(f"sqlite:///{tmp_path}/missing/dir/archive.db", timedelta(days=1))
+    connection = ArchiveConnection(f"sqlite:///{tmp_path}/missing/dir/archive.db")
+    cache = RobotsTxtCache(connection.archive, timedelta(days=1))
 
     async def use() -> None:
         assert await cache.get("http://a.example") is None
@@ -209,7 +211,7 @@ def test_an_unusable_database_turns_the_cache_off_with_one_warning(
     assert not cache.enabled
     assert len(caplog.records) == 1
     assert "fetching robots.txt as usual" in caplog.records[0].getMessage()
-    cache.close()
+    connection.close()
 
 
 def test_a_kept_robots_txt_sets_the_crawl_delay() -> None:

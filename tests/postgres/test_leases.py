@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from scrapy import Request
+from scrapy.utils.test import get_crawler
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from twisted.python.failure import Failure
@@ -112,16 +113,13 @@ def test_a_worker_does_not_fetch_a_url_whose_lease_went_to_another(
 ) -> None:
     entry_id = taken_over(archive)
     now = [0.0]
-    middleware = LeaseCheckMiddleware(db_url, clock=lambda: now[0])
-    try:
-        # Leased at 0 and waiting in the queue ever since: at 61 s it is another worker's.
-        now[0] = LEASE + 1
-        with pytest.raises(LeaseLost):
-            check(middleware, frontier_request(entry_id, "old", since=0.0))
-        # The new holder's request is sent.
-        check(middleware, frontier_request(entry_id, "new", since=0.0))
-    finally:
-        middleware.close()
+    middleware = LeaseCheckMiddleware(lambda: archive, clock=lambda: now[0])
+    # Leased at 0 and waiting in the queue ever since: at 61 s it is another worker's.
+    now[0] = LEASE + 1
+    with pytest.raises(LeaseLost):
+        check(middleware, frontier_request(entry_id, "old", since=0.0))
+    # The new holder's request is sent.
+    check(middleware, frontier_request(entry_id, "new", since=0.0))
 
 
 def test_a_request_that_waited_long_extends_the_lease_it_still_holds(
@@ -131,17 +129,14 @@ def test_a_request_that_waited_long_extends_the_lease_it_still_holds(
     before = row(archive, entry_id).lease_expires_at
     assert before is not None
     now = [0.0]
-    middleware = LeaseCheckMiddleware(db_url, clock=lambda: now[0])
-    try:
-        young = frontier_request(entry_id, "worker-a", since=0.0)
-        now[0] = 1.0
-        check(middleware, young)  # just leased: no need to ask the database
-        assert row(archive, entry_id).lease_expires_at == before
-        old = frontier_request(entry_id, "worker-a", since=0.0)
-        now[0] = LEASE * 0.9
-        check(middleware, old)
-    finally:
-        middleware.close()
+    middleware = LeaseCheckMiddleware(lambda: archive, clock=lambda: now[0])
+    young = frontier_request(entry_id, "worker-a", since=0.0)
+    now[0] = 1.0
+    check(middleware, young)  # just leased: no need to ask the database
+    assert row(archive, entry_id).lease_expires_at == before
+    old = frontier_request(entry_id, "worker-a", since=0.0)
+    now[0] = LEASE * 0.9
+    check(middleware, old)
     extended = row(archive, entry_id).lease_expires_at
     assert extended is not None
     assert extended > before
@@ -149,8 +144,8 @@ def test_a_request_that_waited_long_extends_the_lease_it_still_holds(
 
 
 def test_a_lost_lease_is_not_recorded_as_a_failed_fetch() -> None:
-    spider = FrontierSpider(database_url="sqlite://", owner="old")
-    spider.exhausted = True  # no lease-ahead from this unit test
+    spider = FrontierSpider.from_crawler(get_crawler(FrontierSpider))
+    spider.leases.exhausted = True  # no lease-ahead from this unit test
     failure = Failure(LeaseLost("the lease of https://news.example/a/0 went to another worker"))
     assert list(spider.on_error(failure)) == []
 
@@ -205,7 +200,7 @@ def test_a_fetch_whose_capture_could_not_be_written_is_counted() -> None:
         def __init__(self) -> None:
             self.stats = Stats()
 
-    spider = FrontierSpider(database_url="sqlite://", owner="w")
+    spider = FrontierSpider()
     crawler = Crawler()
     spider.crawler = crawler  # type: ignore[assignment]
     page = FetchedPage("https://news.example/a/0", "https://news.example/a/0", T0, 200, {}, b"")

@@ -9,6 +9,7 @@ import pytest
 from scrapy import Request
 from scrapy.http import Response
 
+from crawler.extensions.archive_connection import ArchiveConnection
 from crawler.middlewares.shared_politeness import SharedPolitenessMiddleware
 
 HOST = "news.example"
@@ -25,12 +26,10 @@ class Stats:
 @pytest.fixture
 def workers(db_url: str) -> Iterator[list[SharedPolitenessMiddleware]]:
     """Two workers' middlewares on one database, 1 s apart per host by configuration."""
-    opened = [SharedPolitenessMiddleware(db_url, 1.0, {}, Stats()) for _ in range(2)]
-    for middleware in opened:
-        middleware.open()
-    yield opened
-    for middleware in opened:
-        middleware.close()
+    connections = [ArchiveConnection(db_url) for _ in range(2)]
+    yield [SharedPolitenessMiddleware(c.archive, 1.0, {}, Stats()) for c in connections]
+    for connection in connections:
+        connection.close()
 
 
 def answer(

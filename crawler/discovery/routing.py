@@ -1,0 +1,161 @@
+"""Where discovered URLs go: which enter the frontier, as what kind and depth, which are skipped.
+
+Pure functions of a source's bytes, its URL and the crawl's ``RoutingRules``; the spider turns
+their ``Routed`` answer into a ``DiscoveredLinks`` item. Skipped URLs are counted by reason
+(``archive/skipped/<reason>`` once recorded).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from crawler.discovery.classify import classify_url
+from crawler.discovery.feeds import FeedError, parse_feed
+from crawler.discovery.links import advertised_feeds, page_links, robots_sitemaps
+from crawler.discovery.sitemaps import SitemapError, parse_sitemap
+from storage.frontier import FrontierURL
+
+
+@dataclass(frozen=True)
+class RoutingRules:
+    """What a crawl wants of discovered URLs (from the spider's arguments)."""
+
+    include: tuple[re.Pattern[str], ...] = ()
+    exclude: tuple[re.Pattern[str], ...] = ()
+    since: datetime | None = None
+    follow_scopes: frozenset[str] = frozenset()
+    max_depth: int = 2
+    links_per_page: int = 200
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        include: Iterable[str] = (),
+        exclude: Iterable[str] = (),
+        since: datetime | None = None,
+        follow_scopes: Iterable[str] = (),
+        max_depth: int = 2,
+        links_per_page: int = 200,
+    ) -> RoutingRules:
+        """Rules from plain values: ``include`` and ``exclude`` are regular expressions."""
+        return cls(
+            include=tuple(re.compile(p) for p in include),
+            exclude=tuple(re.compile(p) for p in exclude),
+            since=since,
+            follow_scopes=frozenset(follow_scopes),
+            max_depth=max_depth,
+            links_per_page=links_per_page,
+        )
+
+    def follows(self, scope: str | None) -> bool:
+        """Whether links of this scope's pages (and section fronts in its sitemaps) are followed."""
+        return scope in self.follow_scopes
+
+
+@dataclass(frozen=True)
+class Routed:
+    """The URLs a source sends to the frontier, and how many it skipped, by reason.
+
+    ``outcome`` is ``"read"``, or ``"unreadable"`` with the ``problem`` in words.
+    """
+
+    urls: tuple[FrontierURL, ...] = ()
+    skipped: dict[str, int] = field(default_factory=dict)
+    outcome: str = "read"
+    problem: str | None = None
+
+
+def _skip(skipped: dict[str, int], reason: str) -> None:
+    skipped[reason] = skipped.get(reason, 0) + 1
+
+
+def wanted(url: str, rules: RoutingRules, skipped: dict[str, int]) -> bool:
+    """Whether ``url`` passes the include and exclude patterns (else: ``excluded_by_config``)."""
+    if rules.include and not any(p.search(url) for p in rules.include):
+        _skip(skipped, "excluded_by_config")
+        return False
+    if any(p.search(url) for p in rules.exclude):
+        _skip(skipped, "excluded_by_config")
+        return False
+    return True
+
+
+def recent(published: datetime | None, rules: RoutingRules, skipped: dict[str, int]) -> bool:
+    """Whether a dated entry is no older than ``since`` (else: ``older_than_since``)."""
+    if rules.since is not None and published is not None and published < rules.since:
+        _skip(skipped, "older_than_since")
+        return False
+    return True
+
+
+def route_feed(body: bytes, url: str, rules: RoutingRules) -> Routed:
+    """A feed's entries are articles (depth 1), unless excluded or older than ``since``."""
+    try:
+        entries = parse_feed(body, url)
+    except FeedError as error:
+        return Routed(skipped={"unreadable_feed": 1}, outcome="unreadable", problem=str(error))
+    skipped: dict[str, int] = {}
+    urls = tuple(
+        FrontierURL(entry.url, "article", "feed", 1, entry.published_at)
+        for entry in entries
+        if wanted(entry.url, rules, skipped) and recent(entry.published_at, rules, skipped)
+    )
+    return Routed(urls, skipped)
+
+
+def route_sitemap(body: bytes, url: str, scope: str | None, rules: RoutingRules) -> Routed:
+    """Child sitemaps always; a news sitemap's URLs as articles; a plain one's judged by URL.
+
+    A plain sitemap lists every page, section fronts too: a URL that looks like a section
+    front is followed only in a scope whose links are followed (else ``not_article``).
+    """
+    try:
+        entries = parse_sitemap(body, url)
+    except SitemapError as error:
+        return Routed(skipped={"unreadable_sitemap": 1}, outcome="unreadable", problem=str(error))
+    skipped: dict[str, int] = {}
+    urls = []
+    for entry in entries:
+        if entry.kind == "sitemap":
+            urls.append(FrontierURL(entry.url, "sitemap", "sitemap", 0, entry.published_at))
+            continue
+        if not (wanted(entry.url, rules, skipped) and recent(entry.published_at, rules, skipped)):
+            continue
+        if entry.is_news:  # a Google News sitemap lists articles by declaration
+            urls.append(FrontierURL(entry.url, "article", "sitemap", 1, entry.published_at))
+            continue
+        verdict = classify_url(entry.url)
+        if verdict.kind == "skip":
+            _skip(skipped, verdict.reason)
+        elif verdict.kind == "page" and not rules.follows(scope):
+            _skip(skipped, "not_article")
+        else:
+            urls.append(FrontierURL(entry.url, verdict.kind, "sitemap_url", 1, entry.published_at))
+    return Routed(tuple(urls), skipped)
+
+
+def route_robots(body: bytes, url: str) -> Routed:
+    """The ``Sitemap:`` lines of a robots.txt, as sitemaps to read."""
+    return Routed(tuple(FrontierURL(s, "sitemap", "robots", 0) for s in robots_sitemaps(body, url)))
+
+
+def follows_links(*, html: bool, scope: str | None, depth: int, rules: RoutingRules) -> bool:
+    """Whether a fetched page's links are followed: an HTML page of a followed scope, not deep."""
+    return html and rules.follows(scope) and depth < rules.max_depth
+
+
+def route_page_links(body: bytes, url: str, depth: int, rules: RoutingRules) -> Routed:
+    """A page's advertised feeds, and its links one level deeper (classified by URL)."""
+    skipped: dict[str, int] = {}
+    urls = [FrontierURL(feed, "feed", "page", 0) for feed in advertised_feeds(body, url)]
+    for link in page_links(body, url, limit=rules.links_per_page):
+        verdict = classify_url(link)
+        if verdict.kind == "skip":
+            _skip(skipped, verdict.reason)
+        elif wanted(link, rules, skipped):
+            urls.append(FrontierURL(link, verdict.kind, "link", depth + 1))
+    return Routed(tuple(urls), skipped)

@@ -1,0 +1,1 @@
+"""Scrapy extensions: crawl-wide resources the spider, middlewares and pipelines share."""
