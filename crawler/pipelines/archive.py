@@ -17,9 +17,9 @@ from crawler import signals
 from crawler.discovery.classify import is_article_page
 from crawler.extraction import ExtractionError
 from crawler.extraction.pool import ExtractionPool
-from crawler.extraction.site_boilerplate import SiteBoilerplateCache
 from crawler.items import DiscoveredLinks, FetchFailed, PageFetched
 from crawler.pipelines.batching import BatchWriter, GroupedWrites
+from crawler.pipelines.site_boilerplate import SiteBoilerplateCache
 from storage import (
     Archive,
     ArticleContent,
