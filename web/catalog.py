@@ -1,8 +1,8 @@
 """Everything the web app reads from the archive, one function per question.
 
-Most are thin calls into ``storage`` (search, listing, queries). Four questions have no storage
-function yet (recent changes, errors by reason, frontier status, crawl runs); their read-only
-queries live here, in one place, until they move to ``storage/listing.py``.
+Each is a call into ``storage`` (search, listing, queries, activity), which holds every query;
+this module only adapts the results for the views: one page of them and whether another
+follows (``Slice``), the markers around search matches, and the 404 / 400 a view answers.
 """
 
 from __future__ import annotations

@@ -1,5 +1,9 @@
-"""The author named in the page markup: trafilatura's extract_author, in one pass and no copy.
+"""A page's authors: declared names split into people, and the byline found in the markup.
 
+``page_authors`` takes the JSON-LD people, else the author meta tags, else the markup byline,
+else the JSON-LD organisations, and splits each into names (``split_names``).
+
+``markup_author`` is trafilatura's extract_author, in one pass and no copy.
 trafilatura.metadata.extract_author copies the tree, deletes comment lists, sidebars, figures,
 dates and the like (AUTHOR_DISCARD_XPATHS), then tries three XPath rule sets of falling
 specificity (AUTHOR_XPATHS) and takes the first element whose text is 3 to 119 characters.
@@ -11,14 +15,106 @@ The rules are copied from trafilatura 2; tests/extraction/test_bylines.py compar
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
+from typing import Any
 
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura.json_metadata import normalize_authors
 
-__all__ = ["markup_author"]
+from crawler.extraction.jsonld import as_list, name_of, type_names
+
+__all__ = ["markup_author", "page_authors", "split_names"]
+
+_AUTHOR_META = (
+    "author",
+    "article:author",
+    "parsely-author",
+    "sailthru.author",
+    "dc.creator",
+    "byl",
+)
+_BY = re.compile(
+    r"^\s*(?:(?:written|posted|reported)\s+)?(?:by|von|par|por|door|di)(?::\s*|\s+)", re.IGNORECASE
+)
+_AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|&|\band\b|\bund\b|\bet\b|\by\b|\|)\s*", re.IGNORECASE)
+_NOT_A_NAME = re.compile(r"@|https?:|www\.|\d|^(?:staff|admin|editor|reporter|guest)$", re.I)
+_NAME_PARTICLES = frozenset(
+    {
+        "de",
+        "da",
+        "di",
+        "del",
+        "della",
+        "der",
+        "den",
+        "van",
+        "von",
+        "la",
+        "le",
+        "al",
+        "bin",
+        "ibn",
+        "y",
+    }
+)
+_ROLE_SUFFIX = re.compile(r"\s+(?:for|at|from)\s+[A-Z][\w .'-]*$")
+
+
+def page_authors(
+    entity: dict[str, Any],
+    meta: dict[str, list[str]],
+    markup_byline: Callable[[], str | None],
+    site: str | None,
+) -> tuple[str, ...]:
+    """The page's authors, each once, without the site's own name.
+
+    ``entity`` is the JSON-LD article, ``meta`` the meta tags by lower-cased name;
+    ``markup_byline`` (costly: called only when nothing is declared) gives the markup's
+    "; "-joined byline.
+    """
+    people: list[str] = []
+    organisations: list[str] = []
+    for author in as_list(entity.get("author")) + as_list(entity.get("creator")):
+        name = name_of(author)
+        if not name:
+            continue
+        is_org = isinstance(author, dict) and "organization" in type_names(author)
+        (organisations if is_org else people).append(name)
+    candidates = people
+    if not candidates:
+        candidates = [value for key in _AUTHOR_META for value in meta.get(key, [])]
+    if not candidates:
+        candidates = [name for name in (markup_byline() or "").split("; ") if name]
+    if not candidates:
+        candidates = organisations
+    names: list[str] = []
+    seen: set[str] = set()
+    site_key = (site or "").casefold()
+    for raw in candidates:
+        for name in split_names(raw):
+            key = name.casefold()
+            if key not in seen and key != site_key:
+                seen.add(key)
+                names.append(name)
+    return tuple(names)
+
+
+def split_names(raw: str) -> list[str]:
+    """A declared byline ("By A, B and C for Reuters") as the names of people in it."""
+    raw = _BY.sub("", " ".join(raw.split()))
+    names = []
+    for part in _AUTHOR_SPLIT.split(raw):
+        part = _ROLE_SUFFIX.sub("", _BY.sub("", part)).strip(" .-–—|")
+        words = part.split()
+        if not part or _NOT_A_NAME.search(part) or not 1 <= len(words) <= 5:
+            continue
+        if any(word[0].islower() and word not in _NAME_PARTICLES for word in words):
+            continue  # "the defense ministries" is a phrase, not a person
+        names.append(part)
+    return names
+
 
 _MIN_CHARS, _MAX_CHARS = 3, 119  # extract_metainfo's 2 < len(text) < 120
 

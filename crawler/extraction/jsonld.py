@@ -1,4 +1,4 @@
-"""Read JSON-LD blocks and pick the object that describes the page's article."""
+"""Read JSON-LD blocks, pick the object that describes the page's article, read its values."""
 
 from __future__ import annotations
 
@@ -10,7 +10,16 @@ from typing import Any
 
 from lxml.html import HtmlElement
 
-__all__ = ["ARTICLE_TYPES", "find_main_entity", "jsonld_objects", "script_objects"]
+__all__ = [
+    "ARTICLE_TYPES",
+    "as_list",
+    "clean_text",
+    "find_main_entity",
+    "jsonld_objects",
+    "name_of",
+    "script_objects",
+    "type_names",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -95,3 +104,29 @@ def find_main_entity(objects: list[dict[str, Any]]) -> dict[str, Any] | None:
         return max(articles, key=lambda obj: ("headline" in obj, len(obj)))
     pages = [obj for obj in objects if _PAGE_TYPES.intersection(type_names(obj))]
     return pages[0] if pages else None
+
+
+def as_list(value: Any) -> list[Any]:
+    """A JSON-LD value that may be one item or a list, as a list."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def name_of(value: Any) -> str | None:
+    """The name of a person or organisation given as an object, a string or a list of them."""
+    if isinstance(value, dict):
+        return clean_text(value.get("name"))
+    if isinstance(value, list):
+        return name_of(value[0]) if value else None
+    return clean_text(value)
+
+
+def clean_text(value: Any) -> str | None:
+    """A string value (the first, of a list) with its whitespace collapsed; None if empty."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if not isinstance(value, str):
+        return None
+    cleaned = " ".join(value.split())
+    return cleaned or None

@@ -19,7 +19,6 @@ from crawler.discovery.classify import is_article_page
 from crawler.extensions.archive_connection import archive_connection
 from crawler.extraction import ExtractionError
 from crawler.extraction.pool import ExtractionPool
-from crawler.extraction.site_boilerplate import SiteBoilerplateCache
 from crawler.items import DiscoveredLinks, FetchFailed, PageFetched
 from crawler.pipelines.batching import BatchWriter, GroupedWrites
 from crawler.pipelines.frontier_updates import (
@@ -29,6 +28,7 @@ from crawler.pipelines.frontier_updates import (
     record_not_article,
     record_unarchived_failure,
 )
+from crawler.pipelines.site_boilerplate import SiteBoilerplateCache
 from storage import (
     Archive,
     ArticleContent,

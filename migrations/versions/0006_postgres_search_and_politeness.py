@@ -5,7 +5,7 @@ Revises: 0005
 Create Date: 2026-11-26 12:00:00
 
 - PostgreSQL only: a GIN expression index over the weighted tsvector of a version (title
-  weight A, text weight B, the 'simple' configuration) that storage/search_postgres.py queries
+  weight A, text weight B, the 'simple' configuration) that storage/search/postgres.py queries
   with the very same expression. SQLite keeps its FTS5 table from 0002; nothing changes there.
   The index is not described by the models; migrations/env.py leaves it out of `alembic check`.
 - Every dialect: ``host_politeness``, one row per host with the earliest time the next request

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from sqlalchemy import event, func, select
 
 from crawler.cli import main
-from crawler.extraction.site_boilerplate import SiteBoilerplateCache
+from crawler.pipelines.site_boilerplate import SiteBoilerplateCache
 from storage import Archive, ArticleContent, FetchedPage, record_capture
 from storage.boilerplate import learn_site_boilerplate, site_boilerplate, strip_paragraphs
 from storage.models import Version

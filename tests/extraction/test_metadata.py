@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from crawler.extraction.bylines import split_names
 from crawler.extraction.dates import parse_date
-from crawler.extraction.metadata import _split_names
 from crawler.extraction.titles import choose_title, strip_site_name
 
 
@@ -62,7 +62,7 @@ def test_declared_title_without_headings() -> None:
     ],
 )
 def test_split_names(raw: str, names: list[str]) -> None:
-    assert _split_names(raw) == names
+    assert split_names(raw) == names
 
 
 @pytest.mark.parametrize(

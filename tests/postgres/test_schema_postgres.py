@@ -74,7 +74,7 @@ def test_an_empty_server_database_asks_for_db_upgrade(empty_postgres: str) -> No
 
 
 def test_search_uses_the_gin_index(db_url: str) -> None:
-    from storage.search_postgres import SEARCH_VECTOR
+    from storage.search.postgres import SEARCH_VECTOR
 
     with open_archive(db_url) as archive, archive.engine.connect() as connection:
         connection.execute(text("SET enable_seqscan = off"))

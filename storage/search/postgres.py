@@ -1,17 +1,16 @@
 """Full-text search on PostgreSQL: a weighted tsvector with a GIN index (migration 0006).
 
-The query language is the one FTS5 gets (storage/search.py): words, "phrases", prefix*, AND /
-OR / NOT, parentheses, ``title:`` / ``text:``. It is parsed here and turned into a tsquery whose
-terms PostgreSQL itself normalises (``phraseto_tsquery``), so queries and the index always agree
-on how text is split. The ``simple`` configuration lowercases without stemming, as FTS5's
-unicode61 tokenizer does, so a query finds the same words on both backends. Titles are weight A,
-texts weight B; ``title:`` and ``text:`` restrict terms to one weight.
+The query language is the one FTS5 gets (storage/search/query.py): words, "phrases", prefix*,
+AND / OR / NOT, parentheses, ``title:`` / ``text:``. Its parse tree (``parse_query``) becomes
+here a tsquery whose terms PostgreSQL itself normalises (``phraseto_tsquery``), so queries and
+the index always agree on how text is split. The ``simple`` configuration lowercases without
+stemming, as FTS5's unicode61 tokenizer does, so a query finds the same words on both backends.
+Titles are weight A, texts weight B; ``title:`` and ``text:`` restrict terms to one weight.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, Text, bindparam, cast, func, literal_column, select, text
@@ -19,10 +18,13 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from storage.listing import site_matches
 from storage.models import Article, Site, Version
 from storage.records import SearchHit
-from storage.search import _TOKEN, SNIPPET_TOKENS, TITLE_WEIGHT, InvalidQuery, SearchRequest
+from storage.search.filters import version_filters
+from storage.search.query import InvalidQuery, QueryTerm, parse_query
+from storage.search.request import SNIPPET_TOKENS, TITLE_WEIGHT, SearchRequest
+
+__all__ = ["RANK_WEIGHTS", "SEARCH_VECTOR", "PostgresTextSearch", "to_tsquery_text"]
 
 # Must stay identical to the index expression of migration 0006, or the index is not used.
 SEARCH_VECTOR = (
@@ -31,116 +33,18 @@ SEARCH_VECTOR = (
 )
 # ts_rank_cd weights, in the order {D, C, B, A}: a title match counts TITLE_WEIGHT times a text one.
 RANK_WEIGHTS = f"{{0.1, 0.1, {1.0 / TITLE_WEIGHT}, 1.0}}"
-_WEIGHT = {"title:": "A", "text:": "B"}
+_WEIGHT = {"title": "A", "text": "B"}  # by QueryTerm.field
 _LEXEME = re.compile(r"'(?:[^']|'')*'")
-_HINT = '(use words, "exact phrases", prefix*, and AND / OR / NOT between terms)'
 
 
-@dataclass
-class _Term:
-    words: str
-    prefix: bool
-    weight: str
-
-
-@dataclass
-class _Parser:
-    """FTS5's grammar: OR binds loosest, then AND (implicit between terms), then binary NOT."""
-
-    query: str
-    tokens: list[tuple[str, str]] = field(default_factory=list)
-    terms: list[_Term] = field(default_factory=list)
-    at: int = 0
-
-    def parse(self) -> list[Any]:
-        for match in _TOKEN.finditer(self.query):
-            if match["quote"]:
-                raise InvalidQuery(f"unbalanced double quote in search query {self.query!r}")
-            kind = next(k for k in ("phrase", "paren", "word") if match[k])
-            self.tokens.append((kind, match[kind]))
-        if not self.tokens:
-            raise InvalidQuery("empty search query: give at least one word")
-        tree = self._or("")
-        if self.at < len(self.tokens):
-            self._fail(f'syntax error near "{self.tokens[self.at][1]}"')
-        return tree
-
-    def _fail(self, message: str) -> None:
-        raise InvalidQuery(f"cannot search for {self.query!r}: {message} {_HINT}")
-
-    def _peek(self) -> tuple[str, str] | None:
-        return self.tokens[self.at] if self.at < len(self.tokens) else None
-
-    def _operator(self, name: str) -> bool:
-        token = self._peek()
-        if token == ("word", name):
-            self.at += 1
-            return True
-        return False
-
-    def _or(self, weight: str) -> list[Any]:
-        node = self._and(weight)
-        while self._operator("OR"):
-            node = ["|", node, self._and(weight)]
-        return node
-
-    def _and(self, weight: str) -> list[Any]:
-        node = self._not(weight)
-        while True:
-            if self._operator("AND"):
-                node = ["&", node, self._not(weight)]
-                continue
-            token = self._peek()
-            if token is None or token == ("paren", ")") or token[1] in ("OR", "NOT"):
-                return node
-            node = ["&", node, self._not(weight)]
-
-    def _not(self, weight: str) -> list[Any]:
-        node = self._primary(weight)
-        while self._operator("NOT"):
-            node = ["!", node, self._primary(weight)]
-        return node
-
-    def _primary(self, weight: str) -> list[Any]:
-        token = self._peek()
-        if token is None:
-            self._fail("the query ends too early (an operator or '(' with nothing after it)")
-        assert token is not None
-        kind, value = token
-        self.at += 1
-        if kind == "paren":
-            if value == ")":
-                self._fail('syntax error near ")"')
-            node = self._or(weight)
-            if self._peek() != ("paren", ")"):
-                self._fail("the query ends too early (an operator or '(' with nothing after it)")
-            self.at += 1
-            return node
-        if kind == "word" and value in ("AND", "OR", "NOT"):
-            self._fail(f'syntax error near "{value}"')
-        column = next((c for c in _WEIGHT if value.lower().startswith(c)), None)
-        if kind == "word" and column is not None:
-            rest = value[len(column) :]
-            if not rest:
-                return self._primary(_WEIGHT[column])
-            value, weight = rest, _WEIGHT[column]
-        words = value[1:].rstrip("*")[:-1] if kind == "phrase" else value.rstrip("*")
-        if not words:
-            raise InvalidQuery(
-                f"a lone '{value}' is not a search term; put it after a word: escap*"
-            )
-        self.terms.append(_Term(words, value.endswith("*"), weight))
-        return ["term", len(self.terms) - 1]
-
-
-def _labelled(fragment: str, term: _Term, *, weighted: bool) -> str:
+def _labelled(fragment: str, term: QueryTerm, *, weighted: bool) -> str:
     lexemes = list(_LEXEME.finditer(fragment))
     if not lexemes:
         return fragment
     out, last = [], 0
     for index, lexeme in enumerate(lexemes):
         label = "*" if term.prefix and index == len(lexemes) - 1 else ""
-        label += term.weight if weighted else ""
+        label += _WEIGHT.get(term.field, "") if weighted else ""
         out.append(fragment[last : lexeme.end()] + (":" + label if label else ""))
         last = lexeme.end()
     return "(" + "".join(out) + fragment[last:] + ")"
@@ -162,20 +66,19 @@ def _tsquery(name: str) -> ColumnElement[Any]:
 
 def to_tsquery_text(session: Session, query: str) -> tuple[str, str]:
     """The query as tsquery text: weighted (for matching, ranking) and plain (for snippets)."""
-    parser = _Parser(query)
-    tree = parser.parse()
+    parsed = parse_query(query)
     columns = ", ".join(
-        f"phraseto_tsquery('simple', CAST(:t{i} AS text))::text" for i in range(len(parser.terms))
+        f"phraseto_tsquery('simple', CAST(:t{i} AS text))::text" for i in range(len(parsed.terms))
     )
-    params = {f"t{i}": term.words for i, term in enumerate(parser.terms)}
+    params = {f"t{i}": term.words for i, term in enumerate(parsed.terms)}
     normalised: list[str] = list(session.execute(text(f"SELECT {columns}"), params).one())
-    for term, fragment in zip(parser.terms, normalised, strict=True):
+    for term, fragment in zip(parsed.terms, normalised, strict=True):
         if not fragment:
             raise InvalidQuery(f"cannot search for {query!r}: {term.words!r} has no words in it")
-    pairs = list(zip(normalised, parser.terms, strict=True))
+    pairs = list(zip(normalised, parsed.terms, strict=True))
     weighted = [_labelled(fragment, term, weighted=True) for fragment, term in pairs]
     plain = [_labelled(fragment, term, weighted=False) for fragment, term in pairs]
-    return _render(tree, weighted), _render(tree, plain)
+    return _render(parsed.tree, weighted), _render(parsed.tree, plain)
 
 
 class PostgresTextSearch:
@@ -197,17 +100,7 @@ class PostgresTextSearch:
         )
         if oldest is not None:
             ranked = ranked.where(Version.id >= oldest)
-        if not request.all_versions:
-            ranked = ranked.where(Version.number == Article.version_count)
-        if request.changed_only:
-            ranked = ranked.where(Article.version_count > 1)
-        if request.site:
-            ranked = ranked.where(site_matches(request.site))
-        if request.since is not None:
-            ranked = ranked.where(Version.captured_at >= request.since)
-        if request.until is not None:
-            ranked = ranked.where(Version.captured_at < request.until)
-        hits = ranked.subquery("hits")
+        hits = ranked.where(*version_filters(request)).subquery("hits")
         open_mark, close_mark = request.highlight
         options = (
             f'StartSel="{open_mark}", StopSel="{close_mark}", MaxWords={SNIPPET_TOKENS}, '
