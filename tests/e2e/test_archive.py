@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from crawler.demo.server import DemoServer
-from crawler.demo.special import CHARSET_PAGES, CP1251_PATH, LATIN1_PATH, PDF_PATH
+from demosite.server import DemoServer
+from demosite.special import CHARSET_PAGES, CP1251_PATH, LATIN1_PATH, PDF_PATH
 
 from .conftest import Cli
 

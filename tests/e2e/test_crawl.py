@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from crawler.demo.server import DemoServer, serve
-from crawler.demo.site import NewsSite
+from demosite.server import DemoServer, serve
+from demosite.site import NewsSite
 from storage import open_archive
 from storage.models import Article, Version
 

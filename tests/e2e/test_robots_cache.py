@@ -20,11 +20,11 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from crawler.demo.response import Response
-from crawler.demo.server import DemoServer, serve
-from crawler.demo.site import NewsSite
 from crawler.middlewares.politeness import PolitenessMiddleware
 from crawler.middlewares.robots import RobotsTxtCache
+from demosite.response import Response
+from demosite.server import DemoServer, serve
+from demosite.site import NewsSite
 from storage import open_archive
 from storage.models import CrawlRun, RobotsTxt
 from storage.robots_cache import robots_origin

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from crawler.demo.server import DemoServer
+from demosite.server import DemoServer
 from storage import open_archive
 from storage.models import Article, CrawlRun, FrontierEntry, Version
 from storage.revisits import DEFAULT_REVISIT_POLICY

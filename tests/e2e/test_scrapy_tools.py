@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from crawler.demo.server import DemoServer
+from demosite.server import DemoServer
 
 from .conftest import REPO, Cli
 

@@ -16,9 +16,9 @@ from crawler.middlewares.addresses import is_public
 from crawler.middlewares.network import PrivateNetworkMiddleware
 from crawler.middlewares.refused import RequestRefused
 from crawler.middlewares.resolver import PublicOnlyResolver
+from demosite.hostile import HostileServer
 
 from .conftest import newsarchive
-from .server import HostileServer
 
 
 @pytest.mark.parametrize(

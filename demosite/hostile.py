@@ -2,7 +2,7 @@
 
 Each *listener* is one port with its own robots.txt behaviour (robots.txt is per host and port);
 every listener answers every path below. ``HostileServer().start()`` serves in a background
-thread; ``python -m tests.hostile.server`` prints one ``name url`` line per listener and serves
+thread; ``python -m demosite.hostile`` prints one ``name url`` line per listener and serves
 until interrupted. Every request is logged with its listener, path and monotonic time.
 
 Paths (all ``GET``):
@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import random
 import threading
@@ -198,7 +199,7 @@ class HostileServer:
         servers = []
         for name in LISTENERS:
             server = await asyncio.start_server(
-                lambda r, w, n=name: self._handle(r, w, n), self.host, 0
+                functools.partial(self._handle, listener=name), self.host, 0
             )
             port = server.sockets[0].getsockname()[1]
             self.urls[name] = f"http://{self.host}:{port}"
@@ -319,13 +320,13 @@ class HostileServer:
         writer.write(_head("200 OK", {"Content-Type": "text/html", "Transfer-Encoding": "chunked"}))
         chunk = b"<p>" + b"endless " * 8000 + b"</p>"
         framed = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
-        for _ in range(200_000):  # about 13 GB: far past any limit, but not truly forever
+        for _chunk in range(200_000):  # about 13 GB: far past any limit, but not truly forever
             writer.write(framed)
             await writer.drain()
 
     async def _slow_drip(self, writer: Writer, *_: object) -> None:
         writer.write(_head("200 OK", {"Content-Type": "text/html", "Content-Length": "1000000"}))
-        for _ in range(1_000_000):
+        for _byte in range(1_000_000):
             writer.write(b"<")
             await writer.drain()
             await asyncio.sleep(0.2)
