@@ -21,6 +21,8 @@ from storage.models import Article, Version
 
 from .conftest import Cli
 
+pytestmark = pytest.mark.slow  # every test here runs whole crawls in subprocesses
+
 ARTICLES = 55
 
 

@@ -12,6 +12,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 
 from demosite.server import DemoServer
@@ -21,6 +22,8 @@ from storage.revisits import DEFAULT_REVISIT_POLICY
 from storage.timeutil import utcnow
 
 from .conftest import Cli
+
+pytestmark = pytest.mark.slow  # every test here runs whole crawls in subprocesses
 
 
 def write_sites(tmp_path: Path, server: DemoServer) -> Path:

@@ -99,6 +99,7 @@ def test_resolver_refuses_a_private_answer_at_connection_time() -> None:
     assert reason.reason == "private_network"
 
 
+@pytest.mark.slow
 def test_crawl_of_a_local_server_is_refused_by_default(
     hostile: HostileServer, tmp_path: Path
 ) -> None:
