@@ -16,7 +16,7 @@ setup: $(STAMP)
 
 ## Offline demo: a bundled news site on 127.0.0.1 is archived, edited, archived again.
 demo: setup
-	$(BIN)/python -m crawler.demo
+	$(BIN)/python -m demosite
 
 lint: setup
 	$(BIN)/ruff check .

@@ -30,9 +30,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.demo.content import Article
-from crawler.demo.server import serve_many
-from crawler.demo.site import NewsSite
+from demosite.content import Article
+from demosite.server import serve_many
+from demosite.site import NewsSite
 
 CHANGED_EVERY = 20  # 5 % of the articles change in round 2
 

@@ -1,7 +1,7 @@
 """Every hostile-input case and crash drill of issue 8, with its outcome, peak memory and time.
 
 Each hostile URL is archived by its own `newsarchive archive` process (so peak memory is that
-case's own) against the hostile server of tests/hostile/, with the shipped limits unless
+case's own) against the hostile server of demosite/hostile.py, with the shipped limits unless
 --quick; the crash drills run the demo news site. Prints a Markdown table; --write also puts
 it in docs/hostile.md.
 
@@ -28,8 +28,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from crawler import settings  # noqa: E402
-from crawler.demo.server import DemoServer, serve  # noqa: E402
-from crawler.demo.site import NewsSite  # noqa: E402
+from demosite.hostile import HostileServer  # noqa: E402
+from demosite.server import DemoServer, serve  # noqa: E402
+from demosite.site import NewsSite  # noqa: E402
 from tests.hostile.checks import archive_health, archived_urls  # noqa: E402
 from tests.hostile.conftest import FAST_LIMITS  # noqa: E402
 from tests.hostile.faults import (  # noqa: E402
@@ -40,7 +41,6 @@ from tests.hostile.faults import (  # noqa: E402
     start,
     versions_so_far,
 )
-from tests.hostile.server import HostileServer  # noqa: E402
 
 CASES: list[tuple[str, str, str]] = [  # (case, path, listener)
     ("endless body", "/endless", "main"),

@@ -42,8 +42,8 @@ from typing import Any
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from crawler.demo.server import ServerGroup, serve_many
-from crawler.demo.site import NewsSite
+from demosite.server import ServerGroup, serve_many
+from demosite.site import NewsSite
 from storage import open_archive
 from storage.models import Article, Capture, CrawlRun, Version
 

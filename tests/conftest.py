@@ -4,14 +4,27 @@ The suite runs once per backend. By default each test gets a new SQLite file; wi
 ``NEWSARCHIVE_TEST_BACKEND=postgresql`` and ``NEWSARCHIVE_TEST_POSTGRES`` naming a server
 (``.ci/postgres.sh`` starts a throwaway one), each test gets a new PostgreSQL database copied
 from a template migrated once per session, and dropped afterwards.
+
+Whole crawls are ``slow``: ``pytest -m "not slow"`` must run none. A guard enforces it. While a
+test that is not marked ``slow`` runs (its fixtures' setup and teardown included, so a
+module-scoped fixture that crawls counts too), ``subprocess.Popen`` refuses any command line that
+``is_crawl_command`` recognises (``newsarchive crawl/archive/revisit/schedule``, ``python -m
+crawler ...`` or ``-c`` code importing it, ``scrapy crawl``, ``python -m demosite``, ``make
+demo``) and fails the test with a message naming the marker. Every way a test starts a process
+(``subprocess.run``, ``Popen``, asyncio subprocesses) goes through ``Popen``, so no helper can
+forget the check. Other subprocesses (``scrapy list``, ``newsarchive show``, the demo server) are
+allowed: they start no crawl.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
+import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -48,6 +61,58 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
         if not ON_POSTGRES and item.get_closest_marker("postgres_only") is not None:
             item.add_marker(pytest.mark.skip(reason="PostgreSQL run only (make test-postgres)"))
+
+
+CRAWL_COMMANDS = frozenset({"crawl", "archive", "revisit", "schedule"})
+
+
+def is_crawl_command(args: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> bool:
+    """Whether a subprocess command line runs a whole crawl (see the module docstring)."""
+    if isinstance(args, str | os.PathLike):
+        argv = shlex.split(os.fspath(args))
+    else:
+        argv = [os.fspath(arg) for arg in args]
+    if not argv:
+        return False
+    program, words = Path(argv[0]).name, argv[1:]
+    module = words[words.index("-m") + 1] if "-m" in words[:-1] else None
+    code = words[words.index("-c") + 1] if "-c" in words[:-1] else ""
+    if program == "make":
+        return "demo" in words
+    if module == "demosite":
+        return True
+    runs_cli = program in ("newsarchive", "scrapy") or module in ("crawler", "scrapy")
+    return (runs_cli or "crawler" in code) and not CRAWL_COMMANDS.isdisjoint(words)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None]:
+    """Fail a test not marked ``slow`` that starts a crawl (in setup, call or teardown)."""
+    if item.get_closest_marker("slow") is not None:
+        return (yield)
+    original = subprocess.Popen.__init__
+
+    def refuse_crawls(self: subprocess.Popen[Any], args: Any, *rest: Any, **kwargs: Any) -> None:
+        if is_crawl_command(args):
+            pytest.fail(
+                f"{item.nodeid} starts a whole crawl ({args!r}) but is not marked slow: add "
+                "@pytest.mark.slow (or a module-level pytestmark), so `pytest -m 'not slow'` "
+                "stays fast",
+                pytrace=False,
+            )
+        original(self, args, *rest, **kwargs)
+
+    subprocess.Popen.__init__ = refuse_crawls  # type: ignore[method-assign]
+    try:
+        return (yield)
+    finally:
+        subprocess.Popen.__init__ = original  # type: ignore[method-assign]
+
+
+@pytest.fixture
+def crawl_command_check() -> Any:
+    """``is_crawl_command``, for the test of the guard itself."""
+    return is_crawl_command
 
 
 class PostgresServer:

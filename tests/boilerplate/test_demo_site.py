@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.demo.site import NewsSite
 from crawler.extraction import parse_html
 from crawler.extraction.body import extract_body
 from crawler.extraction.metadata import extract_metadata
+from demosite.site import NewsSite
 from storage import Archive, ArticleContent, FetchedPage, record_capture
 from storage.boilerplate import learn_site_boilerplate
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from crawler.demo.server import DemoServer, serve
-from crawler.demo.site import NewsSite
+from demosite.server import DemoServer, serve
+from demosite.site import NewsSite
 
 from .client import NOW
 

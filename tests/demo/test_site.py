@@ -12,9 +12,9 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import pytest
 
-from crawler.demo.server import DemoServer, serve_many
-from crawler.demo.site import NewsSite
-from crawler.demo.special import CHARSET_PAGES, CP1251_PATH, LATIN1_PATH
+from demosite.server import DemoServer, serve_many
+from demosite.site import NewsSite
+from demosite.special import CHARSET_PAGES, CP1251_PATH, LATIN1_PATH
 
 from .client import NOW, Fetched, fetch, read_page
 
@@ -355,7 +355,7 @@ def test_serve_many_spreads_articles_over_hosts() -> None:
 
 
 def test_command_line_prints_base_url_first() -> None:
-    command = [sys.executable, "-m", "crawler.demo.server", "--articles", "5", "--port", "0"]
+    command = [sys.executable, "-m", "demosite.server", "--articles", "5", "--port", "0"]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as proc:
         try:
             assert proc.stdout is not None

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from crawler.demo.server import DemoServer, serve
-from crawler.demo.site import NewsSite
+from demosite.server import DemoServer, serve
+from demosite.site import NewsSite
 
 REPO = Path(__file__).resolve().parents[2]
 

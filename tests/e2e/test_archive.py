@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from crawler.demo.server import DemoServer
-from crawler.demo.special import CHARSET_PAGES, CP1251_PATH, LATIN1_PATH, PDF_PATH
+import pytest
+
+from demosite.server import DemoServer
+from demosite.special import CHARSET_PAGES, CP1251_PATH, LATIN1_PATH, PDF_PATH
 
 from .conftest import Cli
+
+pytestmark = pytest.mark.slow  # every test here runs whole crawls in subprocesses
 
 
 def by_url(results: list[dict[str, object]]) -> dict[object, dict[str, object]]:

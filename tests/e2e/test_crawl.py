@@ -14,12 +14,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from crawler.demo.server import DemoServer, serve
-from crawler.demo.site import NewsSite
+from demosite.server import DemoServer, serve
+from demosite.site import NewsSite
 from storage import open_archive
 from storage.models import Article, Version
 
 from .conftest import Cli
+
+pytestmark = pytest.mark.slow  # every test here runs whole crawls in subprocesses
 
 ARTICLES = 55
 

@@ -20,12 +20,12 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from crawler.demo.response import Response
-from crawler.demo.server import DemoServer, serve
-from crawler.demo.site import NewsSite
 from crawler.extensions.archive_connection import ArchiveConnection
 from crawler.middlewares.politeness import PolitenessMiddleware
 from crawler.middlewares.robots import RobotsTxtCache
+from demosite.response import Response
+from demosite.server import DemoServer, serve
+from demosite.site import NewsSite
 from storage import open_archive
 from storage.models import CrawlRun, RobotsTxt
 from storage.robots_cache import robots_origin
@@ -105,6 +105,7 @@ def at(moment: datetime) -> dict[str, str]:
     return {"NEWSARCHIVE_NOW": moment.isoformat()}
 
 
+@pytest.mark.slow
 def test_a_second_crawl_of_a_host_reads_robots_txt_from_the_archive(
     cli: Cli, site: DemoServer, db_url: str
 ) -> None:
@@ -117,6 +118,7 @@ def test_a_second_crawl_of_a_host_reads_robots_txt_from_the_archive(
     assert "robotstxt/request_count" not in stats
 
 
+@pytest.mark.slow
 def test_a_kept_copy_older_than_24_hours_is_fetched_again(cli: Cli, site: DemoServer) -> None:
     assert [r["status"] for r in archived(cli.env(at(T0)), article(site, 0))] == ["new"]
     later = cli.env(at(T0 + timedelta(hours=23, minutes=59)))
@@ -130,6 +132,7 @@ def test_a_kept_copy_older_than_24_hours_is_fetched_again(cli: Cli, site: DemoSe
     assert robots_fetches(site) == 2
 
 
+@pytest.mark.slow
 def test_a_kept_disallow_still_refuses_the_path(cli: Cli, site: DemoServer) -> None:
     assert [r["status"] for r in archived(cli, article(site, 0))] == ["new"]
     # The site now allows everything; the copy kept a minute ago still disallows /private/.
@@ -141,6 +144,7 @@ def test_a_kept_disallow_still_refuses_the_path(cli: Cli, site: DemoServer) -> N
     assert paths.count("/robots.txt") == 1
 
 
+@pytest.mark.slow
 def test_a_kept_crawl_delay_still_spaces_the_requests(
     cli: Cli, site: DemoServer, db_url: str
 ) -> None:
@@ -153,6 +157,7 @@ def test_a_kept_crawl_delay_still_spaces_the_requests(
     assert stats.get("archive/politeness/waits", 0) >= 1, "the Crawl-delay was not applied"
 
 
+@pytest.mark.slow
 def test_requests_released_by_a_kept_copy_still_go_two_at_a_time(
     cli: Cli, site: DemoServer
 ) -> None:
@@ -168,6 +173,7 @@ def test_requests_released_by_a_kept_copy_still_go_two_at_a_time(
     assert site.site.most_at_once <= 2  # CONCURRENT_REQUESTS_PER_DOMAIN
 
 
+@pytest.mark.slow
 def test_a_robots_txt_answering_503_is_asked_again_next_crawl(
     cli: Cli, site: DemoServer, db_url: str
 ) -> None:
@@ -183,6 +189,7 @@ def test_a_robots_txt_answering_503_is_asked_again_next_crawl(
     assert robots_fetches(site) == 2
 
 
+@pytest.mark.slow
 def test_cache_seconds_0_fetches_robots_txt_every_crawl(
     cli: Cli, site: DemoServer, db_url: str
 ) -> None:

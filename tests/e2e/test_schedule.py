@@ -12,15 +12,18 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 
-from crawler.demo.server import DemoServer
+from demosite.server import DemoServer
 from storage import open_archive
 from storage.models import Article, CrawlRun, FrontierEntry, Version
 from storage.revisits import DEFAULT_REVISIT_POLICY
 from storage.timeutil import utcnow
 
 from .conftest import Cli
+
+pytestmark = pytest.mark.slow  # every test here runs whole crawls in subprocesses
 
 
 def write_sites(tmp_path: Path, server: DemoServer) -> Path:

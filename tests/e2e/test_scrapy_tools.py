@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from crawler.demo.server import DemoServer
+import pytest
+
+from demosite.server import DemoServer
 
 from .conftest import REPO, Cli
 
@@ -44,6 +46,7 @@ def test_scrapy_list_names_the_spiders() -> None:
     assert listed.stdout.split() == ["archive", "crawl"]
 
 
+@pytest.mark.slow
 def test_scrapy_crawl_archive_writes_to_the_archive(
     news_site: DemoServer, db_url: str, cli: Cli, tmp_path: Path
 ) -> None:
@@ -54,6 +57,7 @@ def test_scrapy_crawl_archive_writes_to_the_archive(
     assert shown["title"] == news_site.site.expected_title(news_site.site.article_paths()[0])
 
 
+@pytest.mark.slow
 def test_a_crawl_opens_no_remote_control_endpoint(
     news_site: DemoServer, cli: Cli, tmp_path: Path
 ) -> None:

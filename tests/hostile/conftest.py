@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from .server import HostileServer
+from demosite.hostile import HostileServer
 
 REPO = Path(__file__).resolve().parents[2]
 

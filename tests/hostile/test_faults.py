@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.demo.server import DemoServer, serve
-from crawler.demo.site import NewsSite
+from demosite.server import DemoServer, serve
+from demosite.site import NewsSite
 
 from .checks import archive_health, archived_urls
 from .conftest import newsarchive

@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
+from demosite.hostile import CRAWL_DELAY, RETRY_AFTER, HostileServer
+
 from .conftest import FAST_LIMITS, Run, newsarchive
-from .server import CRAWL_DELAY, RETRY_AFTER, HostileServer
 
 pytestmark = pytest.mark.slow
 

@@ -16,9 +16,9 @@ from crawler.middlewares.addresses import is_public
 from crawler.middlewares.network import PrivateNetworkMiddleware
 from crawler.middlewares.refused import RequestRefused
 from crawler.middlewares.resolver import PublicOnlyResolver
+from demosite.hostile import HostileServer
 
 from .conftest import newsarchive
-from .server import HostileServer
 
 
 @pytest.mark.parametrize(
@@ -99,6 +99,7 @@ def test_resolver_refuses_a_private_answer_at_connection_time() -> None:
     assert reason.reason == "private_network"
 
 
+@pytest.mark.slow
 def test_crawl_of_a_local_server_is_refused_by_default(
     hostile: HostileServer, tmp_path: Path
 ) -> None:

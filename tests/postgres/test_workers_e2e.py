@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from crawler.demo.server import ServerGroup, serve_many
-from crawler.demo.site import NewsSite
+from demosite.server import ServerGroup, serve_many
+from demosite.site import NewsSite
 from storage import open_archive
 from storage.models import Article, Capture, Version
 

@@ -16,9 +16,9 @@ from types import FrameType, TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit
 
-from crawler.demo.control import CONTROL_PREFIX, RequestLog, RequestRecord, control_response
-from crawler.demo.response import Response, not_modified
-from crawler.demo.site import NewsSite
+from demosite.control import CONTROL_PREFIX, RequestLog, RequestRecord, control_response
+from demosite.response import Response, not_modified
+from demosite.site import NewsSite
 
 logger = logging.getLogger(__name__)
 
@@ -311,9 +311,9 @@ class _Handler(BaseHTTPRequestHandler):
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: serve a demo site until killed; the first stdout line is its base URL."""
     parser = argparse.ArgumentParser(
-        prog="python -m crawler.demo.server",
+        prog="python -m demosite.server",
         description="Serve the bundled demo news site on loopback.",
-        epilog="Example: python -m crawler.demo.server --articles 60 --port 0",
+        epilog="Example: python -m demosite.server --articles 60 --port 0",
     )
     parser.add_argument("--articles", type=int, default=60)
     parser.add_argument("--seed", type=int, default=1)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from crawler.demo import bank, seed
+from demosite import bank, seed
 
 MIN_PARAGRAPHS = 5
 MAX_PARAGRAPHS = 12

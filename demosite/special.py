@@ -8,7 +8,7 @@ import zlib
 from dataclasses import dataclass
 from html import escape
 
-from crawler.demo.response import Response, redirect, strong_etag
+from demosite.response import Response, redirect, strong_etag
 
 MAX_REDIRECTS = 50
 REDIRECT_LOOP = ("/redirect-loop/a", "/redirect-loop/b")

@@ -8,10 +8,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from crawler.demo.response import Response
+from demosite.response import Response
 
 if TYPE_CHECKING:
-    from crawler.demo.server import DemoServer
+    from demosite.server import DemoServer
 
 CONTROL_PREFIX = "/_control/"
 

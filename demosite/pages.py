@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
-from crawler.demo import bank
-from crawler.demo.content import Article, Figure, slugify
+from demosite import bank
+from demosite.content import Article, Figure, slugify
 
 BANNER = "IE 11 is not supported. For an optimal experience visit our site on another browser."
 STYLE = (

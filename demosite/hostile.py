@@ -2,8 +2,9 @@
 
 Each *listener* is one port with its own robots.txt behaviour (robots.txt is per host and port);
 every listener answers every path below. ``HostileServer().start()`` serves in a background
-thread; ``python -m tests.hostile.server`` prints one ``name url`` line per listener and serves
-until interrupted. Every request is logged with its listener, path and monotonic time.
+thread; ``python -m demosite.hostile`` prints one ``name url`` line per listener and serves
+until interrupted. Every request is logged with its listener, path and monotonic time. The
+bodies that need no server state (texts, bad charsets, deep nesting...) are in hostile_pages.py.
 
 Paths (all ``GET``):
   /article/<name>          a plain, extractable news article (the crawl goes on)
@@ -37,50 +38,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import random
 import threading
 import time
 import zlib
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
+
+from demosite import hostile_pages as pages
+from demosite.hostile_pages import Behaviour, Writer, article_html, head, redirect, send
 
 BOMB_BYTES = 128 * 1024 * 1024
 HUGE_ROBOTS_BYTES = 10 * 1024 * 1024
 LISTENERS = ("main", "robots_500", "robots_hang", "robots_huge", "crawl_delay", "busy")
 CRAWL_DELAY = 2
 RETRY_AFTER = 2
-
-PARAGRAPHS = (
-    "The city council voted on Tuesday to extend the night bus network to the northern "
-    "districts, after a year of complaints from shift workers who said the last service left "
-    "them stranded after midnight.",
-    "Council members argued for more than three hours about the cost, which the transport "
-    "department puts at four million a year, before the proposal passed by a narrow margin of "
-    "eleven votes to nine.",
-    "The new routes start in March. Officials said the timetable would be reviewed after six "
-    "months, and that ridership figures would decide whether the extra services stay.",
-    "Residents of the northern districts welcomed the decision. One nurse who works nights at "
-    "the central hospital said she had been spending a third of her wages on taxis.",
-)
-CYRILLIC = (
-    "Городской совет во вторник проголосовал за продление ночных автобусных маршрутов в "
-    "северные районы города после года жалоб от работников ночных смен, которые говорили, что "
-    "последний автобус уходит задолго до полуночи и оставляет их без транспорта."
-)
-
-
-def article_html(title: str, paragraphs: tuple[str, ...] = PARAGRAPHS, extra: str = "") -> str:
-    body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
-    return (
-        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
-        f"<meta property='og:title' content='{title}'></head><body>"
-        f"<header><nav><a href='/'>Home</a> <a href='/world/'>World</a></nav></header>"
-        f"<main><article><h1>{title}</h1><p class='byline'>By Ann Writer</p>{body}</article>"
-        f"{extra}</main><footer>Copyright The Hostile Times</footer></body></html>"
-    )
 
 
 @dataclass(frozen=True)
@@ -102,36 +77,6 @@ class RequestLog:
     def snapshot(self) -> list[Hit]:
         with self.lock:
             return list(self.hits)
-
-
-Writer = asyncio.StreamWriter
-Behaviour = Callable[[Writer, str, str, int], Awaitable[None]]
-
-
-def _head(status: str, headers: dict[str, str]) -> bytes:
-    lines = [f"HTTP/1.1 {status}", *(f"{k}: {v}" for k, v in headers.items()), "", ""]
-    return "\r\n".join(lines).encode("latin-1")
-
-
-async def _send(
-    writer: Writer,
-    body: bytes,
-    *,
-    status: str = "200 OK",
-    content_type: str = "text/html; charset=utf-8",
-    headers: dict[str, str] | None = None,
-) -> None:
-    all_headers = {"Content-Type": content_type, "Content-Length": str(len(body))}
-    all_headers.update(headers or {})
-    all_headers["Connection"] = "close"
-    writer.write(_head(status, all_headers) + body)
-    await writer.drain()
-
-
-async def _redirect(writer: Writer, location: str, status: str = "302 Found") -> None:
-    await _send(
-        writer, b"<html><body>moved</body></html>", status=status, headers={"Location": location}
-    )
 
 
 class HostileServer:
@@ -156,15 +101,15 @@ class HostileServer:
             "/deflate-bomb": self._deflate_bomb,
             "/short-body": self._short_body,
             "/bad-chunks": self._bad_chunks,
-            "/binary-as-html": self._binary,
-            "/charset-lie": self._charset_lie,
-            "/charset-unknown": self._charset_unknown,
-            "/bom-vs-header": self._bom_vs_header,
-            "/invalid-utf8": self._invalid_utf8,
-            "/deep-nesting": self._deep_nesting,
-            "/quadratic": self._quadratic,
-            "/empty": self._empty,
-            "/soft-404": self._soft_404,
+            "/binary-as-html": pages.binary,
+            "/charset-lie": pages.charset_lie,
+            "/charset-unknown": pages.charset_unknown,
+            "/bom-vs-header": pages.bom_vs_header,
+            "/invalid-utf8": pages.invalid_utf8,
+            "/deep-nesting": pages.deep_nesting,
+            "/quadratic": pages.quadratic,
+            "/empty": pages.empty,
+            "/soft-404": pages.soft_404,
         }
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -198,7 +143,7 @@ class HostileServer:
         servers = []
         for name in LISTENERS:
             server = await asyncio.start_server(
-                lambda r, w, n=name: self._handle(r, w, n), self.host, 0
+                functools.partial(self._handle, listener=name), self.host, 0
             )
             port = server.sockets[0].getsockname()[1]
             self.urls[name] = f"http://{self.host}:{port}"
@@ -256,22 +201,22 @@ class HostileServer:
         if behaviour is not None:
             await behaviour(writer, listener, path, count)
         elif first == "article":
-            await _send(writer, article_html(f"Night buses for the north: {rest}").encode())
+            await send(writer, article_html(f"Night buses for the north: {rest}").encode())
         elif first == "ads":
             ads = f"<aside class='ad'>Buy {random.randint(0, 10**9)} now</aside>"
             ads += f"<script>var nonce='{os.urandom(8).hex()}';</script>"
-            await _send(writer, article_html("Ads change, the story does not", extra=ads).encode())
+            await send(writer, article_html("Ads change, the story does not", extra=ads).encode())
         elif first == "redirect-loop":
-            await _redirect(writer, "/redirect-loop/b" if rest == "a" else "/redirect-loop/a")
+            await redirect(writer, "/redirect-loop/b" if rest == "a" else "/redirect-loop/a")
         elif first == "redirect-chain":
-            await _redirect(writer, f"/redirect-chain/{int(rest or 0) + 1}")
+            await redirect(writer, f"/redirect-chain/{int(rest or 0) + 1}")
         elif first == "meta-loop":
             other = "b" if rest == "a" else "a"
             page = (
                 f"<html><head><meta http-equiv='refresh' content='0; url=/meta-loop/{other}'>"
                 f"</head><body>Redirecting</body></html>"
             )
-            await _send(writer, page.encode())
+            await send(writer, page.encode())
         elif first == "redirect-to":
             targets = {
                 "file": "file:///etc/passwd",
@@ -279,53 +224,51 @@ class HostileServer:
                 "data": "data:text/html,<h1>hello</h1>",
                 "javascript": "javascript:alert(document.cookie)",
             }
-            await _redirect(writer, targets[rest])
+            await redirect(writer, targets[rest])
         elif first in ("retry-after", "unavailable", "too-long-retry"):
             status = (
                 "503 Service Unavailable" if first == "unavailable" else "429 Too Many Requests"
             )
             wait = "86400" if first == "too-long-retry" else str(RETRY_AFTER)
             if count == 1 or first == "too-long-retry":
-                await _send(writer, b"slow down", status=status, headers={"Retry-After": wait})
+                await send(writer, b"slow down", status=status, headers={"Retry-After": wait})
             else:
-                await _send(writer, article_html(f"Patience pays: {rest}").encode())
+                await send(writer, article_html(f"Patience pays: {rest}").encode())
         else:
-            await _send(writer, b"<html><body>not here</body></html>", status="404 Not Found")
+            await send(writer, b"<html><body>not here</body></html>", status="404 Not Found")
 
     async def _robots(self, writer: Writer, listener: str) -> None:
         if listener in ("main", "busy"):
-            await _send(
-                writer, b"no robots here", status="404 Not Found", content_type="text/plain"
-            )
+            await send(writer, b"no robots here", status="404 Not Found", content_type="text/plain")
         elif listener == "robots_500":
-            await _send(
+            await send(
                 writer, b"oops", status="500 Internal Server Error", content_type="text/plain"
             )
         elif listener == "robots_hang":
             await self._hang(writer, listener, "/robots.txt", 1)
         elif listener == "crawl_delay":
             body = f"User-agent: *\nCrawl-delay: {CRAWL_DELAY}\nDisallow: /private/\n".encode()
-            await _send(writer, body, content_type="text/plain")
+            await send(writer, body, content_type="text/plain")
         else:  # robots_huge: allowed at first, then 10 MB of comments, then "Disallow: /"
             start = b"User-agent: *\nDisallow: /private/\n"
             end = b"User-agent: *\nDisallow: /\n"
             filler_line = b"# " + b"x" * 97 + b"\n"
             filler = filler_line * ((HUGE_ROBOTS_BYTES - len(start) - len(end)) // 100)
-            await _send(writer, start + filler + end, content_type="text/plain")
+            await send(writer, start + filler + end, content_type="text/plain")
 
     # -- size and time --------------------------------------------------------------------------
 
     async def _endless(self, writer: Writer, *_: object) -> None:
-        writer.write(_head("200 OK", {"Content-Type": "text/html", "Transfer-Encoding": "chunked"}))
+        writer.write(head("200 OK", {"Content-Type": "text/html", "Transfer-Encoding": "chunked"}))
         chunk = b"<p>" + b"endless " * 8000 + b"</p>"
         framed = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
-        for _ in range(200_000):  # about 13 GB: far past any limit, but not truly forever
+        for _chunk in range(200_000):  # about 13 GB: far past any limit, but not truly forever
             writer.write(framed)
             await writer.drain()
 
     async def _slow_drip(self, writer: Writer, *_: object) -> None:
-        writer.write(_head("200 OK", {"Content-Type": "text/html", "Content-Length": "1000000"}))
-        for _ in range(1_000_000):
+        writer.write(head("200 OK", {"Content-Type": "text/html", "Content-Length": "1000000"}))
+        for _byte in range(1_000_000):
             writer.write(b"<")
             await writer.drain()
             await asyncio.sleep(0.2)
@@ -348,63 +291,21 @@ class HostileServer:
 
     async def _gzip_bomb(self, writer: Writer, *_: object) -> None:
         body = await asyncio.to_thread(self._bomb, "gzip")
-        await _send(writer, body, headers={"Content-Encoding": "gzip"})
+        await send(writer, body, headers={"Content-Encoding": "gzip"})
 
     async def _deflate_bomb(self, writer: Writer, *_: object) -> None:
         body = await asyncio.to_thread(self._bomb, "deflate")
-        await _send(writer, body, headers={"Content-Encoding": "deflate"})
+        await send(writer, body, headers={"Content-Encoding": "deflate"})
 
     async def _short_body(self, writer: Writer, *_: object) -> None:
-        writer.write(_head("200 OK", {"Content-Type": "text/html", "Content-Length": "50000"}))
+        writer.write(head("200 OK", {"Content-Type": "text/html", "Content-Length": "50000"}))
         writer.write(article_html("Cut short").encode()[:1000])
         await writer.drain()
 
     async def _bad_chunks(self, writer: Writer, *_: object) -> None:
-        writer.write(_head("200 OK", {"Content-Type": "text/html", "Transfer-Encoding": "chunked"}))
+        writer.write(head("200 OK", {"Content-Type": "text/html", "Transfer-Encoding": "chunked"}))
         writer.write(b"6\r\n<html>\r\nZZZ-not-hex\r\n<body>broken</body>\r\n0\r\n\r\n")
         await writer.drain()
-
-    # -- content --------------------------------------------------------------------------------
-
-    async def _binary(self, writer: Writer, *_: object) -> None:
-        await _send(writer, random.Random(8).randbytes(200_000))
-
-    async def _charset_lie(self, writer: Writer, *_: object) -> None:
-        page = article_html("Ночные автобусы", (CYRILLIC, CYRILLIC[::-1], *PARAGRAPHS[:2]))
-        body = page.replace("<meta charset='utf-8'>", "").encode("cp1251", "replace")
-        await _send(writer, body, content_type="text/html; charset=utf-8")
-
-    async def _charset_unknown(self, writer: Writer, *_: object) -> None:
-        body = article_html("Unknown charset").replace("<meta charset='utf-8'>", "").encode()
-        await _send(writer, body, content_type="text/html; charset=x-klingon")
-
-    async def _bom_vs_header(self, writer: Writer, *_: object) -> None:
-        page = article_html("Café society — naïve résumé", (CYRILLIC, *PARAGRAPHS))
-        body = b"\xef\xbb\xbf" + page.replace("<meta charset='utf-8'>", "").encode()
-        await _send(writer, body, content_type="text/html; charset=iso-8859-1")
-
-    async def _invalid_utf8(self, writer: Writer, *_: object) -> None:
-        body = article_html("Broken bytes", PARAGRAPHS).encode().replace(b"three", b"thr\xff\xfee")
-        await _send(writer, body)
-
-    async def _deep_nesting(self, writer: Writer, *_: object) -> None:
-        depth = 50_000
-        body = b"<html><body>" + b"<div>" * depth + b"deep" + b"</div>" * depth + b"</body></html>"
-        await _send(writer, body)
-
-    async def _quadratic(self, writer: Writer, *_: object) -> None:
-        body = b"<html><body><article>" + b"<p>word word word word word" * 100_000
-        await _send(writer, body + b"</article></body></html>")
-
-    async def _empty(self, writer: Writer, *_: object) -> None:
-        await _send(writer, b"")
-
-    async def _soft_404(self, writer: Writer, *_: object) -> None:
-        page = (
-            "<html><head><title>Page not found</title></head><body><h1>Page not found</h1>"
-            "<p>Sorry, we could not find that page.</p><a href='/'>Home</a></body></html>"
-        )
-        await _send(writer, page.encode())
 
 
 def main() -> None:

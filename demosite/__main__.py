@@ -1,4 +1,4 @@
-"""`python -m crawler.demo` (`make demo`): the whole story offline, in about a minute.
+"""`python -m demosite` (`make demo`): the whole story offline, in about a minute.
 
 A bundled news site starts on 127.0.0.1; newsarchive crawls it, the site edits some of its
 articles, newsarchive revisits them, and the history and diff of the edited seed article are
@@ -14,8 +14,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crawler.demo.server import serve
-from crawler.demo.site import NewsSite
+from demosite.server import serve
+from demosite.site import NewsSite
 
 DEMO_DIR = Path("demo-archive")
 

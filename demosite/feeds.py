@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from email.utils import format_datetime
 from xml.sax.saxutils import escape
 
-from crawler.demo import bank
-from crawler.demo.content import Article
+from demosite import bank
+from demosite.content import Article
 
 Link = Callable[[Article], str]
 XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n'

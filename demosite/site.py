@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from crawler.demo import bank, feeds, pages, special
-from crawler.demo.content import Article, apply_edit, edits_for_round, generate_article, slugify
-from crawler.demo.response import Response, strong_etag, weak_etag
+from demosite import bank, feeds, pages, special
+from demosite.content import Article, apply_edit, edits_for_round, generate_article, slugify
+from demosite.response import Response, strong_etag, weak_etag
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ class NewsSite:
     """A generated news site of `articles` articles whose content changes by `round`.
 
     Round 1 is the original site; every later round applies the edits documented in
-    `crawler.demo.content.EDIT_PLAN` on top of the previous ones. Nothing here reads the clock:
+    `demosite.content.EDIT_PLAN` on top of the previous ones. Nothing here reads the clock:
     dates derive from `now`, edits made in round r are dated `round_time(r)`.
     """
 

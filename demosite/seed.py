@@ -67,7 +67,7 @@ CREDIT_LINE = (
     "reported from London and Marc Smith reported from northern Syria."
 )
 
-# Round edits of the seed article (see crawler.demo.content.EDIT_PLAN).
+# Round edits of the seed article (see demosite.content.EDIT_PLAN).
 HEADLINE_ROUND_2 = "Two Belgian ISIS fighters escape Kurdish-run prison in Syria, officials say"
 PARAGRAPH_4_ROUND_2 = (
     "The Syrian Democratic Forces prison authority said at least seven prisoners escaped from an "
