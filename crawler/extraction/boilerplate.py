@@ -1,6 +1,6 @@
 """Curated boilerplate: page furniture that survives trafilatura, removed from the tree and text.
 
-Two layers, each rule backed by a fixture in tests/extraction/test_boilerplate.py:
+Two layers, each rule backed by a fixture in tests/crawler/extraction/test_boilerplate.py:
 
 * tree rules (before trafilatura): figure captions and photo credits, and any short block whose
   whole text is a known furniture phrase (so a browser-support banner is removed even when the

@@ -9,7 +9,7 @@ dates and the like (AUTHOR_DISCARD_XPATHS), then tries three XPath rule sets of 
 specificity (AUTHOR_XPATHS) and takes the first element whose text is 3 to 119 characters.
 Its XPaths call back into Python for every element they test; here the same rules run on
 the attributes of each element once, and the deletions are simulated when reading the text.
-The rules are copied from trafilatura 2; tests/extraction/test_bylines.py compares the two.
+The rules are copied from trafilatura 2; tests/crawler/extraction/test_bylines.py compares the two.
 """
 
 from __future__ import annotations

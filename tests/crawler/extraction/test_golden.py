@@ -11,7 +11,7 @@ import pytest
 
 from crawler.extraction import EXTRACTOR_VERSION, extract_article
 
-PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
+PAGES = Path(__file__).resolve().parents[2] / "fixtures" / "pages"
 GOLDEN = sorted(path.stem for path in PAGES.glob("*.json"))
 FIELDS = (
     "text",

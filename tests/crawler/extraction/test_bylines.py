@@ -13,7 +13,7 @@ from trafilatura.metadata import extract_author
 from crawler.extraction import parse_html
 from crawler.extraction.bylines import markup_author
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 BENCH = Path(os.environ.get("NEWSARCHIVE_BENCH_DIR", REPO.parent / "shared" / "extraction-bench"))
 
 BODIES = {

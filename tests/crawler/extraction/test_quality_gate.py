@@ -14,7 +14,7 @@ from types import ModuleType
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 BENCH = Path(os.environ.get("NEWSARCHIVE_BENCH_DIR", REPO.parent / "shared" / "extraction-bench"))
 # Measured 0.976 (P 0.961, R 0.992); raw trafilatura default is 0.958.
 F1_FLOOR = 0.970
