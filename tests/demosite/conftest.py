@@ -9,7 +9,7 @@ import pytest
 from demosite.server import DemoServer, serve
 from demosite.site import NewsSite
 
-from .client import NOW
+from tests.demosite.client import NOW
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from demosite.server import DemoServer, serve_many
 from demosite.site import NewsSite
 from demosite.special import CHARSET_PAGES, CP1251_PATH, LATIN1_PATH
 
-from .client import NOW, Fetched, fetch, read_page
+from tests.demosite.client import NOW, Fetched, fetch, read_page
 
 SEED_TITLE = "2 Belgian ISIS fighters escape from Kurdish prison, officials say"
 BANNER = "IE 11 is not supported. For an optimal experience visit our site on another browser."
