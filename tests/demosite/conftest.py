@@ -8,7 +8,6 @@ import pytest
 
 from demosite.server import DemoServer, serve
 from demosite.site import NewsSite
-
 from tests.demosite.client import NOW
 
 

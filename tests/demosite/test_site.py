@@ -15,7 +15,6 @@ import pytest
 from demosite.server import DemoServer, serve_many
 from demosite.site import NewsSite
 from demosite.special import CHARSET_PAGES, CP1251_PATH, LATIN1_PATH
-
 from tests.demosite.client import NOW, Fetched, fetch, read_page
 
 SEED_TITLE = "2 Belgian ISIS fighters escape from Kurdish prison, officials say"
