@@ -71,12 +71,11 @@ def cdx_query_url(
 
 
 def capture_time(timestamp: str) -> datetime | None:
-    """A CDX timestamp (4 to 14 digits, the rest taken as the earliest) as a UTC datetime."""
-    if not timestamp.isdigit() or not 4 <= len(timestamp) <= 14:
+    """A CDX row's 14-digit UTC timestamp as a datetime (None: not one)."""
+    if len(timestamp) != 14 or not timestamp.isascii() or not timestamp.isdigit():
         return None
-    padded = timestamp + "0101000000"[len(timestamp) - 4 :] if len(timestamp) < 14 else timestamp
     try:
-        return datetime.strptime(padded, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+        return datetime.strptime(timestamp, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
     except ValueError:
         return None
 
