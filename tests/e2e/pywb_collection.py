@@ -47,11 +47,13 @@ def write_warc(path: Path, answers: list[ArchivedAnswer]) -> None:
     with path.open("wb") as stream:
         writer = WARCWriter(stream, gzip=True)
         for answer in answers:
-            http = StatusAndHeaders(answer.status, list(answer.headers), protocol="HTTP/1.1")
+            headers = [*answer.headers, ("Content-Length", str(len(answer.body)))]
+            http = StatusAndHeaders(answer.status, headers, protocol="HTTP/1.1")
             record = writer.create_warc_record(
                 answer.url,
                 "response",
                 payload=BytesIO(answer.body),
+                length=len(answer.body),
                 http_headers=http,
                 warc_headers_dict={"WARC-Date": answer.at.strftime("%Y-%m-%dT%H:%M:%SZ")},
             )
