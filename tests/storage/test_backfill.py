@@ -9,7 +9,8 @@ from sqlalchemy import select
 from storage import Archive, ArticleContent, FetchedPage, history
 from storage.backfill import ArchivedCapture, record_backfilled_capture, recorded_mementos
 from storage.models import Capture, VersionRenumbering
-from tests.storage.conftest import FILLER, T0, Capture as CaptureFn
+from tests.storage.conftest import FILLER, T0
+from tests.storage.conftest import Capture as CaptureFn
 
 URL = "https://news.example/2026/11/story.html"
 
