@@ -11,7 +11,7 @@ capture is compared with the version in force at its time (``previous``), not th
   archived versions untouched;
 - anything else: a new version with ``origin='backfill'`` inserted after ``previous``; the
   versions after it move up by one in the same transaction, recorded in
-  ``version_renumberings``, and ``following``'s change summary is recomputed against it.
+  ``renumberings``, and ``following``'s change summary is recomputed against it.
 """
 
 from __future__ import annotations

@@ -301,7 +301,7 @@ class VersionRenumbering(Base):
     in the transaction that made it, so no renumbering is silent.
     """
 
-    __tablename__ = "version_renumberings"
+    __tablename__ = "renumberings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(

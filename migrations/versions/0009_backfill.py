@@ -10,7 +10,7 @@ fetches) and ``captures.memento_url`` (the URL its raw bytes were fetched from; 
 memento URLs already recorded). A version made from one has ``origin = 'backfill'``.
 
 Versions are numbered in capture-time order, so a backfilled version older than versions we
-already hold takes its place and the later ones move up by one: ``version_renumberings`` records
+already hold takes its place and the later ones move up by one: ``renumberings`` records
 each such shift (which article, from which number, how many versions moved, which capture
 caused it), done in the same transaction as the insert.
 """
@@ -32,7 +32,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("memento_url", sa.Text(), nullable=True))
     op.create_index("ix_captures_memento_url", "captures", ["memento_url"])
     op.create_table(
-        "version_renumberings",
+        "renumberings",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("article_id", sa.Integer(), nullable=False),
         sa.Column("renumbered_at", sa.DateTime(timezone=True), nullable=False),
@@ -43,17 +43,17 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["article_id"],
             ["articles.id"],
-            name=op.f("fk_version_renumberings_article_id_articles"),
+            name=op.f("fk_renumberings_article_id_articles"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_version_renumberings")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_renumberings")),
     )
     op.create_index(
-        op.f("ix_version_renumberings_article_id"), "version_renumberings", ["article_id"]
+        op.f("ix_renumberings_article_id"), "renumberings", ["article_id"]
     )
 
 def downgrade() -> None:
-    op.drop_table("version_renumberings")
+    op.drop_table("renumberings")
     op.drop_index("ix_captures_memento_url", table_name="captures")
     with op.batch_alter_table("captures") as batch:
         batch.drop_column("memento_url")
