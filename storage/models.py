@@ -156,6 +156,9 @@ class Capture(Base):
     error_reason: Mapped[str | None] = mapped_column(String(64))
     error_detail: Mapped[str | None] = mapped_column(Text())
     version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"), index=True)
+    # Backfilled from a web archive (docs/backfill.md): which archive, and the raw memento URL.
+    archive: Mapped[str | None] = mapped_column(String(255))
+    memento_url: Mapped[str | None] = mapped_column(Text(), index=True)
 
 
 class Version(Base):
@@ -289,3 +292,23 @@ class RobotsTxt(Base):
     status: Mapped[int]
     body: Mapped[bytes] = mapped_column(LargeBinary)
     fetched_at: Mapped[Timestamp]
+
+
+class VersionRenumbering(Base):
+    """A backfilled version inserted before existing ones: the later versions moved up by one.
+
+    Versions are numbered in capture-time order (docs/backfill.md); each shift is recorded here
+    in the transaction that made it, so no renumbering is silent.
+    """
+
+    __tablename__ = "renumberings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    renumbered_at: Mapped[Timestamp]
+    from_number: Mapped[int]  # the first number that moved up (the new version took it)
+    shifted: Mapped[int]  # how many versions moved up by one
+    capture_id: Mapped[int | None]
+    reason: Mapped[str] = mapped_column(String(64))

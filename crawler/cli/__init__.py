@@ -2,6 +2,7 @@
 
 from crawler.cli import (
     archive,
+    backfill,
     boilerplate,
     crawl,
     database,
@@ -17,6 +18,7 @@ from crawler.cli.app import main
 
 __all__ = [
     "archive",
+    "backfill",
     "boilerplate",
     "crawl",
     "database",

@@ -13,7 +13,12 @@ from storage import get_version, history
 from storage.diffs import paragraph_diff
 
 
-def _describe_change(change: dict[str, Any] | None) -> str:
+def _describe_change(change: dict[str, Any] | None, origin: str = "capture") -> str:
+    described = _change_text(change)
+    return f"backfilled; {described}" if origin == "backfill" else described
+
+
+def _change_text(change: dict[str, Any] | None) -> str:
     if not change:
         return "first version"
     parts = [", ".join(change.get("fields", [])) or "metadata"]
@@ -57,7 +62,7 @@ def history_command(obj: Context, url: str, changed_field: str | None, as_json: 
             output.format_time(v.captured_at),
             output.format_time(v.last_confirmed_at),
             v.words,
-            _describe_change(v.change),
+            _describe_change(v.change, v.origin),
             v.title or "",
         )
         for v in versions
@@ -101,7 +106,8 @@ def show(obj: Context, url: str, number: int | None, at: str | None, as_json: bo
     click.echo(click.style(safe(record.title or "(no title)"), bold=sys.stdout.isatty()))
     click.echo(
         f"{safe(record.url)}  (version {record.version} of {record.version_count}, "
-        f"captured {output.format_time(record.captured_at)})"
+        f"captured {output.format_time(record.captured_at)}"
+        + (", backfilled from a web archive)" if record.origin == "backfill" else ")")
     )
     meta = [
         ("By", ", ".join(record.authors)),
@@ -164,8 +170,9 @@ def diff(
             }
         )
         return
-    click.echo(f"--- v{old.version} {output.format_time(old.captured_at)}")
-    click.echo(f"+++ v{new.version} {output.format_time(new.captured_at)}")
+    for mark, record in (("---", old), ("+++", new)):
+        backfilled = " (backfilled)" if record.origin == "backfill" else ""
+        click.echo(f"{mark} v{record.version} {output.format_time(record.captured_at)}{backfilled}")
     click.echo(
         output.render_diff(lines, color) if lines else "(no difference in title, byline or text)"
     )

@@ -1,0 +1,117 @@
+"""`backfill`: an article's earlier versions from web archives (docs/backfill.md)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+
+import click
+
+from crawler import output
+from crawler.backfill.client import ArchiveClient, ArchiveError
+from crawler.backfill.flow import UrlReport, backfill_url
+from crawler.backfill.sources import ArchiveSource, UnknownArchive, archive_source
+from crawler.cli.app import Context, json_option, main
+from storage.timeutil import parse_instant
+from storage.urls import InvalidURL, canonical_url
+
+
+def _instant(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return parse_instant(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint=name) from None
+
+
+def _sources(values: tuple[str, ...]) -> list[ArchiveSource]:
+    try:
+        return [archive_source(value) for value in values or ("wayback",)]
+    except UnknownArchive as error:
+        raise click.BadParameter(str(error), param_hint="--archive") from None
+
+
+def _fail(message: str) -> None:
+    click.echo(f"newsarchive: error: {output.terminal_safe(message)}", err=True)
+    sys.exit(1)
+
+
+def _summary(report: UrlReport) -> str:
+    refused = ", ".join(f"{n} {why}" for why, n in sorted(report.refused.items()))
+    skipped = ", ".join(f"{n} {why}" for why, n in sorted(report.skipped.items()))
+    return (
+        f"{report.url}: {report.listed} captures listed, {report.fetched} fetched, "
+        f"{report.already_recorded} already recorded, {report.new_versions} new versions, "
+        f"{report.unchanged} unchanged"
+        + (f"; no version from: {refused}" if refused else "")
+        + (f"; not fetched: {skipped}" if skipped else "")
+    )
+
+
+@main.command(name="backfill")
+@click.argument("urls", nargs=-1, required=True)
+@click.option(
+    "--archive",
+    "archives",
+    multiple=True,
+    help="'wayback' (default), a CDX endpoint URL (…/cdx) or a Memento TimeMap base URL; "
+    "repeat to merge several archives.",
+)
+@click.option("--since", help="Only captures from this time on (ISO 8601).")
+@click.option("--until", help="Only captures up to this time (ISO 8601).")
+@click.option("--max", "limit", type=click.IntRange(min=1), help="At most N captures per URL.")
+@click.option(
+    "--delay",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    help="Seconds between two requests to one archive (one request at a time).",
+)
+@json_option
+@click.pass_obj
+def backfill_command(
+    obj: Context,
+    urls: tuple[str, ...],
+    archives: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    limit: int | None,
+    delay: float,
+    as_json: bool,
+) -> None:
+    """Add an article's earlier versions from web archives, each at its original capture time.
+
+    \b
+    Example:
+      newsarchive backfill https://example.com/news/story.html --archive wayback --max 50
+    """
+    sources = _sources(archives)
+    window = (_instant(since, "--since"), _instant(until, "--until"))
+    for url in urls:
+        try:
+            canonical_url(url)
+        except InvalidURL as error:
+            raise click.BadParameter(str(error), param_hint="URL") from None
+    client = ArchiveClient(delay=delay, allow_private_network=obj.allow_private_network)
+    reports = []
+    with obj.archive() as archive:
+        for url in urls:
+            try:
+                report = backfill_url(
+                    archive,
+                    client,
+                    sources,
+                    url,
+                    since=window[0],
+                    until=window[1],
+                    limit=limit,
+                    progress=lambda line: click.echo(line, err=True) if obj.verbose else None,
+                )
+            except ArchiveError as error:
+                _fail(f"{url}: {error}")
+            reports.append(report)
+            if not as_json:
+                click.echo(output.terminal_safe(_summary(report)))
+    if as_json:
+        output.print_json([report.as_json() for report in reports])
