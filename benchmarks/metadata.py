@@ -188,7 +188,8 @@ def failures(pages: list[Page], outputs: dict[str, Extracted]) -> list[str]:
             lines.append(f"{page.half} {page.page_id} TITLE want {page.title!r} got {got.title!r}")
         if page.authors and author_f1(page.authors, got.authors) < 1:
             lines.append(
-                f"{page.half} {page.page_id} AUTHORS want {list(page.authors)} got {list(got.authors)}"
+                f"{page.half} {page.page_id} AUTHORS want {list(page.authors)}"
+                f" got {list(got.authors)}"
             )
         if page.published and not same_day(page.published, got.published):
             lines.append(
