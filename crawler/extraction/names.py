@@ -21,7 +21,7 @@ import re
 __all__ = ["split_names"]
 
 _ROLE_PREFIX = re.compile(
-    r"^\s*(?:(?:written|posted|reported|reporting|text|texte|story)\s+)?"
+    r"^\s*(?:(?:additional\s+)?(?:written|posted|reported|reporting|editing|edited|text|story)\s+)?"
     r"(?:by|von|par|por|door|di|av|af)(?::\s*|\s+)"
     r"|^\s*(?:text|texte|reporting|autor|autorin|author|auteur|redaktion)\s*:\s*",
     re.IGNORECASE,

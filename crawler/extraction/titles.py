@@ -15,6 +15,10 @@ def _key(text: str) -> str:
     return "".join(_WORD.findall(text.casefold()))
 
 
+def _letters(text: str) -> str:
+    return "".join(_WORD.findall(text))
+
+
 def strip_site_name(title: str, site_names: Iterable[str | None]) -> str:
     """Remove a leading or trailing " - Site", " | Site" part naming the site, if there is one."""
     keys = {_key(name.lstrip("@")) for name in site_names if name}
@@ -63,7 +67,8 @@ def choose_title(
     for candidate in candidates:
         for heading in shown:
             if _key(heading) == _key(candidate):
-                return candidate
+                # Same words: the declared text, unless it re-capitalises the shown heading.
+                return candidate if _letters(heading) == _letters(candidate) else heading
     for heading in shown:
         if any(_overlap(heading, c) >= 0.8 for c in candidates) and len(heading.split()) >= 3:
             return heading
