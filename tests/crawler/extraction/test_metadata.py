@@ -127,7 +127,9 @@ def test_split_names_never_fails_and_keeps_names_as_written(raw: str) -> None:
     names = split_names(raw)
     collapsed = " ".join(raw.split())
     for name in names:
-        assert name and name == " ".join(name.split())
-        assert "(" not in name and "@" not in name
+        assert name
+        assert name == " ".join(name.split())
+        assert "(" not in name
+        assert "@" not in name
         # A name is text of the byline itself, never re-capitalised.
         assert name in collapsed
