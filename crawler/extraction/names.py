@@ -121,7 +121,7 @@ def split_names(raw: str) -> list[str]:
     names = []
     for part in _SPLIT.split(raw):
         part = _ROLE_PREFIX.sub("", _LABEL_BEFORE_ROLE.sub("", part))
-        part = _AFFILIATION.sub("", part).strip(" .:-–—|·•")
+        part = _AFFILIATION.sub("", part.split("(")[0].split("[")[0]).strip(" .:-–—|·•")
         if _is_name(part):
             names.append(part)
     return names
