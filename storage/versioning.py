@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -15,7 +17,10 @@ __all__ = [
     "VersionDecision",
     "VersionOutcome",
     "decide_version",
+    "same_byline",
 ]
+
+_WORD = re.compile(r"\w+")
 
 # A new extraction shorter than this share of the last version's text is a collapse (error
 # page, paywall stub, broken layout), not an edit; it never replaces the good version. Only a
@@ -81,7 +86,8 @@ def decide_version(latest: LatestContent | None, new: NewContent) -> VersionDeci
 
     No text is never a version, nor a confirmation. The same hash is unchanged, so a change of
     whitespace or quote style alone makes no version. A text shrunk below COLLAPSE_RATIO of a
-    latest text of COLLAPSE_MIN_CHARS or more is a collapse. Anything else is new.
+    latest text of COLLAPSE_MIN_CHARS or more is a collapse. Only the authors changed, and only
+    in format (same_byline), is unchanged: a re-read byline is not an edit. Anything else is new.
     """
     latest_chars = len(latest.text) if latest is not None else None
     chars = len(new.text)
@@ -93,7 +99,34 @@ def decide_version(latest: LatestContent | None, new: NewContent) -> VersionDeci
         return VersionDecision(VersionOutcome.UNCHANGED, chars, latest_chars)
     if len(latest.text) >= COLLAPSE_MIN_CHARS and chars < COLLAPSE_RATIO * len(latest.text):
         return VersionDecision(VersionOutcome.COLLAPSED, chars, latest_chars)
-    return VersionDecision(VersionOutcome.NEW, chars, latest_chars, _changed(latest, new))
+    changed = _changed(latest, new)
+    if changed == ("authors",) and same_byline(latest.authors, new.authors):
+        return VersionDecision(VersionOutcome.UNCHANGED, chars, latest_chars)
+    return VersionDecision(VersionOutcome.NEW, chars, latest_chars, changed)
+
+
+def same_byline(before: tuple[str, ...], after: tuple[str, ...]) -> bool:
+    """Whether two author lists differ only in format, so that the change is not an edit.
+
+    Case, punctuation, order, how the names are split into entries and the noise an older
+    extractor left in or around them ("By", "(jd)", "Staff Writer") are format. A name is the
+    same if the words of each new entry all occur in one old entry, and every old entry still
+    holds one of the new entries: ["By Jane Doe (jd) and John Roe"] and ["Jane Doe", "John Roe"]
+    are the same byline; a name added where there was none, or one dropped, is a change.
+    """
+    old_entries = [_name_words(name) for name in before]
+    new_entries = [_name_words(name) for name in after]
+    old_entries = [words for words in old_entries if words]
+    new_entries = [words for words in new_entries if words]
+    if not old_entries or not new_entries:
+        return not old_entries and not new_entries
+    every_new_is_old = all(any(new <= old for old in old_entries) for new in new_entries)
+    every_old_kept = all(any(new <= old for new in new_entries) for old in old_entries)
+    return every_new_is_old and every_old_kept
+
+
+def _name_words(name: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(unicodedata.normalize("NFKC", name).casefold()))
 
 
 def _changed(latest: LatestContent, new: NewContent) -> tuple[str, ...]:

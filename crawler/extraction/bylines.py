@@ -23,7 +23,8 @@ from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura.json_metadata import normalize_authors
 
-from crawler.extraction.jsonld import as_list, name_of, type_names
+from crawler.extraction.jsonld import as_list, name_of
+from crawler.extraction.names import split_names
 
 __all__ = ["markup_author", "page_authors", "split_names"]
 
@@ -35,85 +36,79 @@ _AUTHOR_META = (
     "dc.creator",
     "byl",
 )
-_BY = re.compile(
-    r"^\s*(?:(?:written|posted|reported)\s+)?(?:by|von|par|por|door|di)(?::\s*|\s+)", re.IGNORECASE
-)
-_AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|&|\band\b|\bund\b|\bet\b|\by\b|\|)\s*", re.IGNORECASE)
-_NOT_A_NAME = re.compile(r"@|https?:|www\.|\d|^(?:staff|admin|editor|reporter|guest)$", re.I)
-_NAME_PARTICLES = frozenset(
-    {
-        "de",
-        "da",
-        "di",
-        "del",
-        "della",
-        "der",
-        "den",
-        "van",
-        "von",
-        "la",
-        "le",
-        "al",
-        "bin",
-        "ibn",
-        "y",
-    }
-)
-_ROLE_SUFFIX = re.compile(r"\s+(?:for|at|from)\s+[A-Z][\w .'-]*$")
 
 
 def page_authors(
     entity: dict[str, Any],
     meta: dict[str, list[str]],
     markup_byline: Callable[[], str | None],
-    site: str | None,
+    site_names: list[str | None],
 ) -> tuple[str, ...]:
-    """The page's authors, each once, without the site's own name.
+    """The page's byline as display names, each once: people, agencies and newsrooms alike.
 
     ``entity`` is the JSON-LD article, ``meta`` the meta tags by lower-cased name;
-    ``markup_byline`` (costly: called only when nothing is declared) gives the markup's
-    "; "-joined byline.
+    ``markup_byline`` (costly: called only when needed) gives the markup's "; "-joined byline;
+    ``site_names`` the publisher's names (JSON-LD publisher, og:site_name). The JSON-LD author
+    (people and organisations, in its order) comes first, then the first author meta tag that
+    names someone, then the markup. When the declared author is only the publisher's own name,
+    the schema field was filled with the site name: a byline in the markup that names a
+    person replaces it; without one, the publisher's name is kept as a newsroom byline.
     """
-    people: list[str] = []
-    organisations: list[str] = []
-    for author in as_list(entity.get("author")) + as_list(entity.get("creator")):
-        name = name_of(author)
-        if not name:
-            continue
-        is_org = isinstance(author, dict) and "organization" in type_names(author)
-        (organisations if is_org else people).append(name)
-    candidates = people
-    if not candidates:
-        candidates = [value for key in _AUTHOR_META for value in meta.get(key, [])]
-    if not candidates:
-        candidates = [name for name in (markup_byline() or "").split("; ") if name]
-    if not candidates:
-        candidates = organisations
-    names: list[str] = []
-    seen: set[str] = set()
-    site_key = (site or "").casefold()
-    for raw in candidates:
-        for name in split_names(raw):
-            key = name.casefold()
-            if key not in seen and key != site_key:
-                seen.add(key)
-                names.append(name)
+    candidates = [
+        name
+        for author in as_list(entity.get("author")) + as_list(entity.get("creator"))
+        if (name := name_of(author))
+    ]
+    for key in _AUTHOR_META:  # the first author meta tag that names someone
+        if not _names_in(candidates):
+            candidates = meta.get(key, [])
+    names = _names_in(candidates)
+    sites = {key for name in site_names if name for key in _site_keys(name)}
+    if names and not all(_is_site(name, sites) for name in names):
+        return tuple(names)
+    shown = _names_in([name for name in (markup_byline() or "").split("; ") if name])
+    people = [name for name in shown if not _is_site(name, sites)]
+    if not names or any(_looks_like_a_person(name) for name in people):
+        return tuple(people if names else shown)
     return tuple(names)
 
 
-def split_names(raw: str) -> list[str]:
-    """A declared byline ("By A, B and C for Reuters") as the names of people in it."""
-    raw = _BY.sub("", " ".join(raw.split()))
-    names = []
-    for part in _AUTHOR_SPLIT.split(raw):
-        part = _ROLE_SUFFIX.sub("", _BY.sub("", part)).strip(" .-–—|")
-        words = part.split()
-        if not part or _NOT_A_NAME.search(part) or not 1 <= len(words) <= 5:
-            continue
-        if any(word[0].islower() and word not in _NAME_PARTICLES for word in words):
-            continue  # "the defense ministries" is a phrase, not a person
-        names.append(part)
+def _site_keys(name: str) -> set[str]:
+    """The name without case and punctuation, with and without a trailing domain ending."""
+    name = name.casefold().strip().removeprefix("@")
+    keys = {"".join(_WORD.findall(name)), "".join(_WORD.findall(_DOMAIN_ENDING.sub("", name)))}
+    return keys - {""}
+
+
+def _is_site(name: str, sites: set[str]) -> bool:
+    """The name is the publisher's ("DER SPIEGEL" for "Der Spiegel", "mdr.de" for "MDR")."""
+    return not _site_keys(name).isdisjoint(sites)
+
+
+def _looks_like_a_person(name: str) -> bool:
+    """Two or more words, or a name in a script written without spaces (CJK)."""
+    return len(name.split()) >= 2 or bool(_UNSPACED_SCRIPT.search(name))
+
+
+def _names_in(candidates: list[str]) -> list[str]:
+    names: list[str] = []
+    seen: set[str] = set()
+    for raw in candidates:
+        for name in split_names(raw):
+            key = _name_key(name)
+            if key not in seen:
+                seen.add(key)
+                names.append(name)
     return names
+
+
+_WORD = re.compile(r"\w+")
+_DOMAIN_ENDING = re.compile(r"\.[a-z]{2,6}$")
+_UNSPACED_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.casefold().split())
 
 
 _MIN_CHARS, _MAX_CHARS = 3, 119  # extract_metainfo's 2 < len(text) < 120

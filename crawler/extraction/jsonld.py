@@ -42,6 +42,7 @@ ARTICLE_TYPES = frozenset(
     }
 )
 _PAGE_TYPES = frozenset({"webpage", "itempage", "collectionpage", "videoobject", "medicalwebpage"})
+_NAME_PARTS = ("givenName", "additionalName", "familyName")
 _CONTROL = re.compile(r"[\x00-\x1f]")
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 
@@ -116,7 +117,8 @@ def as_list(value: Any) -> list[Any]:
 def name_of(value: Any) -> str | None:
     """The name of a person or organisation given as an object, a string or a list of them."""
     if isinstance(value, dict):
-        return clean_text(value.get("name"))
+        given = " ".join(filter(None, (clean_text(value.get(k)) for k in _NAME_PARTS)))
+        return clean_text(value.get("name")) or given or None
     if isinstance(value, list):
         return name_of(value[0]) if value else None
     return clean_text(value)

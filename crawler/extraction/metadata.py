@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
-from crawler.extraction.bylines import page_authors
+from crawler.extraction.bylines import markup_author, page_authors
 from crawler.extraction.dates import page_dates
 from crawler.extraction.declarations import PageMarkup, meta_values
 from crawler.extraction.fallback import MetadataFallback
@@ -66,7 +66,8 @@ def extract_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
     )
     result.site_name = declared_site or fallback.get("sitename")
     result.title = _title(entity, meta, markup, fallback, result.site_name, url)
-    result.authors = page_authors(entity, meta, lambda: fallback.get("author"), result.site_name)
+    publishers = [name_of(entity.get("publisher")), *meta.get("og:site_name", []), declared_site]
+    result.authors = page_authors(entity, meta, lambda: markup_author(tree), publishers)
     dates = page_dates(tree, url, entity, meta, markup.pubdates)
     result.published_at, result.modified_at = dates.published_at, dates.modified_at
     result.sources.update(dates.sources)

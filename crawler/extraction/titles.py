@@ -15,6 +15,10 @@ def _key(text: str) -> str:
     return "".join(_WORD.findall(text.casefold()))
 
 
+def _letters(text: str) -> str:
+    return "".join(_WORD.findall(text))
+
+
 def strip_site_name(title: str, site_names: Iterable[str | None]) -> str:
     """Remove a leading or trailing " - Site", " | Site" part naming the site, if there is one."""
     keys = {_key(name.lstrip("@")) for name in site_names if name}
@@ -57,10 +61,14 @@ def choose_title(
     candidates = [strip_site_name(t, sites) for t in (*declared, title_tag) if t]
     candidates = [c for c in candidates if c and not c.endswith(("...", "…"))] or candidates
     shown = [h for h in headings if h]
+    kickerless = _without_kicker(shown, candidates)
+    if kickerless:
+        return kickerless
     for candidate in candidates:
         for heading in shown:
             if _key(heading) == _key(candidate):
-                return heading
+                # Same words: the declared text, unless it re-capitalises the shown heading.
+                return candidate if _letters(heading) == _letters(candidate) else heading
     for heading in shown:
         if any(_overlap(heading, c) >= 0.8 for c in candidates) and len(heading.split()) >= 3:
             return heading
@@ -69,6 +77,21 @@ def choose_title(
     if shown:
         return shown[0]
     return strip_site_name(fallback, sites) if fallback else None
+
+
+def _without_kicker(headings: list[str], candidates: list[str]) -> str | None:
+    """A declared title that is the end of a page heading: what precedes it is a kicker.
+
+    "Neue Leipziger Schule: Judy Lybke, ..." shown, "Judy Lybke, ..." declared: the declared
+    title is the headline, the heading's first words its kicker.
+    """
+    for heading in headings[:1]:
+        heading_key = _key(heading)
+        for candidate in candidates:
+            key = _key(candidate)
+            if len(candidate.split()) >= 3 and key != heading_key and heading_key.endswith(key):
+                return candidate
+    return None
 
 
 def _overlap(a: str, b: str) -> float:
