@@ -8,15 +8,9 @@ from pathlib import Path
 import click
 
 from crawler import output
-from crawler.cli.app import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_STOPPED,
-    EXIT_STORAGE_FULL,
-    Context,
-    json_option,
-    main,
-)
+from crawler.cli.app import Context, main
+from crawler.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, EXIT_STORAGE_FULL, exit_code_for
+from crawler.cli.options import json_option
 from storage import CaptureResult, InvalidURL, canonical_url
 
 
@@ -127,10 +121,9 @@ def archive(
         summary = run_spider(config, ArchiveSpider, "archive", on_result, urls=valid)
         if summary.finish_reason not in ("finished", "unknown"):
             click.echo(f"newsarchive: crawl ended early: {summary.finish_reason}", err=True)
-            if summary.finish_reason == "storage_full":
-                sys.exit(EXIT_STORAGE_FULL)
-            if summary.finish_reason == "shutdown":
-                sys.exit(EXIT_STOPPED)
+            code = exit_code_for(summary.finish_reason)
+            if code in (EXIT_STORAGE_FULL, EXIT_STOPPED):
+                sys.exit(code)
             failed += 1
         missing = len(valid) - done
         if missing > 0:

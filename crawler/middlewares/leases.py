@@ -13,6 +13,7 @@ from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from storage import Archive, open_archive
+from storage.database import DEFAULT_SQLITE_BUSY_TIMEOUT, DEFAULT_SQLITE_MAX_PAGES
 from storage.frontier import confirm_lease
 from storage.timeutil import utcnow
 
@@ -50,8 +51,12 @@ class LeaseCheckMiddleware:
         *,
         clock: Callable[[], float] = time.monotonic,
         stats: Any = None,
+        sqlite_busy_timeout: float = DEFAULT_SQLITE_BUSY_TIMEOUT,
+        sqlite_max_pages: int = DEFAULT_SQLITE_MAX_PAGES,
     ) -> None:
         self.database_url = database_url
+        self.sqlite_busy_timeout = sqlite_busy_timeout
+        self.sqlite_max_pages = sqlite_max_pages
         self.clock = clock
         self.stats = stats
         self._archive: Archive | None = None
@@ -60,7 +65,13 @@ class LeaseCheckMiddleware:
     def from_crawler(cls, crawler: Any) -> Self:
         if not crawler.settings.getbool("ARCHIVE_LEASE_CHECK_ENABLED", True):
             raise NotConfigured("ARCHIVE_LEASE_CHECK_ENABLED is off")
-        middleware = cls(crawler.settings.get("ARCHIVE_DATABASE_URL"), stats=crawler.stats)
+        settings = crawler.settings
+        middleware = cls(
+            settings.get("ARCHIVE_DATABASE_URL"),
+            stats=crawler.stats,
+            sqlite_busy_timeout=settings.getfloat("ARCHIVE_SQLITE_BUSY_TIMEOUT"),
+            sqlite_max_pages=settings.getint("ARCHIVE_SQLITE_MAX_PAGES"),
+        )
         crawler.signals.connect(middleware.close, signal=signals.spider_closed)
         return middleware
 
@@ -70,7 +81,11 @@ class LeaseCheckMiddleware:
 
     def _confirm(self, entry_id: int, lease: Lease) -> bool:
         if self._archive is None:
-            self._archive = open_archive(self.database_url)
+            self._archive = open_archive(
+                self.database_url,
+                busy_timeout=self.sqlite_busy_timeout,
+                max_pages=self.sqlite_max_pages,
+            )
         return self._archive.run_write(
             lambda s: confirm_lease(
                 s, entry_id, lease.owner, now=utcnow(), lease_seconds=lease.seconds

@@ -20,6 +20,7 @@ from twisted.internet.defer import Deferred
 
 from crawler.signals import robots_txt_cached
 from storage import Archive, StorageError, open_archive
+from storage.database import DEFAULT_SQLITE_BUSY_TIMEOUT, DEFAULT_SQLITE_MAX_PAGES
 from storage.robots_cache import CachedRobots, cached_robots, robots_origin, store_robots
 from storage.timeutil import utcnow
 
@@ -45,8 +46,17 @@ class RobotsTxtCache:
     crawl: robots.txt is then fetched as it always was, and the crawl goes on.
     """
 
-    def __init__(self, database_url: str, max_age: timedelta) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        max_age: timedelta,
+        *,
+        sqlite_busy_timeout: float = DEFAULT_SQLITE_BUSY_TIMEOUT,
+        sqlite_max_pages: int = DEFAULT_SQLITE_MAX_PAGES,
+    ) -> None:
         self.database_url = database_url
+        self.sqlite_busy_timeout = sqlite_busy_timeout
+        self.sqlite_max_pages = sqlite_max_pages
         self.max_age = max_age
         self.enabled = bool(database_url) and max_age > timedelta(0)
         self._archive: Archive | None = None
@@ -80,7 +90,11 @@ class RobotsTxtCache:
     def _opened(self) -> Archive:
         with self._opening:  # two hosts' first lookups may run in two threads at once
             if self._archive is None:
-                self._archive = open_archive(self.database_url)
+                self._archive = open_archive(
+                    self.database_url,
+                    busy_timeout=self.sqlite_busy_timeout,
+                    max_pages=self.sqlite_max_pages,
+                )
             return self._archive
 
     def _read(self, origin: str) -> CachedRobots | None:
@@ -158,7 +172,12 @@ class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
         if not settings.getbool("ARCHIVE_ENABLED", True):
             database_url = ""
         seconds = cache_seconds(settings.getfloat("ARCHIVE_ROBOTSTXT_CACHE_SECONDS", CACHE_SECONDS))
-        self.cache = RobotsTxtCache(database_url, timedelta(seconds=seconds))
+        self.cache = RobotsTxtCache(
+            database_url,
+            timedelta(seconds=seconds),
+            sqlite_busy_timeout=settings.getfloat("ARCHIVE_SQLITE_BUSY_TIMEOUT"),
+            sqlite_max_pages=settings.getint("ARCHIVE_SQLITE_MAX_PAGES"),
+        )
         crawler.signals.connect(self.cache.close, signal=signals.spider_closed)
         self._ready: dict[str, RobotParser | None] = {}
         self._unreadable: set[str] = set()  # hosts refused because robots.txt failed

@@ -16,6 +16,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from crawler.middlewares.politeness import RETRY_STATUSES, crawl_delay_in, retry_after_seconds
 from crawler.signals import robots_txt_cached
 from storage import Archive, open_archive
+from storage.database import DEFAULT_SQLITE_BUSY_TIMEOUT, DEFAULT_SQLITE_MAX_PAGES
 from storage.locks import pause_host, reserve_host_slot
 from storage.timeutil import utcnow
 
@@ -45,8 +46,12 @@ class SharedPolitenessMiddleware:
         user_agent: str = "*",
         max_crawl_delay: float = 60.0,
         max_retry_after: float = 120.0,
+        sqlite_busy_timeout: float = DEFAULT_SQLITE_BUSY_TIMEOUT,
+        sqlite_max_pages: int = DEFAULT_SQLITE_MAX_PAGES,
     ) -> None:
         self.database_url = database_url
+        self.sqlite_busy_timeout = sqlite_busy_timeout
+        self.sqlite_max_pages = sqlite_max_pages
         self.default_delay = default_delay
         self.host_delays = host_delays
         self.stats = stats
@@ -72,6 +77,8 @@ class SharedPolitenessMiddleware:
             user_agent=settings.get("ROBOTSTXT_USER_AGENT") or settings.get("USER_AGENT") or "*",
             max_crawl_delay=settings.getfloat("ARCHIVE_CRAWL_DELAY_MAX", 60.0),
             max_retry_after=settings.getfloat("ARCHIVE_RETRY_AFTER_MAX", 120.0),
+            sqlite_busy_timeout=settings.getfloat("ARCHIVE_SQLITE_BUSY_TIMEOUT"),
+            sqlite_max_pages=settings.getint("ARCHIVE_SQLITE_MAX_PAGES"),
         )
         crawler.signals.connect(middleware.open, signal=signals.spider_opened)
         crawler.signals.connect(middleware.close, signal=signals.spider_closed)
@@ -79,7 +86,11 @@ class SharedPolitenessMiddleware:
         return middleware
 
     def open(self) -> None:
-        self._archive = open_archive(self.database_url)
+        self._archive = open_archive(
+            self.database_url,
+            busy_timeout=self.sqlite_busy_timeout,
+            max_pages=self.sqlite_max_pages,
+        )
 
     def close(self) -> None:
         if self._archive is not None:

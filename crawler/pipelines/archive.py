@@ -31,6 +31,7 @@ from storage import (
     record_failure,
     record_not_modified,
 )
+from storage.database import DEFAULT_SQLITE_BUSY_TIMEOUT, DEFAULT_SQLITE_MAX_PAGES
 from storage.frontier import add_to_frontier, complete_fetch, fail_fetch, schedule_revisit
 from storage.not_modified import NotModified, record_not_modified_many
 from storage.revisits import DEFAULT_REVISIT_POLICY, RevisitPolicy
@@ -71,8 +72,12 @@ class ArchivePipeline:
         batch_seconds: float = 0.2,
         revisit_policies: dict[str, RevisitPolicy] | None = None,
         site_boilerplate: SiteBoilerplateCache | None = None,
+        sqlite_busy_timeout: float = DEFAULT_SQLITE_BUSY_TIMEOUT,
+        sqlite_max_pages: int = DEFAULT_SQLITE_MAX_PAGES,
     ) -> None:
         self.database_url = database_url
+        self.sqlite_busy_timeout = sqlite_busy_timeout
+        self.sqlite_max_pages = sqlite_max_pages
         self.extract_workers = extract_workers or os.cpu_count() or 1
         self.extract_timeout = extract_timeout
         self.extract_memory_mb = extract_memory_mb
@@ -109,6 +114,8 @@ class ArchivePipeline:
             crawl_run_id=int(run_id) if run_id is not None else None,
             batch_size=settings.getint("ARCHIVE_WRITE_BATCH_SIZE"),
             batch_seconds=settings.getfloat("ARCHIVE_WRITE_BATCH_SECONDS"),
+            sqlite_busy_timeout=settings.getfloat("ARCHIVE_SQLITE_BUSY_TIMEOUT"),
+            sqlite_max_pages=settings.getint("ARCHIVE_SQLITE_MAX_PAGES"),
             revisit_policies={
                 scope: RevisitPolicy.parse(spec)
                 for scope, spec in settings.getdict("ARCHIVE_REVISIT_POLICIES").items()
@@ -126,7 +133,11 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         self._cpu_at_open = _process_cpu()
-        self.archive = open_archive(self.database_url)
+        self.archive = open_archive(
+            self.database_url,
+            busy_timeout=self.sqlite_busy_timeout,
+            max_pages=self.sqlite_max_pages,
+        )
         self.writer = BatchWriter(
             self.archive, self.batch_size, self.batch_seconds, self._nothing_being_fetched
         )

@@ -35,6 +35,7 @@ from crawler.items import DiscoveredLinks
 from crawler.middlewares.leases import LEASE_META, Lease, LeaseCheckMiddleware, LeaseLost
 from crawler.stopping import CrawlStopping
 from storage import Archive, open_archive
+from storage.database import DEFAULT_SQLITE_BUSY_TIMEOUT, DEFAULT_SQLITE_MAX_PAGES
 from storage.frontier import FrontierURL, LeasedURL, lease_due, release_leases
 from storage.timeutil import utcnow
 
@@ -76,10 +77,14 @@ class FrontierSpider(scrapy.Spider):
         owner: str | None = None,
         lease_seconds: float = 600.0,
         discovery_scopes: Iterable[str] | None = None,
+        sqlite_busy_timeout: float = DEFAULT_SQLITE_BUSY_TIMEOUT,
+        sqlite_max_pages: int = DEFAULT_SQLITE_MAX_PAGES,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.database_url = database_url
+        self.sqlite_busy_timeout = sqlite_busy_timeout
+        self.sqlite_max_pages = sqlite_max_pages
         self.scopes = sorted(set(scopes)) if scopes is not None else None
         self.since = since
         self.max_articles = max_articles
@@ -119,6 +124,10 @@ class FrontierSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> FrontierSpider:
         kwargs.setdefault("database_url", crawler.settings.get("ARCHIVE_DATABASE_URL"))
+        kwargs.setdefault(
+            "sqlite_busy_timeout", crawler.settings.getfloat("ARCHIVE_SQLITE_BUSY_TIMEOUT")
+        )
+        kwargs.setdefault("sqlite_max_pages", crawler.settings.getint("ARCHIVE_SQLITE_MAX_PAGES"))
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider.on_item_done, signal=signals.item_scraped)
@@ -134,7 +143,11 @@ class FrontierSpider(scrapy.Spider):
         if self.stopping:
             return []
         if self._archive is None:
-            self._archive = open_archive(self.database_url)
+            self._archive = open_archive(
+                self.database_url,
+                busy_timeout=self.sqlite_busy_timeout,
+                max_pages=self.sqlite_max_pages,
+            )
         limit = min(self.lease_batch, self.max_pages - self.requested)
         if limit <= 0:
             return []
