@@ -53,7 +53,7 @@ ARCHIVE_ROBOTSTXT_MAX_BYTES = 512 * 1024
 # How long a robots.txt kept in the archive (robots_txt table) is parsed instead of fetched
 # again; RFC 9309 allows at most 24 h (longer values are cut to that); 0 turns the cache off
 # (--robotstxt-cache-seconds, NEWSARCHIVE_ROBOTSTXT_CACHE_SECONDS).
-ARCHIVE_ROBOTSTXT_CACHE_SECONDS = 86400.0
+ARCHIVE_ROBOTSTXT_CACHE_SECONDS = 86400
 DOWNLOAD_DELAY = 0.25
 # No jitter: DOWNLOAD_DELAY is a floor, never two requests to a host closer than that. Scrapy's
 # jitter (+-50 %) allowed gaps of 0.125 s, and since it draws again each time a host's queue
@@ -77,7 +77,7 @@ CONCURRENT_ITEMS = 8
 # from the request's start to the body's end, so a slow drip of bytes cannot extend it.
 # DOWNLOAD_MAXSIZE is checked on the wire and again while decompressing (gzip/deflate bombs).
 # (--download-timeout / NEWSARCHIVE_DOWNLOAD_TIMEOUT, --download-maxsize / ..._DOWNLOAD_MAXSIZE)
-DOWNLOAD_TIMEOUT = 30.0
+DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 REDIRECT_MAX_TIMES = 10

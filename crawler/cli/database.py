@@ -9,7 +9,13 @@ from crawler.cli.app import Context, main
 
 @main.group()
 def db() -> None:
-    """Database schema: migrate explicitly (server databases) or inspect."""
+    """Database schema: migrate explicitly (server databases) or inspect.
+
+    \b
+    Example:
+      newsarchive --db postgresql+psycopg://user@host/news db upgrade
+      newsarchive db current
+    """
 
 
 @db.command()
