@@ -48,6 +48,29 @@ def _print_result(result: CaptureResult, as_json: bool) -> None:
     )
 
 
+def _valid_urls(urls: list[str], as_json: bool) -> list[str]:
+    """The URLs that can be fetched; each of the others is reported as an invalid_url error."""
+    valid: list[str] = []
+    for url in urls:
+        try:
+            canonical_url(url)
+            valid.append(url)
+        except InvalidURL as error:
+            _print_result(
+                CaptureResult(
+                    url=url,
+                    requested_url=url,
+                    final_url=None,
+                    status="error",
+                    capture_id=0,
+                    error_reason="invalid_url",
+                    error=str(error),
+                ),
+                as_json,
+            )
+    return valid
+
+
 @main.command()
 @click.argument("urls", nargs=-1)
 @click.option(
@@ -86,26 +109,8 @@ def archive(
     wanted = _read_urls(urls, from_file)
     if not wanted:
         raise click.UsageError("give at least one URL (or '-' to read them from stdin)")
-    valid: list[str] = []
-    failed = 0
-    for url in wanted:
-        try:
-            canonical_url(url)
-            valid.append(url)
-        except InvalidURL as error:
-            failed += 1
-            _print_result(
-                CaptureResult(
-                    url=url,
-                    requested_url=url,
-                    final_url=None,
-                    status="error",
-                    capture_id=0,
-                    error_reason="invalid_url",
-                    error=str(error),
-                ),
-                as_json,
-            )
+    valid = _valid_urls(wanted, as_json)
+    failed = len(wanted) - len(valid)
     done = 0
 
     def on_result(result: CaptureResult) -> None:
