@@ -67,7 +67,7 @@ def _check_worker_id(_ctx: click.Context, _param: click.Parameter, value: str | 
 # ready (crawler.warmup) and waits for "go" on standard input, or exits on end of input.
 @click.option("--standby", is_flag=True, hidden=True)
 # The scheduler hands its lock owner id to each round's process, which holds the lock for it.
-@click.option("--scheduler-owner", hidden=True)
+@click.option("--scheduler-owner", "owner", hidden=True)
 @json_option
 @click.pass_obj
 def schedule(
@@ -76,7 +76,7 @@ def schedule(
     once: bool,
     worker_id: str | None,
     standby: bool,
-    scheduler_owner: str | None,
+    owner: str | None,
     as_json: bool,
 ) -> None:
     """Crawl each configured site on its interval and revisit articles when they come due.
@@ -101,9 +101,7 @@ def schedule(
         if standby and not _ready_and_told_to_go(config):
             sys.exit(EXIT_OK)
         try:
-            summary = run_due_work(
-                config, sites, _print_change, worker_id=worker_id, owner=scheduler_owner
-            )
+            summary = run_due_work(config, sites, _print_change, worker_id=worker_id, owner=owner)
         except SchedulerBusy as error:
             click.echo(f"newsarchive: {error}", err=True)
             sys.exit(exit_code_for("locked"))
