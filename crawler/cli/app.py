@@ -68,8 +68,7 @@ class ArchiveGroup(click.Group):
             return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx: click.Context) -> Any:
-        url = ctx.obj.database_url if isinstance(ctx.obj, Context) else None
-        with reported_errors(url):
+        with reported_errors(ctx):
             return super().invoke(ctx)
 
 

@@ -53,8 +53,11 @@ def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
 
 
 @contextmanager
-def reported_errors(database_url: str | None = None) -> Iterator[None]:
-    """Library errors, and bad values in the environment, as one line and their exit code."""
+def reported_errors(ctx: click.Context | None = None) -> Iterator[None]:
+    """Library errors, and bad values in the environment, as one line and their exit code.
+
+    ``ctx`` is the group's context: its object, once the group has made it, names the database.
+    """
     try:
         yield
     except StorageFull as error:
@@ -70,9 +73,9 @@ def reported_errors(database_url: str | None = None) -> Iterator[None]:
         # The server is down, unreachable or refuses us (PostgreSQL); SQLite's own
         # operational errors are StorageErrors by now. The traceback is for -vv.
         log.debug("database error", exc_info=True)
+        url = _safe_url(getattr(ctx.obj, "database_url", None) if ctx else None)
         fail(
-            f"cannot use the database at {_safe_url(database_url)}: "
-            f"{_first_line(error.orig or error)}",
+            f"cannot use the database at {url}: {_first_line(error.orig or error)}",
             exit_code_for("database_unreachable"),
         )
     except click.BadParameter as error:
