@@ -7,12 +7,27 @@ from typing import Any
 
 from scrapy.settings import Settings
 
-from storage import DEFAULT_DATABASE_URL
+from storage import DEFAULT_DATABASE_URL, Archive, open_archive
+from storage.database import DEFAULT_SQLITE_BUSY_TIMEOUT, DEFAULT_SQLITE_MAX_PAGES
+
+# CrawlConfig fields that override a setting of crawler/settings.py when they are not None.
+OPTIONAL_SETTINGS = {
+    "download_timeout": "DOWNLOAD_TIMEOUT",
+    "download_maxsize": "DOWNLOAD_MAXSIZE",
+    "retry_times": "RETRY_TIMES",
+    "extract_timeout": "ARCHIVE_EXTRACT_TIMEOUT",
+    "extract_memory_mb": "ARCHIVE_EXTRACT_MEMORY_MB",
+    "lease_seconds": "ARCHIVE_LEASE_SECONDS",
+    "robotstxt_cache_seconds": "ARCHIVE_ROBOTSTXT_CACHE_SECONDS",
+}
 
 
 @dataclass(frozen=True)
 class CrawlConfig:
-    """What flags and environment decided; everything else comes from crawler/settings.py."""
+    """What flags and environment decided; everything else comes from crawler/settings.py.
+
+    Fields left at None keep the default of crawler/settings.py.
+    """
 
     database_url: str = DEFAULT_DATABASE_URL
     track: bool = True
@@ -20,6 +35,14 @@ class CrawlConfig:
     contact: str | None = None
     extract_workers: int = 0
     extract_timeout: float | None = None
+    extract_memory_mb: int | None = None
+    download_timeout: float | None = None
+    download_maxsize: int | None = None
+    retry_times: int | None = None
+    lease_seconds: float | None = None
+    robotstxt_cache_seconds: float | None = None
+    sqlite_busy_timeout: float = DEFAULT_SQLITE_BUSY_TIMEOUT
+    sqlite_max_pages: int = DEFAULT_SQLITE_MAX_PAGES
     keep_unchanged_bodies: bool = False
     allow_private_network: bool = False
     log_level: str = "WARNING"
@@ -30,11 +53,22 @@ class CrawlConfig:
         """A copy with more Scrapy settings (per-site politeness, revisit policies, ...)."""
         return replace(self, extra_settings=(*self.extra_settings, *settings.items()))
 
+    def open_archive(self, url: str | None = None, *, auto_migrate: bool | None = None) -> Archive:
+        """The archive at ``url`` (default: this config's), with this config's SQLite limits."""
+        return open_archive(
+            url or self.database_url,
+            auto_migrate=auto_migrate,
+            busy_timeout=self.sqlite_busy_timeout,
+            max_pages=self.sqlite_max_pages,
+        )
+
     def scrapy_settings(self) -> Settings:
         settings = Settings()
         settings.setmodule("crawler.settings", priority="project")
         overrides: dict[str, object] = {
             "ARCHIVE_DATABASE_URL": self.database_url,
+            "ARCHIVE_SQLITE_BUSY_TIMEOUT": self.sqlite_busy_timeout,
+            "ARCHIVE_SQLITE_MAX_PAGES": self.sqlite_max_pages,
             "ARCHIVE_TRACK": self.track,
             "ARCHIVE_KEEP_UNCHANGED_BODIES": self.keep_unchanged_bodies,
             "ARCHIVE_EXTRACT_WORKERS": self.extract_workers,
@@ -44,17 +78,17 @@ class CrawlConfig:
             # The CLI owns logging: one stderr handler at the level -v chose.
             "LOG_INSTALL_ROOT_HANDLER": False,
         }
-        if self.extract_timeout is not None:
-            overrides["ARCHIVE_EXTRACT_TIMEOUT"] = self.extract_timeout
+        for field, name in OPTIONAL_SETTINGS.items():
+            value = getattr(self, field)
+            if value is not None:
+                overrides[name] = value
         if self.delay is not None:
             overrides["DOWNLOAD_DELAY"] = self.delay
             overrides["AUTOTHROTTLE_START_DELAY"] = self.delay
         if self.contact:
-            from crawler import __version__
+            from crawler.settings import user_agent
 
-            overrides["USER_AGENT"] = (
-                f"newsarchive/{__version__} (news archival crawler; +{self.contact})"
-            )
+            overrides["USER_AGENT"] = user_agent(self.contact)
         overrides.update(dict(self.extra_settings))
         settings.setdict(overrides, priority="cmdline")
         return settings

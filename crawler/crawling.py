@@ -15,7 +15,7 @@ from crawler.config import CrawlConfig
 from crawler.runner import RunSummary, run_spider
 from crawler.sites import SiteConfig
 from crawler.spiders.frontier import FrontierSpider
-from storage import Archive, CaptureResult, open_archive
+from storage import Archive, CaptureResult
 from storage.frontier import lease_owners, release_leases, schedule_seed
 from storage.kinds import FrontierKind
 from storage.timeutil import utcnow
@@ -141,7 +141,7 @@ def run_crawl(
     on_result: Callable[[CaptureResult], None] | None = None,
 ) -> CrawlSummary:
     """Crawl one scope until its frontier has nothing due; resumable after any stop."""
-    with open_archive(config.database_url) as archive:
+    with config.open_archive() as archive:
         release_dead_local_leases(archive)
         schedule_seeds(archive, plan)
     if plan.delay is not None and config.delay is None:

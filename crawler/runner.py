@@ -15,7 +15,7 @@ from scrapy.crawler import AsyncCrawlerProcess
 from crawler import signals
 from crawler.config import CrawlConfig
 from crawler.stopping import drop_queued_requests_when_closing
-from storage import CaptureResult, open_archive
+from storage import CaptureResult
 from storage.frontier import release_leases
 from storage.runs import finish_run, start_run
 
@@ -46,7 +46,7 @@ def run_spider(
     **spider_arguments: Any,
 ) -> RunSummary:
     """Crawl with ``spider_class`` until done (Twisted's reactor allows one call per process)."""
-    with open_archive(config.database_url) as archive:
+    with config.open_archive() as archive:
         run_id = archive.run_write(lambda s: start_run(s, command))
     config = dataclasses.replace(config, crawl_run_id=run_id)
     summary = RunSummary(run_id=run_id, finish_reason="unknown")
@@ -79,7 +79,7 @@ def run_spider(
     summary.stats = _json_stats(stats)
     status = "finished" if summary.finish_reason == "finished" else summary.finish_reason
     owner = crawler.settings.get("ARCHIVE_LEASE_OWNER")
-    with open_archive(config.database_url) as archive:
+    with config.open_archive() as archive:
         archive.run_write(lambda s: finish_run(s, run_id, status, _json_stats(stats)))
         if owner:
             # A frontier spider may lease a batch while it is already closing (SIGTERM lands

@@ -14,7 +14,6 @@ the others through the database (crawler/middlewares/shared_politeness.py).
 from __future__ import annotations
 
 import logging
-import os
 import random
 import re
 import threading
@@ -35,7 +34,7 @@ from crawler.leasing import new_owner_id
 from crawler.runner import run_spider
 from crawler.sites import SiteConfig
 from crawler.spiders.frontier import FrontierSpider
-from storage import Archive, StorageError, open_archive
+from storage import Archive, StorageError
 from storage.frontier import (
     RevisitsDue,
     leasable_count,
@@ -55,7 +54,6 @@ SCHEDULER_LOCK = "scheduler"
 LOCK_TTL = timedelta(minutes=5)
 LOCK_REFRESH_SECONDS = 60.0
 RENEW_RETRY_SECONDS = 5.0
-OWNER_VARIABLE = "NEWSARCHIVE_SCHEDULER_OWNER"
 WORKER_ID = re.compile(r"^[A-Za-z0-9._-]{1,24}$")
 OWNER_LENGTH = 64  # frontier.lease_owner and locks.owner
 
@@ -206,8 +204,8 @@ def lease_owner_for(worker_id: str, base: str | None = None) -> str:
 
 
 def scheduler_owner() -> str:
-    """This scheduler's lock owner id; a `schedule` parent hands its own to its `--once` runs."""
-    return os.environ.get(OWNER_VARIABLE) or new_owner_id()
+    """A new scheduler lock owner id; a `schedule` parent hands its own to its `--once` runs."""
+    return new_owner_id()
 
 
 def run_due_work(
@@ -215,15 +213,19 @@ def run_due_work(
     sites: list[SiteConfig],
     on_result: Any = None,
     worker_id: str | None = None,
+    owner: str | None = None,
 ) -> CrawlSummary:
     """Do what is due now: discovery of due sites, then every due revisit; return the summary.
+
+    ``owner`` holds the scheduler lock: a `schedule` parent hands its own to its rounds (default:
+    this process's own id).
 
     With ``worker_id`` this scheduler cooperates with others on the same database: it discovers
     only the sites whose discovery lock it gets, fetches articles of all sites, and spaces its
     requests to each host with the others'.
     """
-    owner = scheduler_owner()
-    with open_archive(config.database_url) as archive:
+    owner = owner or scheduler_owner()
+    with config.open_archive() as archive:
         lock = SchedulerLock(archive, owner, scheduler_lock_name(worker_id))
         lock.acquire()
         try:
@@ -316,7 +318,7 @@ def revisit_now(
     on_result: Any = None,
 ) -> CrawlSummary:
     """Re-check the given articles (or a site's, or all) now, whatever their schedule says."""
-    with open_archive(config.database_url) as archive:
+    with config.open_archive() as archive:
         release_dead_local_leases(archive)
 
         def work(session: Any) -> list[int]:

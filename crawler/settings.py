@@ -1,49 +1,59 @@
 """Scrapy settings for newsarchive; `scrapy.cfg` points here so Scrapy's own tools work too.
 
-Custom settings carry the ARCHIVE_ prefix. Command-line flags and environment variables reach
-them through ``crawler.config.CrawlConfig.scrapy_settings``; these are the defaults.
+Custom settings carry the ARCHIVE_ prefix. These are the defaults, and nothing here reads the
+environment: the `newsarchive` command line reads its flags and NEWSARCHIVE_* variables once
+(click ``envvar=``, crawler/cli/options.py), builds a frozen ``crawler.config.CrawlConfig``, and
+``CrawlConfig.scrapy_settings`` lays it over this module. Scrapy's own tools take ``-s NAME=VALUE``.
+
+Environment variable (flag)                       setting
+  NEWSARCHIVE_DB (--db)                             ARCHIVE_DATABASE_URL
+  NEWSARCHIVE_ALLOW_PRIVATE_NETWORK (--allow-...)   ARCHIVE_ALLOW_PRIVATE_NETWORK
+  NEWSARCHIVE_CONTACT (--contact)                   USER_AGENT (its contact URL)
+  NEWSARCHIVE_DOWNLOAD_TIMEOUT (--download-timeout) DOWNLOAD_TIMEOUT
+  NEWSARCHIVE_DOWNLOAD_MAXSIZE (--download-maxsize) DOWNLOAD_MAXSIZE
+  NEWSARCHIVE_RETRY_TIMES (--retry-times)           RETRY_TIMES
+  NEWSARCHIVE_EXTRACT_TIMEOUT (--extract-timeout)   ARCHIVE_EXTRACT_TIMEOUT
+  NEWSARCHIVE_EXTRACT_MEMORY_MB (--extract-memory-mb) ARCHIVE_EXTRACT_MEMORY_MB
+  NEWSARCHIVE_LEASE_SECONDS (--lease-seconds)       ARCHIVE_LEASE_SECONDS
+  NEWSARCHIVE_ROBOTSTXT_CACHE_SECONDS (--robotstxt-cache-seconds) ARCHIVE_ROBOTSTXT_CACHE_SECONDS
+  NEWSARCHIVE_SQLITE_BUSY_TIMEOUT (--sqlite-busy-timeout) ARCHIVE_SQLITE_BUSY_TIMEOUT
+  NEWSARCHIVE_SQLITE_MAX_PAGES (--sqlite-max-pages) ARCHIVE_SQLITE_MAX_PAGES
+Not crawl settings, read by the command line too: NEWSARCHIVE_SITES (--config, the sites
+file), NEWSARCHIVE_WORKER_ID (schedule --worker-id), NEWSARCHIVE_ALLOWED_HOSTS (serve
+--allowed-host); NEWSARCHIVE_NOW is the clock's test seam (storage/timeutil.py).
 """
 
 from __future__ import annotations
 
-import os
-import sys
-
 from crawler import __version__
+from storage.database import (
+    DEFAULT_DATABASE_URL,
+    DEFAULT_SQLITE_BUSY_TIMEOUT,
+    DEFAULT_SQLITE_MAX_PAGES,
+)
 
 
-def _env_number(name: str, default: float) -> float:
-    """A numeric default that an environment variable may override (tests, small machines).
-
-    A value that is not a number stops the command with one line and status 2 (a usage error).
-    """
-    value = os.environ.get(name)
-    if not value:
-        return default
-    try:
-        number = float(value)
-    except ValueError:
-        number = float("nan")
-    if number != number or number < 0:  # NaN (unreadable) or negative
-        print(f"newsarchive: {name}={value!r} is not a number of 0 or more", file=sys.stderr)
-        raise SystemExit(2)
-    return number
+def user_agent(contact_url: str) -> str:
+    """The User-Agent header: who we are and where a site owner can reach the operator."""
+    return f"newsarchive/{__version__} (news archival crawler; +{contact_url})"
 
 
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
-CONTACT_URL = os.environ.get("NEWSARCHIVE_CONTACT", "https://github.com/newsarchive/newsarchive")
-USER_AGENT = f"newsarchive/{__version__} (news archival crawler; +{CONTACT_URL})"
+# Where a site owner can reach whoever runs the crawler (--contact, NEWSARCHIVE_CONTACT).
+CONTACT_URL = "https://github.com/newsarchive/newsarchive"
+USER_AGENT = user_agent(CONTACT_URL)
 
 # Politeness: obey robots.txt (5xx or unreachable robots.txt means "disallow for now"),
 # a per-host delay adapted by AutoThrottle, few parallel requests per host.
 ROBOTSTXT_OBEY = True
 ARCHIVE_ROBOTSTXT_MAX_BYTES = 512 * 1024
 # How long a robots.txt kept in the archive (robots_txt table) is parsed instead of fetched
-# again; RFC 9309 allows at most 24 h (longer values are cut to that); 0 turns the cache off.
-ARCHIVE_ROBOTSTXT_CACHE_SECONDS = _env_number("NEWSARCHIVE_ROBOTSTXT_CACHE_SECONDS", 86400)
+# again; RFC 9309 allows at most 24 h (longer values are cut to that); 0 turns the cache off
+# (--robotstxt-cache-seconds, NEWSARCHIVE_ROBOTSTXT_CACHE_SECONDS).
+ARCHIVE_ROBOTSTXT_CACHE_SECONDS = 86400
 DOWNLOAD_DELAY = 0.25
 # No jitter: DOWNLOAD_DELAY is a floor, never two requests to a host closer than that. Scrapy's
 # jitter (+-50 %) allowed gaps of 0.125 s, and since it draws again each time a host's queue
@@ -66,13 +76,14 @@ CONCURRENT_ITEMS = 8
 # DOWNLOAD_TIMEOUT is a total deadline per attempt in Scrapy 2.19's HTTP/1.1 handler: it runs
 # from the request's start to the body's end, so a slow drip of bytes cannot extend it.
 # DOWNLOAD_MAXSIZE is checked on the wire and again while decompressing (gzip/deflate bombs).
-DOWNLOAD_TIMEOUT = _env_number("NEWSARCHIVE_DOWNLOAD_TIMEOUT", 30)
-DOWNLOAD_MAXSIZE = int(_env_number("NEWSARCHIVE_DOWNLOAD_MAXSIZE", 20 * 1024 * 1024))
+# (--download-timeout / NEWSARCHIVE_DOWNLOAD_TIMEOUT, --download-maxsize / ..._DOWNLOAD_MAXSIZE)
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 REDIRECT_MAX_TIMES = 10
 METAREFRESH_MAXDELAY = 10
 RETRY_ENABLED = True
-RETRY_TIMES = int(_env_number("NEWSARCHIVE_RETRY_TIMES", 2))
+RETRY_TIMES = 2  # retries after the first attempt (--retry-times, NEWSARCHIVE_RETRY_TIMES)
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
 
 # Only http and https are ever fetched.
@@ -141,20 +152,28 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 
 ARCHIVE_ENABLED = True
-ARCHIVE_DATABASE_URL = os.environ.get("NEWSARCHIVE_DB", "sqlite:///newsarchive.db")
+# The archive (--db, NEWSARCHIVE_DB); for SQLite, how long a connection waits for another
+# process's write lock (seconds) and a size limit of the file in pages (PRAGMA
+# max_page_count, 0: none; past it a crawl stops as on a full disk).
+ARCHIVE_DATABASE_URL = DEFAULT_DATABASE_URL
+ARCHIVE_SQLITE_BUSY_TIMEOUT = DEFAULT_SQLITE_BUSY_TIMEOUT  # --sqlite-busy-timeout
+ARCHIVE_SQLITE_MAX_PAGES = DEFAULT_SQLITE_MAX_PAGES  # --sqlite-max-pages
 ARCHIVE_TRACK = True
 ARCHIVE_KEEP_UNCHANGED_BODIES = False
 ARCHIVE_EXTRACT_WORKERS = 0  # 0: one worker process per CPU core
-ARCHIVE_EXTRACT_TIMEOUT = _env_number("NEWSARCHIVE_EXTRACT_TIMEOUT", 30.0)
-ARCHIVE_EXTRACT_MEMORY_MB = int(_env_number("NEWSARCHIVE_EXTRACT_MEMORY_MB", 1024))
+# Per page: extraction's time (seconds) and memory limit of its worker process
+# (--extract-timeout / NEWSARCHIVE_EXTRACT_TIMEOUT, --extract-memory-mb / ..._EXTRACT_MEMORY_MB).
+ARCHIVE_EXTRACT_TIMEOUT = 30.0
+ARCHIVE_EXTRACT_MEMORY_MB = 1024
 ARCHIVE_WRITE_BATCH_SIZE = 50
 ARCHIVE_WRITE_BATCH_SECONDS = 0.2
 ARCHIVE_CRAWL_RUN_ID = None
 
 # Cooperating workers (`schedule --worker-id`): frontier leases last this long unless renewed
 # (the scheduler renews them every third of it, so only a killed worker's leases expire), and
-# each host's delay is reserved in the database, shared by all workers.
-ARCHIVE_LEASE_SECONDS = _env_number("NEWSARCHIVE_LEASE_SECONDS", 300.0)
+# each host's delay is reserved in the database, shared by all workers
+# (--lease-seconds, NEWSARCHIVE_LEASE_SECONDS).
+ARCHIVE_LEASE_SECONDS = 300.0
 # Who holds this crawl's frontier leases (the scheduler sets it per worker); empty: the
 # frontier spider picks one id naming this host and process (crawler.leasing.new_owner_id).
 ARCHIVE_LEASE_OWNER = ""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,10 +18,11 @@ from storage.errors import DatabaseBusy, StorageError, StorageFull
 log = logging.getLogger(__name__)
 
 DEFAULT_DATABASE_URL = "sqlite:///newsarchive.db"
-SQLITE_BUSY_TIMEOUT_SECONDS = float(os.environ.get("NEWSARCHIVE_SQLITE_BUSY_TIMEOUT") or 30.0)
+# SQLite: seconds a connection waits for another process's write lock before a write fails.
+DEFAULT_SQLITE_BUSY_TIMEOUT = 30.0
 # A size limit for the SQLite file in pages (PRAGMA max_page_count), e.g. to keep an archive
-# inside a quota; past it, writes raise StorageFull exactly as on a full disk. Unset: no limit.
-SQLITE_MAX_PAGES = int(os.environ.get("NEWSARCHIVE_SQLITE_MAX_PAGES") or 0)
+# inside a quota; past it, writes raise StorageFull exactly as on a full disk. 0: no limit.
+DEFAULT_SQLITE_MAX_PAGES = 0
 WRITE_RETRIES = 5
 
 T = TypeVar("T")
@@ -38,7 +38,7 @@ def _is_full(error: OperationalError) -> bool:
     return "database or disk is full" in message or "no space left" in message
 
 
-def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout: float, max_pages: int) -> None:
     """WAL, a busy timeout, foreign keys, and BEGIN IMMEDIATE on write transactions.
 
     pysqlite's own transaction handling is switched off so that we emit BEGIN ourselves: a
@@ -54,8 +54,8 @@ def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
-        if SQLITE_MAX_PAGES:
-            cursor.execute(f"PRAGMA max_page_count = {SQLITE_MAX_PAGES}")
+        if max_pages:
+            cursor.execute(f"PRAGMA max_page_count = {int(max_pages)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -65,9 +65,16 @@ def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
 
 
 def create_archive_engine(
-    url: str, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT_SECONDS, **kwargs: Any
+    url: str,
+    *,
+    busy_timeout: float = DEFAULT_SQLITE_BUSY_TIMEOUT,
+    max_pages: int = DEFAULT_SQLITE_MAX_PAGES,
+    **kwargs: Any,
 ) -> Engine:
-    """An engine for ``url`` with the archive's per-dialect settings applied."""
+    """An engine for ``url`` with the archive's per-dialect settings applied.
+
+    ``busy_timeout`` (seconds) and ``max_pages`` (0: no limit) apply to SQLite only.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -79,7 +86,7 @@ def create_archive_engine(
         engine = create_engine(
             parsed, connect_args={"timeout": busy_timeout, "check_same_thread": False}, **kwargs
         )
-        _configure_sqlite(engine, busy_timeout)
+        _configure_sqlite(engine, busy_timeout, max_pages)
         return engine
     try:
         return create_engine(parsed, pool_pre_ping=True, **kwargs)

@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from storage.database import Archive, create_archive_engine
+from storage.database import (
+    DEFAULT_SQLITE_BUSY_TIMEOUT,
+    DEFAULT_SQLITE_MAX_PAGES,
+    Archive,
+    create_archive_engine,
+)
 from storage.errors import SchemaError, SchemaTooNew
 
 if TYPE_CHECKING:
@@ -96,14 +101,22 @@ def check_schema(archive: Archive) -> str:
     return "behind"
 
 
-def open_archive(url: str, *, auto_migrate: bool | None = None) -> Archive:
+def open_archive(
+    url: str,
+    *,
+    auto_migrate: bool | None = None,
+    busy_timeout: float = DEFAULT_SQLITE_BUSY_TIMEOUT,
+    max_pages: int = DEFAULT_SQLITE_MAX_PAGES,
+) -> Archive:
     """Open the archive at ``url``, creating and migrating it as needed.
 
     SQLite databases (the embedded default) are created and upgraded automatically. Server
     databases are upgraded only when ``auto_migrate`` is true; otherwise a database that is not
-    current raises SchemaError asking for ``newsarchive db upgrade``.
+    current raises SchemaError asking for ``newsarchive db upgrade``. ``busy_timeout`` and
+    ``max_pages`` are SQLite's lock wait and size limit (see ``create_archive_engine``).
     """
-    archive = Archive(create_archive_engine(url))
+    engine = create_archive_engine(url, busy_timeout=busy_timeout, max_pages=max_pages)
+    archive = Archive(engine)
     if auto_migrate is None:
         auto_migrate = archive.dialect == "sqlite"
     try:

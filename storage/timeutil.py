@@ -13,7 +13,9 @@ def utcnow() -> datetime:
 
     ``NEWSARCHIVE_NOW`` (an ISO 8601 time) overrides the clock: tests of schedules and revisits
     move time forward with it instead of sleeping, and ``newsarchive due`` can answer "what
-    would be due then".
+    would be due then". It is a test seam, not a setting: read at each call (a test changes it
+    between commands, and a schedule's round processes inherit it), never at import, so it
+    stays out of the CLI's options and crawler/settings.py.
     """
     fixed = os.environ.get(CLOCK_VARIABLE)
     if fixed:

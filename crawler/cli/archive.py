@@ -8,15 +8,9 @@ from pathlib import Path
 import click
 
 from crawler import output
-from crawler.cli.app import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_STOPPED,
-    EXIT_STORAGE_FULL,
-    Context,
-    json_option,
-    main,
-)
+from crawler.cli.app import Context, main
+from crawler.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, EXIT_STORAGE_FULL, exit_code_for
+from crawler.cli.options import json_option
 from storage import CaptureResult, InvalidURL, canonical_url
 
 
@@ -52,6 +46,29 @@ def _print_result(result: CaptureResult, as_json: bool) -> None:
         f"{result.status:<12} {version:<4} {output.terminal_safe(result.url)}  "
         f"{output.terminal_safe(detail or '')}"
     )
+
+
+def _valid_urls(urls: list[str], as_json: bool) -> list[str]:
+    """The URLs that can be fetched; each of the others is reported as an invalid_url error."""
+    valid: list[str] = []
+    for url in urls:
+        try:
+            canonical_url(url)
+            valid.append(url)
+        except InvalidURL as error:
+            _print_result(
+                CaptureResult(
+                    url=url,
+                    requested_url=url,
+                    final_url=None,
+                    status="error",
+                    capture_id=0,
+                    error_reason="invalid_url",
+                    error=str(error),
+                ),
+                as_json,
+            )
+    return valid
 
 
 @main.command()
@@ -92,26 +109,8 @@ def archive(
     wanted = _read_urls(urls, from_file)
     if not wanted:
         raise click.UsageError("give at least one URL (or '-' to read them from stdin)")
-    valid: list[str] = []
-    failed = 0
-    for url in wanted:
-        try:
-            canonical_url(url)
-            valid.append(url)
-        except InvalidURL as error:
-            failed += 1
-            _print_result(
-                CaptureResult(
-                    url=url,
-                    requested_url=url,
-                    final_url=None,
-                    status="error",
-                    capture_id=0,
-                    error_reason="invalid_url",
-                    error=str(error),
-                ),
-                as_json,
-            )
+    valid = _valid_urls(wanted, as_json)
+    failed = len(wanted) - len(valid)
     done = 0
 
     def on_result(result: CaptureResult) -> None:
@@ -127,10 +126,9 @@ def archive(
         summary = run_spider(config, ArchiveSpider, "archive", on_result, urls=valid)
         if summary.finish_reason not in ("finished", "unknown"):
             click.echo(f"newsarchive: crawl ended early: {summary.finish_reason}", err=True)
-            if summary.finish_reason == "storage_full":
-                sys.exit(EXIT_STORAGE_FULL)
-            if summary.finish_reason == "shutdown":
-                sys.exit(EXIT_STOPPED)
+            code = exit_code_for(summary.finish_reason)
+            if code in (EXIT_STORAGE_FULL, EXIT_STOPPED):
+                sys.exit(code)
             failed += 1
         missing = len(valid) - done
         if missing > 0:

@@ -11,7 +11,8 @@ from crawler import output
 from crawler.backfill.client import ArchiveClient, ArchiveError
 from crawler.backfill.flow import UrlReport, backfill_url
 from crawler.backfill.sources import ArchiveSource, UnknownArchive, archive_source
-from crawler.cli.app import Context, json_option, main
+from crawler.cli.app import Context, main
+from crawler.cli.options import json_option
 from storage.timeutil import parse_instant
 from storage.urls import InvalidURL, canonical_url
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from crawler import output
-from crawler.cli.app import Context, json_option, main
+from crawler.cli.app import Context, main
+from crawler.cli.options import json_option
 from storage.boilerplate import (
     DEFAULT_MIN_ARTICLES,
     DEFAULT_MIN_SHARE,

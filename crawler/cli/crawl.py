@@ -3,67 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
 from pathlib import Path
 
 import click
 
 from crawler import output
-from crawler.cli.app import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_STOPPED,
-    EXIT_STORAGE_FULL,
-    Context,
-    F,
-    json_option,
-    main,
-)
+from crawler.cli.app import Context, main
+from crawler.cli.errors import exit_code_for
+from crawler.cli.options import json_option
+from crawler.cli.sites import load_configured_sites, sites_option
 from crawler.crawling import CrawlPlan, CrawlSummary, plan_for_site, plan_from_urls, run_crawl
-from crawler.sites import SiteConfig, SiteConfigError, find_site, load_sites
+from crawler.sites import SiteConfig, find_site
 from storage import CaptureResult
 from storage.timeutil import parse_instant
-from storage.urls import host_of
-
-DEFAULT_SITES_FILE = "sites.toml"
-
-
-def sites_option(function: F) -> F:
-    return click.option(
-        "--config",
-        "config_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        envvar="NEWSARCHIVE_SITES",
-        help=f"Sites file (TOML, env NEWSARCHIVE_SITES; default ./{DEFAULT_SITES_FILE} if there).",
-    )(function)
-
-
-def load_configured_sites(config_path: Path | None) -> list[SiteConfig]:
-    """The sites file's sites; an absent default file means no configured sites."""
-    path = config_path or Path(DEFAULT_SITES_FILE)
-    if config_path is None and not path.exists():
-        return []
-    try:
-        return load_sites(path)
-    except SiteConfigError as error:
-        click.echo(f"newsarchive: error: {error}", err=True)
-        sys.exit(EXIT_FAILED)
-
-
-def site_to_domain(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-    """A --site value as a domain: a configured site's name becomes its host, a URL its host.
-
-    The sites file is the one `crawl` would read (env NEWSARCHIVE_SITES or ./sites.toml).
-    """
-    if not value:
-        return value
-    path = Path(os.environ.get("NEWSARCHIVE_SITES", DEFAULT_SITES_FILE))
-    sites = load_configured_sites(path) if path.exists() else []
-    configured = find_site(sites, value)
-    if configured is not None and configured.hosts:
-        return configured.hosts[0].removeprefix("www.")
-    return host_of(value) if "://" in value else value
 
 
 def _plan(
@@ -178,8 +131,4 @@ def crawl(
     config = obj.crawl_config(track=not no_track, delay=delay)
     summary = run_crawl(config, plan, on_result)
     print_summary(summary, as_json)
-    if summary.finish_reason == "storage_full":
-        sys.exit(EXIT_STORAGE_FULL)
-    if summary.finish_reason == "shutdown":
-        sys.exit(EXIT_STOPPED)
-    sys.exit(EXIT_OK if summary.finish_reason == "finished" else EXIT_FAILED)
+    sys.exit(exit_code_for(summary.finish_reason))

@@ -5,12 +5,17 @@ from __future__ import annotations
 import click
 
 from crawler.cli.app import Context, main
-from storage import open_archive
 
 
 @main.group()
 def db() -> None:
-    """Database schema: migrate explicitly (server databases) or inspect."""
+    """Database schema: migrate explicitly (server databases) or inspect.
+
+    \b
+    Example:
+      newsarchive --db postgresql+psycopg://user@host/news db upgrade
+      newsarchive db current
+    """
 
 
 @db.command()
@@ -24,7 +29,7 @@ def upgrade(obj: Context) -> None:
     """
     from storage.schema import head_revision
 
-    with open_archive(obj.database_url, auto_migrate=True):
+    with obj.archive(auto_migrate=True):
         pass
     click.echo(f"{obj.database_url.split('@')[-1]} is at schema revision {head_revision()}")
 
@@ -41,5 +46,10 @@ def current(obj: Context) -> None:
     from storage.database import Archive, create_archive_engine
     from storage.schema import check_schema, current_revision
 
-    with Archive(create_archive_engine(obj.database_url)) as archive:
+    engine = create_archive_engine(
+        obj.database_url,
+        busy_timeout=obj.config.sqlite_busy_timeout,
+        max_pages=obj.config.sqlite_max_pages,
+    )
+    with Archive(engine) as archive:
         click.echo(f"{current_revision(archive) or 'none'} ({check_schema(archive)})")

@@ -9,7 +9,9 @@ from pathlib import Path
 import click
 
 from crawler import output
-from crawler.cli.app import EXIT_FAILED, EXIT_OK, json_option, main
+from crawler.cli.app import main
+from crawler.cli.errors import EXIT_FAILED, EXIT_OK
+from crawler.cli.options import json_option
 
 
 def _read_page(path: Path) -> bytes:

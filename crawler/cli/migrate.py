@@ -7,8 +7,9 @@ import sys
 import click
 
 from crawler import output
-from crawler.cli.app import EXIT_FAILED, Context, json_option, main
-from storage import open_archive
+from crawler.cli.app import Context, main
+from crawler.cli.errors import EXIT_FAILED
+from crawler.cli.options import json_option
 from storage.transfer_db import DEFAULT_BATCH, copy_archive
 
 
@@ -41,8 +42,7 @@ def migrate_db(
       newsarchive migrate-db --from sqlite:///newsarchive.db \\
           --to postgresql+psycopg://news@dbhost/news
     """
-    del obj  # the global --db is not used: both ends are named explicitly
-
+    # The global --db is not used: both ends are named explicitly (the SQLite limits apply).
     interactive = sys.stderr.isatty()
 
     def progress(table: str, rows: int) -> None:
@@ -50,8 +50,8 @@ def migrate_db(
             click.echo(f"\rcopying {table}: {rows} rows\x1b[K", nl=False, err=True)
 
     with (
-        open_archive(source_url) as source,
-        open_archive(target_url, auto_migrate=True) as target,
+        obj.archive(source_url) as source,
+        obj.archive(target_url, auto_migrate=True) as target,
     ):
         report = copy_archive(source, target, force=force, batch_size=batch_size, progress=progress)
     if interactive:

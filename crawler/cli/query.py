@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from crawler import output
-from crawler.cli.app import Context, json_option, main
-from crawler.cli.crawl import site_to_domain
+from crawler.cli.app import Context, main
+from crawler.cli.options import F, json_option
+from crawler.cli.sites import site_name_option, site_to_domain
 from storage.listing import list_articles, stats
 from storage.search import search
 from storage.timeutil import parse_instant
 
-F = TypeVar("F", bound=Callable[..., Any])
 # Private-use characters mark matches until the snippet is made terminal-safe.
 _MARK_OPEN, _MARK_CLOSE = "\ue000", "\ue001"
 
@@ -46,13 +45,14 @@ def filter_options(function: F) -> F:
     function = click.option(
         "--since", type=INSTANT, help="Only from this date or time (ISO 8601, UTC if no zone)."
     )(function)
-    return click.option(
+    function = click.option(
         "--site",
         metavar="SITE",
         callback=site_to_domain,
         help="Only this site and its subdomains (a domain such as nbcnews.com, or a configured "
         "site's name).",
     )(function)
+    return site_name_option(function)
 
 
 def _highlight(snippet: str) -> str:

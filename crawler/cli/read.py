@@ -8,7 +8,8 @@ from typing import Any
 import click
 
 from crawler import output
-from crawler.cli.app import Context, json_option, main
+from crawler.cli.app import Context, main
+from crawler.cli.options import json_option
 from storage import get_version, history
 from storage.diffs import paragraph_diff
 

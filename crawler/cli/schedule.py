@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -13,20 +12,20 @@ from types import FrameType
 import click
 
 from crawler import output
-from crawler.cli.app import (
+from crawler.cli.app import Context, main
+from crawler.cli.crawl import print_summary
+from crawler.cli.errors import (
     EXIT_FAILED,
+    EXIT_LOCKED,
     EXIT_OK,
     EXIT_STOPPED,
     EXIT_STORAGE_FULL,
-    Context,
-    json_option,
-    main,
+    exit_code_for,
 )
-from crawler.cli.crawl import load_configured_sites, print_summary, sites_option
+from crawler.cli.options import json_option
+from crawler.cli.sites import load_configured_sites, sites_option
 from crawler.config import CrawlConfig
-from crawler.crawling import CrawlSummary
 from crawler.scheduling import (
-    OWNER_VARIABLE,
     WORKER_ID,
     SchedulerBusy,
     SchedulerLock,
@@ -36,20 +35,11 @@ from crawler.scheduling import (
     scheduler_lock_name,
     scheduler_owner,
 )
-from storage import CaptureResult, open_archive
+from storage import CaptureResult
 from storage.timeutil import utcnow
 
-EXIT_LOCKED = 6
 IDLE_POLL_SECONDS = 60.0
 LEASED_POLL_SECONDS = 5.0
-
-
-def _exit_for(summary: CrawlSummary) -> int:
-    if summary.finish_reason == "storage_full":
-        return EXIT_STORAGE_FULL
-    if summary.finish_reason == "shutdown":
-        return EXIT_STOPPED
-    return EXIT_OK if summary.finish_reason == "finished" else EXIT_FAILED
 
 
 def _print_change(result: CaptureResult) -> None:
@@ -76,6 +66,8 @@ def _check_worker_id(_ctx: click.Context, _param: click.Parameter, value: str | 
 # The long-running scheduler starts each round's process ahead of time with --standby: it gets
 # ready (crawler.warmup) and waits for "go" on standard input, or exits on end of input.
 @click.option("--standby", is_flag=True, hidden=True)
+# The scheduler hands its lock owner id to each round's process, which holds the lock for it.
+@click.option("--scheduler-owner", "owner", hidden=True)
 @json_option
 @click.pass_obj
 def schedule(
@@ -84,6 +76,7 @@ def schedule(
     once: bool,
     worker_id: str | None,
     standby: bool,
+    owner: str | None,
     as_json: bool,
 ) -> None:
     """Crawl each configured site on its interval and revisit articles when they come due.
@@ -108,12 +101,12 @@ def schedule(
         if standby and not _ready_and_told_to_go(config):
             sys.exit(EXIT_OK)
         try:
-            summary = run_due_work(config, sites, _print_change, worker_id=worker_id)
+            summary = run_due_work(config, sites, _print_change, worker_id=worker_id, owner=owner)
         except SchedulerBusy as error:
             click.echo(f"newsarchive: {error}", err=True)
-            sys.exit(EXIT_LOCKED)
+            sys.exit(exit_code_for("locked"))
         print_summary(summary, as_json)
-        sys.exit(_exit_for(summary))
+        sys.exit(exit_code_for(summary.finish_reason))
     sys.exit(_serve_schedule(obj, config_path, sites_count=len(sites), worker_id=worker_id))
 
 
@@ -150,21 +143,17 @@ def _serve_schedule(
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     owner = scheduler_owner()
-    command = [sys.executable, "-m", "crawler", "--db", obj.database_url]
-    command += ["-v"] * obj.verbose
-    if obj.allow_private_network:
-        command.append("--allow-private-network")
-    command += ["schedule", "--once", "--standby"]
+    command = [sys.executable, "-m", "crawler", *obj.global_arguments()]
+    command += ["schedule", "--once", "--standby", "--scheduler-owner", owner]
     if config_path is not None:
         command += ["--config", str(config_path)]
     if worker_id is not None:
         command += ["--worker-id", worker_id]
 
     def start_next() -> subprocess.Popen[bytes]:
-        env = {**os.environ, OWNER_VARIABLE: owner}
-        return subprocess.Popen(command, env=env, stdin=subprocess.PIPE)
+        return subprocess.Popen(command, stdin=subprocess.PIPE)
 
-    with open_archive(obj.database_url) as archive:
+    with obj.archive() as archive:
         lock = SchedulerLock(archive, owner, scheduler_lock_name(worker_id))
         try:
             lock.acquire()
@@ -215,7 +204,7 @@ def _dismiss(standby: subprocess.Popen[bytes]) -> None:
 
 def _sleep_until_due(stopping: dict[str, int], obj: Context, config_path: Path | None) -> None:
     sites = load_configured_sites(config_path)
-    with open_archive(obj.database_url) as archive:
+    with obj.archive() as archive:
         report = due_report(archive, sites, utcnow())
     upcoming = [s.next_discovery_at for s in report.sites]
     upcoming += [r.next_at for r in report.revisits if r.next_at is not None]
@@ -300,7 +289,7 @@ def revisit(
 
     summary = revisit_now(config, urls=list(urls) or None, site=site, on_result=on_result)
     print_summary(summary, as_json=False)
-    code = _exit_for(summary)
+    code = exit_code_for(summary.finish_reason)
     if code == EXIT_OK and summary.errors:
         code = EXIT_FAILED
     sys.exit(code)

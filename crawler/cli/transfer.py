@@ -14,9 +14,10 @@ from typing import IO, BinaryIO, TextIO
 import click
 
 from crawler import output
-from crawler.cli.app import Context, json_option, main
-from crawler.cli.crawl import site_to_domain
+from crawler.cli.app import Context, main
+from crawler.cli.options import json_option
 from crawler.cli.query import filter_options
+from crawler.cli.sites import site_name_option, site_to_domain
 from storage import CaptureResult
 from storage.export import iter_versions, write_csv, write_jsonl
 from storage.importing import import_versions, parse_jsonl
@@ -177,6 +178,7 @@ def import_warc_command(obj: Context, file: Path, as_json: bool) -> None:
     callback=site_to_domain,
     help="Only this site and its subdomains (a domain, or a configured site's name).",
 )
+@site_name_option
 @json_option
 @click.pass_obj
 def reextract_command(obj: Context, site: str | None, as_json: bool) -> None:

@@ -26,6 +26,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from storage import Archive, open_archive
+from storage.database import DEFAULT_SQLITE_BUSY_TIMEOUT, DEFAULT_SQLITE_MAX_PAGES
 
 
 class ArchiveClosed(RuntimeError):
@@ -35,8 +36,16 @@ class ArchiveClosed(RuntimeError):
 class ArchiveConnection:
     """Opens the archive at ``ARCHIVE_DATABASE_URL`` at first use and closes it once."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        sqlite_busy_timeout: float = DEFAULT_SQLITE_BUSY_TIMEOUT,
+        sqlite_max_pages: int = DEFAULT_SQLITE_MAX_PAGES,
+    ) -> None:
         self.database_url = database_url
+        self.sqlite_busy_timeout = sqlite_busy_timeout
+        self.sqlite_max_pages = sqlite_max_pages
         self._archive: Archive | None = None
         self._closed = False
         self._engine_started = False
@@ -44,7 +53,12 @@ class ArchiveConnection:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        connection = cls(crawler.settings.get("ARCHIVE_DATABASE_URL") or "")
+        settings = crawler.settings
+        connection = cls(
+            settings.get("ARCHIVE_DATABASE_URL") or "",
+            sqlite_busy_timeout=settings.getfloat("ARCHIVE_SQLITE_BUSY_TIMEOUT"),
+            sqlite_max_pages=settings.getint("ARCHIVE_SQLITE_MAX_PAGES"),
+        )
         crawler.signals.connect(connection.engine_started, signal=signals.engine_started)
         crawler.signals.connect(connection.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(connection.close, signal=signals.engine_stopped)
@@ -56,7 +70,11 @@ class ArchiveConnection:
             if self._closed:
                 raise ArchiveClosed(f"the crawl's archive at {self.database_url} is closed")
             if self._archive is None:
-                self._archive = open_archive(self.database_url)
+                self._archive = open_archive(
+                    self.database_url,
+                    busy_timeout=self.sqlite_busy_timeout,
+                    max_pages=self.sqlite_max_pages,
+                )
             return self._archive
 
     def engine_started(self) -> None:

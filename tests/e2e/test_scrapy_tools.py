@@ -27,17 +27,19 @@ def scrapy(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
 
 
 def scrapy_archive(url: str, db_url: str, *settings: str) -> subprocess.CompletedProcess[str]:
-    """`scrapy crawl archive` of one URL into ``db_url``, with extra NAME=VALUE settings."""
-    options = [f"-s{setting}" for setting in ("ARCHIVE_ALLOW_PRIVATE_NETWORK=1", *settings)]
-    return scrapy(
-        "crawl",
-        "archive",
-        "-a",
-        f"urls={url}",
-        *options,
-        "-sLOG_LEVEL=WARNING",
-        env={"NEWSARCHIVE_DB": db_url},
-    )
+    """`scrapy crawl archive` of one URL into ``db_url``, with extra NAME=VALUE settings.
+
+    Scrapy's tools take settings as -s NAME=VALUE; NEWSARCHIVE_* variables are the CLI's.
+    """
+    options = [
+        f"-s{setting}"
+        for setting in (
+            f"ARCHIVE_DATABASE_URL={db_url}",
+            "ARCHIVE_ALLOW_PRIVATE_NETWORK=1",
+            *settings,
+        )
+    ]
+    return scrapy("crawl", "archive", "-a", f"urls={url}", *options, "-sLOG_LEVEL=WARNING")
 
 
 def test_scrapy_list_names_the_spiders() -> None:

@@ -7,7 +7,7 @@ import socket
 from click.testing import CliRunner
 
 from crawler.cli import main
-from crawler.cli.app import EXIT_DATABASE_UNREACHABLE
+from crawler.cli.errors import EXIT_DATABASE_UNREACHABLE
 
 
 def closed_port() -> int:
