@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session
 
 from storage import get_version, history, open_archive
@@ -140,10 +140,10 @@ def build(archive: Archive, versions: int, rng: random.Random, maker: TextMaker)
 
 
 def _flush(
-    connection: object, articles: list[dict[str, object]], versions: list[dict[str, object]]
+    connection: Connection, articles: list[dict[str, object]], versions: list[dict[str, object]]
 ) -> None:
     if articles:
-        connection.execute(insert(Article), articles)  # type: ignore[attr-defined]
+        connection.execute(insert(Article), articles)
         aliases = [
             {
                 "url": a["url"],
@@ -153,9 +153,9 @@ def _flush(
             }
             for a in articles
         ]
-        connection.execute(insert(ArticleAlias), aliases)  # type: ignore[attr-defined]
+        connection.execute(insert(ArticleAlias), aliases)
     if versions:
-        connection.execute(insert(Version), versions)  # type: ignore[attr-defined]
+        connection.execute(insert(Version), versions)
     articles.clear()
     versions.clear()
 
@@ -202,10 +202,11 @@ def query_sets(
     }
 
 
-class NullWriter:
+class NullWriter(io.StringIO):
     """A text sink that only counts, so export speed is not disk speed."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.chars = 0
 
     def write(self, text: str) -> int:
@@ -259,14 +260,14 @@ def main() -> None:
                 timed(partial(_show_at, session, url, at), runs)
             print(f"show --at                 {percentiles(runs)}")
             start = time.perf_counter()
-            count = write_jsonl(iter_versions(session), NullWriter())  # type: ignore[arg-type]
+            count = write_jsonl(iter_versions(session), NullWriter())
             elapsed = time.perf_counter() - start
             print(
                 f"export jsonl              {count / elapsed:,.0f} versions/s "
                 f"({count} in {elapsed:.1f} s)"
             )
             tracemalloc.start()
-            write_jsonl(iter_versions(session), NullWriter())  # type: ignore[arg-type]
+            write_jsonl(iter_versions(session), NullWriter())
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
             print(f"export peak Python memory {peak / 1e6:.1f} MB (tracemalloc, whole export)")

@@ -51,10 +51,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "benchmarks"))
 
-from extraction import DEFAULT_BENCH, load_bench  # noqa: E402
-
+from benchmarks.extraction import DEFAULT_BENCH, load_bench  # noqa: E402
 from crawler import settings as crawler_settings  # noqa: E402
 
 CHANGED_EVERY = 20  # 5 %

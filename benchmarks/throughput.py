@@ -37,10 +37,8 @@ from sqlalchemy import select
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "benchmarks"))
 
-from extraction import DEFAULT_BENCH, Page, load_bench  # noqa: E402
-
+from benchmarks.extraction import DEFAULT_BENCH, Page, load_bench  # noqa: E402
 from storage import open_archive  # noqa: E402
 from storage.models import CrawlRun  # noqa: E402
 

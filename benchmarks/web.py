@@ -37,7 +37,7 @@ import httpx2 as httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from storage import open_archive  # noqa: E402
+from storage import Archive, open_archive  # noqa: E402
 
 
 def _builder() -> ModuleType:
@@ -82,12 +82,12 @@ def build_archive(path: Path, versions: int, seed: int) -> tuple[list[str], list
     return urls, queries
 
 
-def _article_urls(archive: object) -> list[str]:
+def _article_urls(archive: Archive) -> list[str]:
     from sqlalchemy import select
 
     from storage.models import Article
 
-    with archive.read() as session:  # type: ignore[attr-defined]
+    with archive.read() as session:
         return list(session.scalars(select(Article.url)))
 
 

@@ -25,7 +25,8 @@ class CliResult:
     stdout: str
     stderr: str
 
-    def json_lines(self) -> list[dict[str, Any]]:
+    def json_lines(self) -> list[Any]:
+        """One JSON value a line: an object per result, or one array (``history --json``)."""
         return [json.loads(line) for line in self.stdout.splitlines() if line.strip()]
 
 

@@ -106,5 +106,5 @@ def running_pywb(root: Path, warc: Path, collection: str = "news") -> Iterator[s
         log.close()
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)

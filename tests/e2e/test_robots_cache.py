@@ -96,7 +96,9 @@ def archived(cli: Cli, *urls: str) -> list[dict[str, Any]]:
 
 def last_run_stats(db_url: str) -> dict[str, Any]:
     with open_archive(db_url) as archive, archive.read() as session:
-        stats = session.scalars(select(CrawlRun.stats).order_by(CrawlRun.id.desc())).first()
+        stats: dict[str, Any] | None = session.scalars(
+            select(CrawlRun.stats).order_by(CrawlRun.id.desc())
+        ).first()
     assert stats is not None
     return stats
 

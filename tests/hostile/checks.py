@@ -28,8 +28,11 @@ class ArchiveHealth:
 
 def archive_health(path: Path) -> ArchiveHealth:
     db = sqlite3.connect(path, timeout=60)
+
+    def one(sql: str) -> int:
+        return int(db.execute(sql).fetchone()[0])
+
     try:
-        one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
         return ArchiveHealth(
             articles=one("SELECT count(*) FROM articles"),
             versions=one("SELECT count(*) FROM versions"),
@@ -42,7 +45,7 @@ def archive_health(path: Path) -> ArchiveHealth:
                 "OR count(DISTINCT number) != count(*))"
             ),
             leased=one("SELECT count(*) FROM frontier WHERE lease_owner IS NOT NULL"),
-            integrity=one("PRAGMA integrity_check"),
+            integrity=str(db.execute("PRAGMA integrity_check").fetchone()[0]),
         )
     finally:
         db.close()

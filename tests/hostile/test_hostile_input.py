@@ -36,7 +36,8 @@ class HostileRun:
         return self.results[self.server.url(path, listener)]
 
     def reason(self, path: str, listener: str = "main") -> str | None:
-        return self.result(path, listener)["error_reason"]
+        reason: str | None = self.result(path, listener)["error_reason"]
+        return reason
 
 
 MAIN_PATHS = [

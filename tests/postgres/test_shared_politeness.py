@@ -8,6 +8,8 @@ from collections.abc import Iterator
 import pytest
 from scrapy import Request
 from scrapy.http import Response
+from scrapy.statscollectors import MemoryStatsCollector
+from scrapy.utils.test import get_crawler
 
 from crawler.extensions.archive_connection import ArchiveConnection
 from crawler.middlewares.shared_politeness import SharedPolitenessMiddleware
@@ -15,19 +17,14 @@ from crawler.middlewares.shared_politeness import SharedPolitenessMiddleware
 HOST = "news.example"
 
 
-class Stats:
-    def __init__(self) -> None:
-        self.values: dict[str, float] = {}
-
-    def inc_value(self, key: str, count: float = 1) -> None:
-        self.values[key] = self.values.get(key, 0) + count
-
-
 @pytest.fixture
 def workers(db_url: str) -> Iterator[list[SharedPolitenessMiddleware]]:
     """Two workers' middlewares on one database, 1 s apart per host by configuration."""
     connections = [ArchiveConnection(db_url) for _ in range(2)]
-    yield [SharedPolitenessMiddleware(c.archive, 1.0, {}, Stats()) for c in connections]
+    yield [
+        SharedPolitenessMiddleware(c.archive, 1.0, {}, MemoryStatsCollector(get_crawler()))
+        for c in connections
+    ]
     for connection in connections:
         connection.close()
 

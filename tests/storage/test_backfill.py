@@ -75,6 +75,6 @@ def test_a_stub_capture_makes_no_version_and_is_remembered(
     with archive.read() as session:
         versions = history(session, URL)
         mementos = session.scalars(select(Capture.memento_url).where(Capture.archive.is_not(None)))
-        recorded = recorded_mementos(session, list(mementos))
+        recorded = recorded_mementos(session, [url for url in mementos if url is not None])
     assert [v.origin for v in versions] == ["capture"]
     assert len(recorded) == 1

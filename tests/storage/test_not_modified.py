@@ -20,13 +20,15 @@ def url(n: int) -> str:
     return f"https://news.example/world/2026/11/story-{n}.html"
 
 
-def fetched(n: int, at: datetime, status: int = 200, **headers: str) -> FetchedPage:
+def fetched(
+    n: int, at: datetime, status: int = 200, headers: dict[str, str] | None = None
+) -> FetchedPage:
     return FetchedPage(
         requested_url=url(n),
         final_url=url(n),
         fetched_at=at,
         http_status=status,
-        headers={"content-type": "text/html", **headers},
+        headers={"content-type": "text/html", **(headers or {})},
         body=b"<html>story</html>" if status == 200 else b"",
     )
 
@@ -37,7 +39,8 @@ def archived(archive: Archive, count: int) -> list[int]:
     def work(session: Session) -> list[int]:
         ids = []
         for n in range(count):
-            page = fetched(n, T0, etag='"v1"', **{"last-modified": "Fri, 20 Nov 2026 09:00 GMT"})
+            validators = {"etag": '"v1"', "last-modified": "Fri, 20 Nov 2026 09:00 GMT"}
+            page = fetched(n, T0, headers=validators)
             content = ArticleContent(text=TEXT, title=f"Story {n}")
             result = record_capture(session, page, content)
             assert result.article_id is not None
@@ -87,6 +90,7 @@ def test_a_row_another_worker_leased_meanwhile_is_left_to_it(archive: Archive) -
 
     def lease_second(session: Session) -> None:
         row = session.get(FrontierEntry, ids[1])
+        assert row is not None
         row.lease_owner, row.lease_expires_at = "worker-b", T0 + timedelta(minutes=5)
 
     archive.run_write(lease_second)

@@ -40,8 +40,19 @@ def page(at: datetime = T0, body: bytes = b"<html>nonce=1</html>", url: str = UR
     )
 
 
-def content(text: str = BODY, title: str = "Headline", **changes: object) -> ArticleContent:
-    return replace(ArticleContent(text=text, title=title, authors=("Ann Writer",)), **changes)
+def content(
+    text: str = BODY,
+    title: str = "Headline",
+    modified_at: datetime | None = None,
+    canonical_url: str | None = None,
+) -> ArticleContent:
+    return ArticleContent(
+        text=text,
+        title=title,
+        authors=("Ann Writer",),
+        modified_at=modified_at,
+        canonical_url=canonical_url,
+    )
 
 
 def capture(archive: Archive, fetched: FetchedPage, extracted: ArticleContent) -> str:

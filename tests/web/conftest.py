@@ -8,10 +8,12 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import uvicorn
+from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from storage import (
@@ -44,7 +46,7 @@ def payloads(canary: str) -> dict[str, str]:
     }
 
 
-def hostile_content(canary: str, **changes: object) -> ArticleContent:
+def hostile_content(canary: str) -> ArticleContent:
     p = payloads(canary)
     text = "\n".join(
         [
@@ -55,7 +57,7 @@ def hostile_content(canary: str, **changes: object) -> ArticleContent:
             "Residents said the neighbourhood had been quiet for years before the events.",
         ]
     )
-    content = ArticleContent(
+    return ArticleContent(
         text=text,
         title=f"Budget deal {p['script']} agreed",
         authors=(f"Ann {p['img']} Writer", "Bob Reporter"),
@@ -69,14 +71,12 @@ def hostile_content(canary: str, **changes: object) -> ArticleContent:
         extractor_version="test/1",
         modified_at=T0,
     )
-    return replace(content, **changes)
 
 
-def plain_content(title: str, text: str, **changes: object) -> ArticleContent:
-    content = ArticleContent(
+def plain_content(title: str, text: str) -> ArticleContent:
+    return ArticleContent(
         text=text, title=title, authors=("Cal Columnist",), extractor="test", extractor_version="1"
     )
-    return replace(content, **changes)
 
 
 def fetched(url: str, at: datetime) -> FetchedPage:
@@ -113,10 +113,7 @@ def build_sample(archive: Archive, canary: str) -> Sample:
     v4 = replace(v1, authors=("Bob Reporter",))
     times = (T0, T0 + timedelta(hours=2), T0 + timedelta(hours=5), T0 + timedelta(hours=8))
 
-    def write(session: object) -> None:
-        from sqlalchemy.orm import Session
-
-        assert isinstance(session, Session)
+    def write(session: Session) -> None:
         run = start_run(session, "crawl")
         for content, at in zip((v1, v2, v1, v4), times, strict=True):
             record_capture(session, fetched(STORY, at), content, crawl_run_id=run)
@@ -149,8 +146,10 @@ def build_sample(archive: Archive, canary: str) -> Sample:
 class CanaryHandler(BaseHTTPRequestHandler):
     """Counts every request: a payload that ran would call here. /control serves raw payloads."""
 
+    server: CanaryServer
+
     def do_GET(self) -> None:
-        server: CanaryServer = self.server  # type: ignore[assignment]
+        server = self.server
         if self.path.startswith("/control"):
             body = "".join(payloads(server.url).values()).encode()
             self.send_response(200)
@@ -243,18 +242,22 @@ def live_server(sample_archive: Archive, sample: Sample) -> Iterator[LiveServer]
     yield from _serve(sample_archive)
 
 
+ServeArchive = Callable[[Archive], Iterator[LiveServer]]
+WriteVersions = Callable[[Archive, str, list[tuple[datetime, str]]], None]
+
+
 @pytest.fixture
-def serve_archive() -> Callable[[Archive], Iterator[LiveServer]]:
+def serve_archive() -> ServeArchive:
     return _serve
 
 
 @pytest.fixture
-def write_versions() -> Callable[[Archive, str, list[tuple[datetime, str]]], None]:
+def write_versions() -> WriteVersions:
     """write_versions(archive, url, [(captured_at, text), ...]): one plain version each."""
 
     def write(archive: Archive, url: str, versions: list[tuple[datetime, str]]) -> None:
         for at, text in versions:
             page, content = fetched(url, at), plain_content("Story", text)
-            archive.run_write(lambda s, p=page, c=content: record_capture(s, p, c))
+            archive.run_write(partial(record_capture, page=page, content=content))
 
     return write

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
+from tests.web.conftest import Sample
 
-def test_article_latest_and_numbered(client: TestClient, sample) -> None:
+
+def test_article_latest_and_numbered(client: TestClient, sample: Sample) -> None:
     latest = client.get("/api/article", params={"url": sample.story}).json()
     assert (latest["version"], latest["version_count"]) == (4, 4)
     assert latest["authors"] == ["Bob Reporter"]
@@ -15,7 +17,7 @@ def test_article_latest_and_numbered(client: TestClient, sample) -> None:
     assert second["title"] == "Budget deal agreed after all-night talks"
 
 
-def test_versions_are_paginated(client: TestClient, sample) -> None:
+def test_versions_are_paginated(client: TestClient, sample: Sample) -> None:
     first = client.get("/api/article/versions", params={"url": sample.story, "per_page": 3})
     body = first.json()
     assert [v["version"] for v in body["items"]] == [1, 2, 3]
@@ -28,7 +30,7 @@ def test_versions_are_paginated(client: TestClient, sample) -> None:
     assert body["items"][2]["change"]["flipflop_of"] == 1
 
 
-def test_diff(client: TestClient, sample) -> None:
+def test_diff(client: TestClient, sample: Sample) -> None:
     body = client.get("/api/article/diff", params={"url": sample.story, "from": 1, "to": 2}).json()
     assert (body["from_version"], body["to_version"]) == (1, 2)
     assert {"op": "+", "text": "Wednesday"} in body["text"] or any(
@@ -37,7 +39,7 @@ def test_diff(client: TestClient, sample) -> None:
     assert body["change"]["notices"]
 
 
-def test_search(client: TestClient, sample) -> None:
+def test_search(client: TestClient, sample: Sample) -> None:
     body = client.get("/api/search", params={"q": "opposition"}).json()
     (hit,) = body["items"]
     assert hit["url"] == sample.story
@@ -53,7 +55,7 @@ def test_search(client: TestClient, sample) -> None:
     assert [h["version"] for h in dated["items"]] == [2]
 
 
-def test_lists(client: TestClient, sample) -> None:
+def test_lists(client: TestClient, sample: Sample) -> None:
     articles = client.get("/api/articles", params={"site": "news.example"}).json()["items"]
     assert {a["url"] for a in articles} == {sample.story, sample.bridge}
     changes = client.get("/api/changes").json()["items"]
@@ -99,7 +101,7 @@ def test_bad_parameters_are_400(
     assert fragment in response.text
 
 
-def test_not_found_is_404_json(client: TestClient, sample) -> None:
+def test_not_found_is_404_json(client: TestClient, sample: Sample) -> None:
     response = client.get("/api/article", params={"url": "https://nowhere.example/a"})
     assert response.status_code == 404
     assert response.json()["error"]["message"].startswith("no archived article")

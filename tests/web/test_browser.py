@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 import websocket
 
+from tests.web.conftest import CanaryServer, LiveServer, Sample
 from web.views import path_with
 
 CHROMIUM = "/usr/bin/chromium"
@@ -60,7 +61,8 @@ class DevTools:
             if message.get("id") == message_id:
                 if "error" in message:
                     raise RuntimeError(f"{method}: {message['error']}")
-                return message["result"]  # type: ignore[no-any-return]
+                result: dict[str, Any] = message["result"]
+                return result
             self.events.append(message)
 
     def wait_for(self, event: str, timeout: float = 20) -> None:
@@ -77,7 +79,8 @@ class DevTools:
         self.wait_for("Page.loadEventFired")
         time.sleep(0.3)  # a payload's fetch or onerror would fire by now
         result = self.call("Runtime.evaluate", expression=INSPECT, returnByValue=True)
-        return json.loads(result["result"]["value"])  # type: ignore[no-any-return]
+        page: dict[str, Any] = json.loads(result["result"]["value"])
+        return page
 
     def screenshot(self, path: Path) -> bytes:
         data = base64.b64decode(self.call("Page.captureScreenshot", format="png")["data"])
@@ -174,7 +177,7 @@ def assert_inert(page: dict[str, Any]) -> None:
 
 
 def test_hostile_article_is_shown_as_text_and_nothing_runs(
-    browser: DevTools, live_server, sample, canary, tmp_path: Path
+    browser: DevTools, live_server: LiveServer, sample: Sample, canary: CanaryServer, tmp_path: Path
 ) -> None:
     blank = browser.screenshot(tmp_path / "blank.png")
     blank_variety = png_size_and_variety(blank)[2]

@@ -7,6 +7,8 @@ from xml.etree import ElementTree as ET
 
 from starlette.testclient import TestClient
 
+from tests.web.conftest import Sample
+
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
@@ -20,7 +22,7 @@ def entries(client: TestClient, path: str, **params: str) -> list[ET.Element]:
     return feed.findall(f"{ATOM}entry")
 
 
-def test_all_changes_feed_links_each_entry_to_its_diff(client: TestClient, sample) -> None:
+def test_all_changes_feed_links_each_entry_to_its_diff(client: TestClient, sample: Sample) -> None:
     items = entries(client, "/feeds/changes.atom")
     assert len(items) == 4
     link = items[0].find(f"{ATOM}link[@rel='alternate']")
@@ -32,7 +34,7 @@ def test_all_changes_feed_links_each_entry_to_its_diff(client: TestClient, sampl
     assert client.get(href).status_code == 200
 
 
-def test_site_and_article_feeds(client: TestClient, sample) -> None:
+def test_site_and_article_feeds(client: TestClient, sample: Sample) -> None:
     assert len(entries(client, "/feeds/sites/other.example/changes.atom")) == 1
     story = entries(client, "/feeds/article.atom", url=sample.story)
     assert len(story) == 3
@@ -41,7 +43,7 @@ def test_site_and_article_feeds(client: TestClient, sample) -> None:
     assert any("byline" in s for s in summaries)
 
 
-def test_feed_text_is_escaped_xml(client: TestClient, sample) -> None:
+def test_feed_text_is_escaped_xml(client: TestClient, sample: Sample) -> None:
     raw = client.get("/feeds/article.atom", params={"url": sample.story}).text
     assert "<script>" not in raw
     assert "&lt;script&gt;" in raw

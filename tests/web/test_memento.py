@@ -7,6 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from starlette.testclient import TestClient
 
+from tests.web.conftest import Sample
+
 
 def version_of(location: str) -> int:
     return int(parse_qs(urlsplit(location).query)["v"][0])
@@ -25,7 +27,7 @@ def version_of(location: str) -> int:
     ],
 )
 def test_timegate_redirects_to_version_current_at_date(
-    client: TestClient, sample, accept_datetime: str | None, version: int
+    client: TestClient, sample: Sample, accept_datetime: str | None, version: int
 ) -> None:
     headers = {"Accept-Datetime": accept_datetime} if accept_datetime else {}
     response = client.get(f"/timegate/{sample.story}", headers=headers, follow_redirects=False)
@@ -40,7 +42,7 @@ def test_timegate_redirects_to_version_current_at_date(
     assert "memento-datetime" not in response.headers
 
 
-def test_timegate_finds_article_by_alias_and_query(client: TestClient, sample) -> None:
+def test_timegate_finds_article_by_alias_and_query(client: TestClient, sample: Sample) -> None:
     url = sample.story + "?utm_source=feed"
     response = client.get(f"/timegate/{url}", follow_redirects=False)
     assert response.status_code == 302
@@ -48,14 +50,14 @@ def test_timegate_finds_article_by_alias_and_query(client: TestClient, sample) -
     assert client.get(f"/timegate/{collapsed}", follow_redirects=False).status_code == 302
 
 
-def test_timegate_errors(client: TestClient, sample) -> None:
+def test_timegate_errors(client: TestClient, sample: Sample) -> None:
     bad = client.get(f"/timegate/{sample.story}", headers={"Accept-Datetime": "last tuesday"})
     assert bad.status_code == 400
     assert "Accept-Datetime" in bad.json()["error"]["message"]
     assert client.get("/timegate/https://nowhere.example/a").status_code == 404
 
 
-def test_memento_page_headers(client: TestClient, sample) -> None:
+def test_memento_page_headers(client: TestClient, sample: Sample) -> None:
     response = client.get("/article", params={"url": sample.story, "v": 3})
     assert response.headers["memento-datetime"] == "Fri, 20 Nov 2026 15:00:00 GMT"
     link = response.headers["link"]
@@ -67,13 +69,15 @@ def test_memento_page_headers(client: TestClient, sample) -> None:
     assert 'v=1>; rel="first memento"' in link
 
 
-def test_latest_page_is_not_a_memento_but_points_to_timegate(client: TestClient, sample) -> None:
+def test_latest_page_is_not_a_memento_but_points_to_timegate(
+    client: TestClient, sample: Sample
+) -> None:
     response = client.get("/article", params={"url": sample.story})
     assert "memento-datetime" not in response.headers
     assert 'rel="timegate"' in response.headers["link"]
 
 
-def test_timemap_link_format(client: TestClient, sample) -> None:
+def test_timemap_link_format(client: TestClient, sample: Sample) -> None:
     response = client.get(f"/timemap/link/{sample.story}")
     assert response.headers["content-type"] == "application/link-format"
     lines = response.text.strip().split(",\n")
@@ -87,7 +91,7 @@ def test_timemap_link_format(client: TestClient, sample) -> None:
     assert all('datetime="' in line for line in mementos)
 
 
-def test_timemap_json(client: TestClient, sample) -> None:
+def test_timemap_json(client: TestClient, sample: Sample) -> None:
     body = client.get(f"/timemap/json/{sample.story}").json()
     assert body["original_uri"] == sample.story
     assert [m["version"] for m in body["mementos"]["list"]] == [1, 2, 3, 4]
@@ -95,6 +99,6 @@ def test_timemap_json(client: TestClient, sample) -> None:
     assert body["timegate_uri"].endswith(f"/timegate/{sample.story}")
 
 
-def test_memento_resources_answer_head(client: TestClient, sample) -> None:
+def test_memento_resources_answer_head(client: TestClient, sample: Sample) -> None:
     assert client.head(f"/timegate/{sample.story}", follow_redirects=False).status_code == 302
     assert client.head(f"/timemap/link/{sample.story}").status_code == 200

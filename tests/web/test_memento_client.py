@@ -11,10 +11,11 @@ import pytest
 from memento_client import MementoClient
 
 from storage import Archive
+from tests.web.conftest import LiveServer, Sample, ServeArchive, WriteVersions
 from web.memento import memento_uri
 
 
-def test_client_follows_timegate_from_a_memento(live_server, sample) -> None:
+def test_client_follows_timegate_from_a_memento(live_server: LiveServer, sample: Sample) -> None:
     """Given one of our mementos, the client finds the original, our TimeGate, the closest."""
     start = memento_uri(live_server.url, sample.story, 1)
     with MementoClient(
@@ -32,7 +33,7 @@ def test_client_follows_timegate_from_a_memento(live_server, sample) -> None:
     assert mementos["last"]["datetime"] == datetime(2026, 11, 20, 18, 0)
 
 
-def test_client_recognises_timegate_and_memento(live_server, sample) -> None:
+def test_client_recognises_timegate_and_memento(live_server: LiveServer, sample: Sample) -> None:
     gate = f"{live_server.url}/timegate/{sample.story}"
     assert MementoClient.is_timegate(gate, accept_datetime="Fri, 20 Nov 2026 12:00:00 GMT")
     assert MementoClient.is_memento(memento_uri(live_server.url, sample.story, 2))
@@ -41,8 +42,10 @@ def test_client_recognises_timegate_and_memento(live_server, sample) -> None:
 class Origin(BaseHTTPRequestHandler):
     """A live page on 127.0.0.1 that advertises its archive's TimeGate (RFC 7089 section 5)."""
 
+    server: OriginServer
+
     def do_HEAD(self) -> None:
-        server: OriginServer = self.server  # type: ignore[assignment]
+        server = self.server
         self.send_response(200)
         self.send_header("Link", f'<{server.timegate}{server.url}{self.path}>; rel="timegate"')
         self.end_headers()
@@ -74,7 +77,10 @@ def origin() -> Iterator[OriginServer]:
 
 
 def test_client_discovers_native_timegate_from_the_live_page(
-    archive: Archive, origin: OriginServer, serve_archive, write_versions
+    archive: Archive,
+    origin: OriginServer,
+    serve_archive: ServeArchive,
+    write_versions: WriteVersions,
 ) -> None:
     """The client asks the live page for its TimeGate (ours) and lands on the right version."""
     url = f"{origin.url}/news/story.html"

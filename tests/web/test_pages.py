@@ -7,6 +7,8 @@ from html.parser import HTMLParser
 
 from starlette.testclient import TestClient
 
+from tests.web.conftest import Sample
+
 ACTIVE_TAGS = {"script", "img", "svg", "iframe", "object", "embed", "frame", "base", "style"}
 
 
@@ -34,7 +36,7 @@ def assert_no_live_payload(html: str) -> None:
     assert "&lt;script&gt;" in html
 
 
-def test_article_page_shows_latest_version_escaped(client: TestClient, sample) -> None:
+def test_article_page_shows_latest_version_escaped(client: TestClient, sample: Sample) -> None:
     response = client.get("/article", params={"url": sample.story})
     assert response.status_code == 200
     html = response.text
@@ -47,7 +49,7 @@ def test_article_page_shows_latest_version_escaped(client: TestClient, sample) -
     assert not re.search(r'href="\s*javascript', html, re.IGNORECASE)
 
 
-def test_timeline_marks_fields_sizes_and_flipflops(client: TestClient, sample) -> None:
+def test_timeline_marks_fields_sizes_and_flipflops(client: TestClient, sample: Sample) -> None:
     html = client.get("/article", params={"url": sample.story}).text
     timeline = html.split('class="timeline"', 1)[1]
     assert timeline.count("<tr class=") == 4
@@ -60,7 +62,7 @@ def test_timeline_marks_fields_sizes_and_flipflops(client: TestClient, sample) -
     assert "first version" in timeline
 
 
-def test_past_version_page(client: TestClient, sample) -> None:
+def test_past_version_page(client: TestClient, sample: Sample) -> None:
     html = client.get("/article", params={"url": sample.story, "v": 2}).text
     assert "Archived version" in html
     assert "v2 of 4" in html
@@ -68,7 +70,7 @@ def test_past_version_page(client: TestClient, sample) -> None:
     assert "See the current version" in html
 
 
-def test_diff_inline_and_side_by_side(client: TestClient, sample) -> None:
+def test_diff_inline_and_side_by_side(client: TestClient, sample: Sample) -> None:
     inline = client.get("/diff", params={"url": sample.story, "from": 1, "to": 2}).text
     assert "<del>late</del>" in inline or "<del>late on Tuesday night</del>" in inline
     assert "<ins>" in inline
@@ -83,20 +85,20 @@ def test_diff_inline_and_side_by_side(client: TestClient, sample) -> None:
     assert_no_live_payload(side)
 
 
-def test_diff_defaults_to_the_last_two_versions(client: TestClient, sample) -> None:
+def test_diff_defaults_to_the_last_two_versions(client: TestClient, sample: Sample) -> None:
     html = client.get("/diff", params={"url": sample.story}).text
     assert "v3" in html
     assert "v4" in html
     assert "<del>Ann " in html  # the byline lost its first author
 
 
-def test_diff_of_single_version_article_is_a_clear_400(client: TestClient, sample) -> None:
+def test_diff_of_single_version_article_is_a_clear_400(client: TestClient, sample: Sample) -> None:
     response = client.get("/diff", params={"url": sample.bridge})
     assert response.status_code == 400
     assert "no version before v1" in response.text
 
 
-def test_search_page_highlights_matches_safely(client: TestClient, sample) -> None:
+def test_search_page_highlights_matches_safely(client: TestClient, sample: Sample) -> None:
     html = client.get("/search", params={"q": "opposition"}).text
     assert "<mark>opposition</mark>" in html
     assert_no_live_payload(html)
@@ -105,14 +107,14 @@ def test_search_page_highlights_matches_safely(client: TestClient, sample) -> No
     assert "news.example/world" not in filtered
 
 
-def test_search_page_pages(client: TestClient, sample) -> None:
+def test_search_page_pages(client: TestClient, sample: Sample) -> None:
     first = client.get("/search", params={"q": "the", "per_page": 1}).text
     assert 'rel="next"' in first
     second = client.get("/search", params={"q": "the", "per_page": 1, "page": 2}).text
     assert 'rel="prev"' in second
 
 
-def test_site_page_shows_errors_by_reason_and_runs(client: TestClient, sample) -> None:
+def test_site_page_shows_errors_by_reason_and_runs(client: TestClient, sample: Sample) -> None:
     html = client.get("/sites/news.example").text
     errors = html.split("Errors by reason", 1)[1].split("</table>", 1)[0]
     assert "http_404" in errors
@@ -124,7 +126,7 @@ def test_site_page_shows_errors_by_reason_and_runs(client: TestClient, sample) -
     assert_no_live_payload(html)
 
 
-def test_sites_and_changes_pages(client: TestClient, sample) -> None:
+def test_sites_and_changes_pages(client: TestClient, sample: Sample) -> None:
     assert "other.example" in client.get("/sites").text
     changes = client.get("/changes").text
     assert changes.count('class="badge">v') == 4  # three story edits, one vote edit
@@ -138,7 +140,7 @@ def test_unknown_article_is_404_page(client: TestClient) -> None:
     assert client.get("/no/such/page").status_code == 404
 
 
-def test_pages_answer_head(client: TestClient, sample) -> None:
+def test_pages_answer_head(client: TestClient, sample: Sample) -> None:
     response = client.head("/article", params={"url": sample.story})
     assert response.status_code == 200
     assert response.content == b""

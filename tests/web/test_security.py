@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 from starlette.testclient import TestClient
 
 from storage import Archive
+from tests.web.conftest import Sample
 from web import WebConfig, create_app
 from web.security import SECURITY_HEADERS
 
 
-def assert_strict(headers: object) -> None:
-    csp = headers["content-security-policy"]  # type: ignore[index]
+def assert_strict(headers: Mapping[str, str]) -> None:
+    csp = headers["content-security-policy"]
     assert "frame-ancestors 'none'" in csp
     assert "'unsafe-inline'" not in csp
     assert "'unsafe-eval'" not in csp
     assert "script-src 'self'" in csp
     assert "default-src 'none'" in csp
-    assert headers["x-content-type-options"] == "nosniff"  # type: ignore[index]
-    assert headers["referrer-policy"] == "no-referrer"  # type: ignore[index]
-    assert headers["x-frame-options"] == "DENY"  # type: ignore[index]
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["x-frame-options"] == "DENY"
 
 
 @pytest.mark.parametrize(
@@ -41,7 +44,7 @@ def test_every_response_has_strict_headers(client: TestClient, path: str, status
     assert_strict(response.headers)
 
 
-def test_unexpected_errors_are_500_with_headers(sample_archive: Archive, sample) -> None:
+def test_unexpected_errors_are_500_with_headers(sample_archive: Archive, sample: Sample) -> None:
     app = create_app(sample_archive)
 
     @app.get("/boom")
@@ -87,7 +90,9 @@ def test_header_values_are_what_the_module_declares(client: TestClient) -> None:
         assert response.headers[name] == value
 
 
-def test_pages_link_only_same_origin_css_and_no_inline_code(client: TestClient, sample) -> None:
+def test_pages_link_only_same_origin_css_and_no_inline_code(
+    client: TestClient, sample: Sample
+) -> None:
     html = client.get("/article", params={"url": sample.story}).text
     assert '<link rel="stylesheet" href="/static/style.css">' in html
     assert "style=" not in html

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from lxml.html import HtmlElement
 
 from crawler.extraction import body, parse_html
 from crawler.extraction.body import extract_body
@@ -18,7 +19,12 @@ def _page(paragraphs: int) -> bytes:
 
 def test_long_article_takes_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    monkeypatch.setattr(body, "raw_trafilatura_text", lambda *a: calls.append("raw") or "")
+
+    def raw_pass(tree: HtmlElement, url: str | None) -> str:
+        calls.append("raw")
+        return ""
+
+    monkeypatch.setattr(body, "raw_trafilatura_text", raw_pass)
     text = extract_body(parse_html(_page(20)), "https://news.example/a.html")
     assert text.count("\n") == 19
     assert calls == []
@@ -26,9 +32,12 @@ def test_long_article_takes_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_short_result_triggers_full_pass(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    monkeypatch.setattr(
-        body, "raw_trafilatura_text", lambda *a: calls.append("raw") or "Recovered line here."
-    )
+
+    def raw_pass(tree: HtmlElement, url: str | None) -> str:
+        calls.append("raw")
+        return "Recovered line here."
+
+    monkeypatch.setattr(body, "raw_trafilatura_text", raw_pass)
     extract_body(parse_html(_page(2)), "https://news.example/a.html")
     assert calls == ["raw"]
 
@@ -66,9 +75,12 @@ def test_in_place_cleaning_reparses_for_the_full_pass(monkeypatch: pytest.Monkey
     """With ``original``, the tree is cleaned in place and the full pass sees a fresh parse."""
     page = _page(2).replace(b"<article>", b"<article><aside><p>Side note.</p></aside>")
     seen: list[str] = []
-    monkeypatch.setattr(
-        body, "raw_trafilatura_text", lambda tree, url: seen.append(tree.text_content()) or ""
-    )
+
+    def raw_pass(tree: HtmlElement, url: str | None) -> str:
+        seen.append(tree.text_content())
+        return ""
+
+    monkeypatch.setattr(body, "raw_trafilatura_text", raw_pass)
     tree = parse_html(page)
     extract_body(tree, None, original=lambda: parse_html(page))
     assert "Side note." not in tree.text_content()  # dropped unread, without a copy

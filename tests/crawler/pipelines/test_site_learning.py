@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from click.testing import CliRunner
 from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from crawler.cli import main
 from crawler.pipelines.site_boilerplate import SiteBoilerplateCache
@@ -33,12 +34,12 @@ def story(n: int, banner: bool = True) -> ArticleContent:
 
 
 def archive_stories(archive: Archive, numbers: range, cache: SiteBoilerplateCache | None) -> None:
-    def work(session: object) -> None:
+    def work(session: Session) -> None:
         for n in numbers:
             content = story(n)
             if cache is not None:
-                content = cache.apply(session, page(n), content)  # type: ignore[arg-type]
-            record_capture(session, page(n), content)  # type: ignore[arg-type]
+                content = cache.apply(session, page(n), content)
+            record_capture(session, page(n), content)
 
     archive.run_write(work)
 
@@ -61,9 +62,9 @@ def test_needs_min_articles_and_share(archive: Archive) -> None:
 
 
 def test_share_of_recent_articles_counts(archive: Archive) -> None:
-    def work(session: object) -> None:
+    def work(session: Session) -> None:
         for n in range(1, 13):  # the banner in 6 of 12 articles: 50%
-            record_capture(session, page(n), story(n, banner=n % 2 == 0))  # type: ignore[arg-type]
+            record_capture(session, page(n), story(n, banner=n % 2 == 0))
 
     archive.run_write(work)
     assert archive.run_write(lambda s: learn_site_boilerplate(s, HOST, min_share=0.6)) == []
@@ -102,11 +103,11 @@ def test_real_change_drops_banner_with_it(archive: Archive) -> None:
     archive_stories(archive, range(1, 11), None)
     cache = SiteBoilerplateCache()
 
-    def edit(session: object) -> None:
+    def edit(session: Session) -> None:
         edited = story(1)
         edited = ArticleContent(text=edited.text + "\nA correction was appended.", title="Story 1")
-        content = cache.apply(session, page(1, T0 + timedelta(hours=1)), edited)  # type: ignore[arg-type]
-        record_capture(session, page(1, T0 + timedelta(hours=1)), content)  # type: ignore[arg-type]
+        content = cache.apply(session, page(1, T0 + timedelta(hours=1)), edited)
+        record_capture(session, page(1, T0 + timedelta(hours=1)), content)
 
     archive.run_write(edit)
     with archive.read() as session:
@@ -159,11 +160,11 @@ def test_a_crawl_relearns_a_site_only_after_a_new_version(archive: Archive) -> N
     # A new article with a new recurring paragraph: learning reads the texts again.
     second = "Follow our live coverage on the app."
 
-    def more(session: object) -> None:
+    def more(session: Session) -> None:
         for n in range(11, 31):
             content = story(n)
             text = content.text + "\n" + second
-            record_capture(session, page(n), dataclasses.replace(content, text=text))  # type: ignore[arg-type]
+            record_capture(session, page(n), dataclasses.replace(content, text=text))
 
     archive.run_write(more)
     relearned = archive.run_write(lambda s: learn_site_boilerplate(s, HOST, unless_unchanged=True))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 
 import pytest
 
@@ -28,7 +29,7 @@ def test_learns_only_furniture(archive: Archive, cleanup: bool) -> None:
         text = extract_body(tree, url, extract_metadata(tree, url).title, cleanup=cleanup)
         texts.append(text)
         fetched = FetchedPage(url, url, NOW, 200, {"content-type": "text/html"}, response.body)
-        archive.run_write(lambda s, f=fetched, t=text: record_capture(s, f, ArticleContent(t)))
+        archive.run_write(partial(record_capture, page=fetched, content=ArticleContent(text)))
     learned = archive.run_write(lambda s: learn_site_boilerplate(s, "127.0.0.1"))
     article_text = {p for a in site.current_articles() for p in a.paragraphs}
     assert not {p.paragraph for p in learned} & article_text
