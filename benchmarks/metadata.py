@@ -28,6 +28,7 @@ from types import ModuleType
 from urllib.parse import urlsplit
 
 import trafilatura
+from trafilatura.settings import Document
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -171,7 +172,7 @@ def ours(html: bytes) -> Extracted:
 def raw_trafilatura(html: bytes) -> Extracted:
     """trafilatura 2.3.1 bare_extraction with metadata, no URL; its authors split on "; "."""
     document = trafilatura.bare_extraction(html.decode("utf-8"), with_metadata=True)
-    if document is None:
+    if not isinstance(document, Document):  # None, or a dict only when as_dict=True
         return Extracted()
     authors = tuple(name for name in (document.author or "").split("; ") if name)
     published = None
