@@ -117,6 +117,23 @@ def learn_site_boilerplate(
     site.boilerplate_basis = newest
     now = now or utcnow()
     texts = _latest_texts(session, site.id, recent)
+    counts, shown = _line_counts(texts)
+    needed = max(min_articles, min_share * len(texts))
+    existing = {
+        row.paragraph_hash: row
+        for row in session.scalars(
+            select(SiteBoilerplate).where(SiteBoilerplate.site_id == site.id)
+        )
+    }
+    for key, count in counts.items():
+        if count >= needed:
+            _store_learned(session, existing, site.id, shown[key], count, len(texts), now, host)
+    session.flush()
+    return _records(existing.values())
+
+
+def _line_counts(texts: list[str]) -> tuple[Counter[str], dict[str, str]]:
+    """In how many texts each line occurs (case-folded key), and the line as first shown."""
     counts: Counter[str] = Counter()
     shown: dict[str, str] = {}
     for text in texts:
@@ -127,37 +144,39 @@ def learn_site_boilerplate(
         counts.update(keys.keys())
         for key, line in keys.items():
             shown.setdefault(key, line)
-    needed = max(min_articles, min_share * len(texts))
-    existing = {
-        row.paragraph_hash: row
-        for row in session.scalars(
-            select(SiteBoilerplate).where(SiteBoilerplate.site_id == site.id)
+    return counts, shown
+
+
+def _store_learned(
+    session: Session,
+    existing: dict[str, SiteBoilerplate],
+    site_id: int,
+    paragraph: str,
+    count: int,
+    examined: int,
+    now: datetime,
+    host: str,
+) -> None:
+    """Add a newly learned paragraph, or refresh the counts of one learned before."""
+    digest = _digest(paragraph.casefold())
+    row = existing.get(digest)
+    if row is None:
+        row = SiteBoilerplate(
+            site_id=site_id,
+            paragraph_hash=digest,
+            paragraph=paragraph,
+            first_learned_at=now,
+            article_count=count,
+            articles_examined=examined,
+            last_learned_at=now,
         )
-    }
-    for key, count in counts.items():
-        if count < needed:
-            continue
-        digest = _digest(key)
-        row = existing.get(digest)
-        if row is None:
-            row = SiteBoilerplate(
-                site_id=site.id,
-                paragraph_hash=digest,
-                paragraph=shown[key],
-                first_learned_at=now,
-                article_count=count,
-                articles_examined=len(texts),
-                last_learned_at=now,
-            )
-            session.add(row)
-            existing[digest] = row
-            log.info("learned boilerplate for %s (%d of %d articles)", host, count, len(texts))
-        else:
-            row.article_count = count
-            row.articles_examined = len(texts)
-            row.last_learned_at = now
-    session.flush()
-    return _records(existing.values())
+        session.add(row)
+        existing[digest] = row
+        log.info("learned boilerplate for %s (%d of %d articles)", host, count, examined)
+    else:
+        row.article_count = count
+        row.articles_examined = examined
+        row.last_learned_at = now
 
 
 def site_boilerplate(session: Session, host: str) -> list[LearnedParagraph]:
