@@ -18,23 +18,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from storage.archive import article_url_for, capture_row
 from storage.articles import article_for_urls, get_or_create_article, lock_article
-from storage.changes import PreviousContent, summarise_change
 from storage.content import ArticleContent
 from storage.inserts import table_of
 from storage.kinds import CaptureReason
-from storage.models import Article, Capture, Version, VersionRenumbering
+from storage.models import Article, Capture, Version
 from storage.rawbodies import store_raw_body
 from storage.records import CaptureFailure, CaptureOutcome, CaptureResult, FetchedPage
-from storage.timeutil import utcnow
 from storage.urls import canonical_url, strip_credentials
-from storage.version_rows import insert_version, latest_content, version_from_content
+from storage.version_order import BACKFILL_ORIGIN, insert_in_order, record_renumbering
+from storage.version_rows import latest_content
 from storage.versioning import NewContent, VersionOutcome, decide_version
 
 __all__ = [
@@ -45,7 +43,6 @@ __all__ = [
     "recorded_mementos",
 ]
 
-BACKFILL_ORIGIN = "backfill"
 _INSERT_CAPTURE = insert(table_of(Capture)).returning(table_of(Capture).c.id)
 
 
@@ -212,13 +209,13 @@ def record_backfilled_capture(
         return _insert_capture(
             session, capture, "unchanged", article, crawl_run_id=crawl_run_id, version=following
         )
-    version = _insert_in_order(session, article, previous, following, content, new, page)
+    version = insert_in_order(session, article, previous, following, content, new, page)
     outcome: CaptureOutcome = "new" if version.number == 1 else "changed"
     result = _insert_capture(
         session, capture, outcome, article, crawl_run_id=crawl_run_id, version=version
     )
     if following is not None:
-        _record_renumbering(session, article, version.number, result.capture_id)
+        record_renumbering(session, article, version.number, result.capture_id)
     return result
 
 
@@ -234,114 +231,3 @@ def _other_article(declared: str, requested: str) -> bool:
         return False
     same_host = _strip(declared_url).split("/", 1)[0] == _strip(requested_url).split("/", 1)[0]
     return same_host and _strip(declared_url) != _strip(requested_url)
-
-
-def _previous_content(version: Version) -> PreviousContent:
-    return PreviousContent(
-        title=version.title,
-        authors=list(version.authors),
-        text=version.text,
-        published_at=version.published_at,
-        modified_at=version.modified_at,
-    )
-
-
-def _insert_in_order(
-    session: Session,
-    article: Article,
-    previous: Version | None,
-    following: Version | None,
-    content: ArticleContent,
-    new: NewContent,
-    page: FetchedPage,
-) -> Version:
-    """Insert the backfilled version after ``previous``, moving later versions up by one."""
-    number = previous.number + 1 if previous else 1
-    change = None
-    if previous is not None:
-        change = summarise_change(
-            _previous_content(previous), content, _earlier_same(session, article, new, number)
-        ).as_json()
-    if following is not None:
-        _shift_from(session, article.id, number)
-    confirmed_until = page.fetched_at
-    version = version_from_content(
-        content,
-        article_id=article.id,
-        number=number,
-        digest=new.content_hash,
-        captured_at=page.fetched_at,
-        last_confirmed_at=confirmed_until,
-        origin=BACKFILL_ORIGIN,
-        change=change,
-    )
-    insert_version(session, version)
-    article.version_count = (article.version_count or 0) + 1
-    if following is not None:
-        session.refresh(following)
-        following.change = _change_after(version, following)
-    return version
-
-
-def _earlier_same(session: Session, article: Article, new: NewContent, before: int) -> int | None:
-    """The latest version before number ``before`` with the same content (a flip-flop)."""
-    return session.scalar(
-        select(Version.number)
-        .where(
-            Version.article_id == article.id,
-            Version.content_hash == new.content_hash,
-            Version.number < before,
-        )
-        .order_by(Version.number.desc())
-        .limit(1)
-    )
-
-
-def _shift_from(session: Session, article_id: int, number: int) -> None:
-    """Versions numbered ``number`` and up move up by one, without breaking (article, number).
-
-    Two statements: first to negative numbers, then back, so no row ever takes a number another
-    still holds (SQLite and PostgreSQL both check the unique constraint row by row).
-    """
-    session.flush()
-    mine = (Version.article_id == article_id, Version.number >= number)
-    session.execute(
-        update(Version).where(*mine).values(number=-(Version.number + 1)),
-        execution_options={"synchronize_session": False},
-    )
-    session.execute(
-        update(Version)
-        .where(Version.article_id == article_id, Version.number < 0)
-        .values(number=-Version.number),
-        execution_options={"synchronize_session": False},
-    )
-
-
-def _change_after(inserted: Version, following: Version) -> dict[str, Any]:
-    """``following``'s change summary, now against the version inserted before it."""
-    content = ArticleContent(
-        text=following.text,
-        title=following.title,
-        authors=tuple(following.authors),
-        published_at=following.published_at,
-        modified_at=following.modified_at,
-    )
-    summary = summarise_change(_previous_content(inserted), content, None).as_json()
-    kept = {k: v for k, v in (following.change or {}).items() if k not in summary}
-    return {**kept, **summary}
-
-
-def _record_renumbering(
-    session: Session, article: Article, from_number: int, capture_id: int
-) -> None:
-    shifted = article.version_count - from_number
-    session.add(
-        VersionRenumbering(
-            article_id=article.id,
-            renumbered_at=utcnow(),
-            from_number=from_number,
-            shifted=shifted,
-            capture_id=capture_id,
-            reason="backfill_inserted_older_version",
-        )
-    )
