@@ -83,7 +83,7 @@ def export(
       newsarchive export --format jsonl --site nbcnews.com -o nbc.jsonl
       newsarchive export --format warc --since 2026-11-01 -o november.warc.gz
     """
-    with obj.archive() as archive, archive.read() as session:
+    with obj.read_archive() as archive, archive.read() as session:
         if fmt == "warc":
             from storage.warc import write_warc
 
