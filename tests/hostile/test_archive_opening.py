@@ -128,7 +128,9 @@ def test_serve_works_on_a_read_only_file(read_only_archive: Path) -> None:
         page = ""
         for _ in range(100):
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q=hello") as answer:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/api/search?q=hello"
+                ) as answer:
                     page = answer.read().decode()
                 break
             except OSError:
