@@ -53,13 +53,19 @@ class CrawlConfig:
         """A copy with more Scrapy settings (per-site politeness, revisit policies, ...)."""
         return replace(self, extra_settings=(*self.extra_settings, *settings.items()))
 
-    def open_archive(self, url: str | None = None, *, auto_migrate: bool | None = None) -> Archive:
-        """The archive at ``url`` (default: this config's), with this config's SQLite limits."""
+    def open_archive(
+        self, url: str | None = None, *, auto_migrate: bool | None = None, read_only: bool = False
+    ) -> Archive:
+        """The archive at ``url`` (default: this config's), with this config's SQLite limits.
+
+        ``read_only``: for commands that only read (see ``storage.open_archive``).
+        """
         return open_archive(
             url or self.database_url,
             auto_migrate=auto_migrate,
             busy_timeout=self.sqlite_busy_timeout,
             max_pages=self.sqlite_max_pages,
+            read_only=read_only,
         )
 
     def scrapy_settings(self) -> Settings:

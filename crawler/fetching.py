@@ -24,7 +24,7 @@ from crawler.items import FetchFailed, PageFetched
 from crawler.middlewares.refused import RequestRefused
 from crawler.middlewares.resolver import REFUSED_MARK
 from crawler.middlewares.robots import UNREADABLE
-from storage.kinds import FrontierKind
+from storage.kinds import CaptureReason, FrontierKind
 from storage.records import CaptureFailure, FetchedPage
 from storage.timeutil import utcnow
 from storage.urls import strip_credentials
@@ -142,7 +142,8 @@ def failure_reason(failure: Failure) -> CaptureFailure:
         return CaptureFailure("connection_refused", "the server refused the connection")
     if isinstance(value, ResponseDataLossError):
         return CaptureFailure(
-            "truncated", "the connection closed before the body the server announced was complete"
+            CaptureReason.TRUNCATED_BODY,
+            "the connection closed before the body the server announced was complete",
         )
     if isinstance(value, DownloadFailedError):
         return CaptureFailure("bad_response", f"the server sent a malformed response: {message}")

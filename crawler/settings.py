@@ -148,6 +148,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.read_limit.RobotsTxtReadLimitMiddleware": 110,
     "crawler.middlewares.politeness.PolitenessMiddleware": 580,
     "crawler.middlewares.shared_politeness.SharedPolitenessMiddleware": 590,
+    # Sees each response before HttpCompressionMiddleware (590) unpacks it: a cut gzip body.
+    "crawler.middlewares.truncation.TruncatedBodyMiddleware": 595,
 }
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 

@@ -15,6 +15,10 @@ Paths (all ``GET``):
   /gzip-bomb, /deflate-bomb   a few hundred kB that inflate to BOMB_BYTES
   /short-body              Content-Length larger than the body, then the connection closes
   /bad-chunks              chunked encoding with a chunk size that is not hexadecimal
+  /cut-gzip                a long gzip article, no length, cut two thirds in (connection closed)
+  /cut-gzip-length         the same with its full Content-Length announced
+  /cut-chunks              a long chunked article whose last chunk never comes
+  /cut-second/<name>       the /cut-gzip article whole, then cut (2nd fetch), then whole again
   /redirect-loop/a|b       302 to each other
   /redirect-chain/<n>      302 to /redirect-chain/<n+1>, forever
   /meta-loop/a|b           200 pages whose meta refresh points at each other
@@ -101,6 +105,9 @@ class HostileServer:
             "/deflate-bomb": self._deflate_bomb,
             "/short-body": self._short_body,
             "/bad-chunks": self._bad_chunks,
+            "/cut-gzip": pages.cut_gzip,
+            "/cut-gzip-length": pages.cut_gzip_length,
+            "/cut-chunks": pages.cut_chunks,
             "/binary-as-html": pages.binary,
             "/charset-lie": pages.charset_lie,
             "/charset-unknown": pages.charset_unknown,
@@ -206,6 +213,9 @@ class HostileServer:
             ads = f"<aside class='ad'>Buy {random.randint(0, 10**9)} now</aside>"
             ads += f"<script>var nonce='{os.urandom(8).hex()}';</script>"
             await send(writer, article_html("Ads change, the story does not", extra=ads).encode())
+        elif first == "cut-second":  # whole, then cut two thirds in, then whole again
+            cut = pages.cut_gzip if count == 2 else pages.whole_gzip
+            await cut(writer, listener, path, count)
         elif first == "redirect-loop":
             await redirect(writer, "/redirect-loop/b" if rest == "a" else "/redirect-loop/a")
         elif first == "redirect-chain":

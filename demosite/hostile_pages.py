@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import zlib
 from collections.abc import Awaitable, Callable
 
 PARAGRAPHS = (
@@ -116,3 +117,50 @@ async def soft_404(writer: Writer, *_: object) -> None:
         "<p>Sorry, we could not find that page.</p><a href='/'>Home</a></body></html>"
     )
     await send(writer, page.encode())
+
+
+# -- bodies cut off: each must be a failed capture, never a shorter version -------------------
+
+# A long article, so that two thirds of it would still pass as a whole page.
+LONG_PARAGRAPHS = tuple(
+    f"{p} (part {n} of the long report.)" for n in range(12) for p in PARAGRAPHS
+)
+
+
+def _gzipped_article(title: str) -> bytes:
+    packer = zlib.compressobj(6, zlib.DEFLATED, 31)  # 31: the gzip container
+    body = article_html(title, LONG_PARAGRAPHS).encode()
+    return packer.compress(body) + packer.flush()
+
+
+async def whole_gzip(writer: Writer, *_: object) -> None:
+    """The /cut-gzip article, whole."""
+    body = _gzipped_article("A gzip stream cut short")
+    await send(writer, body, headers={"Content-Encoding": "gzip"})
+
+
+async def cut_gzip(writer: Writer, *_: object) -> None:
+    """gzip, no Content-Length: the connection closes two thirds into the compressed stream."""
+    body = _gzipped_article("A gzip stream cut short")
+    headers = {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"}
+    writer.write(head("200 OK", {**headers, "Connection": "close"}) + body[: len(body) * 2 // 3])
+    await writer.drain()
+
+
+async def cut_gzip_length(writer: Writer, *_: object) -> None:
+    """gzip with the full Content-Length announced; two thirds sent, then the connection closes."""
+    body = _gzipped_article("A gzip body shorter than announced")
+    headers = {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"}
+    headers["Content-Length"] = str(len(body))
+    writer.write(head("200 OK", headers) + body[: len(body) * 2 // 3])
+    await writer.drain()
+
+
+async def cut_chunks(writer: Writer, *_: object) -> None:
+    """Chunked: the first chunks of a long article, then the connection closes (no last chunk)."""
+    body = article_html("A chunked body cut short", LONG_PARAGRAPHS).encode()
+    writer.write(head("200 OK", {"Content-Type": "text/html", "Transfer-Encoding": "chunked"}))
+    for start in range(0, len(body) * 2 // 3, 4096):
+        chunk = body[start : start + 4096]
+        writer.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+    await writer.drain()

@@ -4,6 +4,7 @@ from storage.archive import record_capture, record_failure, record_not_modified
 from storage.content import ArticleContent, content_hash, normalise_text
 from storage.database import DEFAULT_DATABASE_URL, Archive
 from storage.errors import (
+    ArchiveMissing,
     ArticleNotFound,
     DatabaseBusy,
     NotFound,
@@ -37,6 +38,7 @@ from storage.urls import InvalidURL, canonical_url
 __all__ = [
     "DEFAULT_DATABASE_URL",
     "Archive",
+    "ArchiveMissing",
     "ArticleContent",
     "ArticleListing",
     "ArticleNotFound",

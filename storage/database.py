@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import logging
+import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.errors import DatabaseBusy, StorageError, StorageFull
+from storage.errors import ArchiveMissing, DatabaseBusy, StorageError, StorageFull
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +32,8 @@ WRITE_RETRIES = 5
 T = TypeVar("T")
 
 
-def _is_locked(error: OperationalError) -> bool:
-    message = str(error.orig).lower()
+def _is_locked(error: OperationalError | sqlite3.OperationalError) -> bool:
+    message = str(getattr(error, "orig", None) or error).lower()
     return "database is locked" in message or "database is busy" in message
 
 
@@ -38,12 +42,15 @@ def _is_full(error: OperationalError) -> bool:
     return "database or disk is full" in message or "no space left" in message
 
 
-def _configure_sqlite(engine: Engine, busy_timeout: float, max_pages: int) -> None:
+def _configure_sqlite(
+    engine: Engine, busy_timeout: float, max_pages: int, *, read_only: bool = False
+) -> None:
     """WAL, a busy timeout, foreign keys, and BEGIN IMMEDIATE on write transactions.
 
     pysqlite's own transaction handling is switched off so that we emit BEGIN ourselves: a
     deferred transaction that later upgrades to a write fails at once under contention,
-    whatever the timeout, while BEGIN IMMEDIATE waits for the lock.
+    whatever the timeout, while BEGIN IMMEDIATE waits for the lock. A read-only connection
+    changes nothing in the file (no journal mode switch) and refuses writes (query_only).
     """
 
     @event.listens_for(engine, "connect")
@@ -51,10 +58,13 @@ def _configure_sqlite(engine: Engine, busy_timeout: float, max_pages: int) -> No
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = NORMAL")
+        if read_only:
+            cursor.execute("PRAGMA query_only = ON")
+        else:
+            _switch_to_wal(cursor, busy_timeout)
+            cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
-        if max_pages:
+        if max_pages and not read_only:
             cursor.execute(f"PRAGMA max_page_count = {int(max_pages)}")
         cursor.close()
 
@@ -64,16 +74,98 @@ def _configure_sqlite(engine: Engine, busy_timeout: float, max_pages: int) -> No
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _switch_to_wal(cursor: Any, busy_timeout: float) -> None:
+    """Put the file in WAL mode; retried, since a switch can meet another process's lock.
+
+    SQLite does not always wait on its busy handler for a journal mode change, so processes
+    opening a new file at the same moment would otherwise fail with "database is locked".
+    """
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if not _is_locked(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of an SQLite URL (relative to the working directory), or None (memory, a server)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def on_read_only_media(path: Path) -> bool:
+    """Whether ``path`` is not to be written: a read-only file, directory or file system.
+
+    Judged by the permission bits too, not only by ``access()``: root may write anything, but a
+    file or folder someone made read-only (a snapshot, evidence) is not to be touched.
+    """
+    folder = path.resolve().parent
+    for target in (path, folder):
+        if not os.access(target, os.W_OK) or not target.stat().st_mode & 0o222:
+            return True
+    return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+
+
+def _read_only_uri(path: Path) -> str:
+    """An SQLite URI that opens ``path`` without writing to it or beside it.
+
+    ``mode=ro`` when SQLite may keep its shared-memory file beside the database (another
+    process may be writing: the WAL is read), ``immutable=1`` when nothing beside the file can
+    be created, i.e. on read-only media, where no process can be changing it either. A WAL file
+    left beside a read-only copy is read through ``mode=ro`` when it is there.
+    """
+    uri = "file:" + quote(str(path.resolve())) + "?mode=ro"
+    wal = path.with_name(path.name + "-wal")
+    if on_read_only_media(path) and not wal.exists():
+        uri += "&immutable=1"
+    return uri
+
+
+def _sqlite_engine(
+    parsed: Any, busy_timeout: float, max_pages: int, read_only: bool, **kwargs: Any
+) -> Engine:
+    connect_args: dict[str, Any] = {"timeout": busy_timeout, "check_same_thread": False}
+    if read_only:
+        path = sqlite_file(parsed.render_as_string())
+        if path is None:
+            raise StorageError(f"cannot open {parsed} read-only: not an SQLite file")
+        if not path.is_file():
+            raise ArchiveMissing(f"no archive at {shown_path(path)}")
+        uri = _read_only_uri(path)
+        kwargs["creator"] = lambda: sqlite3.connect(uri, uri=True, **connect_args)
+    engine = create_engine(parsed, connect_args=connect_args, **kwargs)
+    _configure_sqlite(engine, busy_timeout, max_pages, read_only=read_only)
+    return engine
+
+
+def shown_path(path: Path) -> str:
+    """A path as the user gave it: ``./newsarchive.db`` for a bare file name."""
+    text = str(path)
+    return text if path.is_absolute() or text.startswith(".") else f"./{text}"
+
+
 def create_archive_engine(
     url: str,
     *,
     busy_timeout: float = DEFAULT_SQLITE_BUSY_TIMEOUT,
     max_pages: int = DEFAULT_SQLITE_MAX_PAGES,
+    read_only: bool = False,
     **kwargs: Any,
 ) -> Engine:
     """An engine for ``url`` with the archive's per-dialect settings applied.
 
     ``busy_timeout`` (seconds) and ``max_pages`` (0: no limit) apply to SQLite only.
+    ``read_only`` (SQLite): open an existing file without creating or changing anything in it
+    or beside it; ArchiveMissing when there is no file.
     """
     try:
         parsed = make_url(url)
@@ -83,11 +175,7 @@ def create_archive_engine(
             "postgresql+psycopg://user@host/db)"
         ) from None
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(
-            parsed, connect_args={"timeout": busy_timeout, "check_same_thread": False}, **kwargs
-        )
-        _configure_sqlite(engine, busy_timeout, max_pages)
-        return engine
+        return _sqlite_engine(parsed, busy_timeout, max_pages, read_only, **kwargs)
     try:
         return create_engine(parsed, pool_pre_ping=True, **kwargs)
     except ModuleNotFoundError as error:

@@ -3,6 +3,7 @@
 StorageError
 ├── SchemaError            the database schema does not match this code
 │   └── SchemaTooNew       the database was migrated by a newer newsarchive
+├── ArchiveMissing         a read-only command named an archive that does not exist
 ├── NotFound
 │   ├── ArticleNotFound    no archived article has that URL
 │   └── VersionNotFound    the article has no such version
@@ -23,6 +24,10 @@ class SchemaError(StorageError):
 
 class SchemaTooNew(SchemaError):
     """The database was migrated by a newer version of newsarchive."""
+
+
+class ArchiveMissing(StorageError):
+    """A command that only reads was pointed at an archive that does not exist (or is empty)."""
 
 
 class NotFound(StorageError):

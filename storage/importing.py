@@ -3,77 +3,33 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.content import ArticleContent, content_hash
-from storage.errors import StorageError
 from storage.models import Article, ArticleAlias, Site, Version
 from storage.records import ExportedVersion, ImportSummary
-from storage.timeutil import parse_instant, utcnow
-from storage.urls import InvalidURL, canonical_url, host_of, url_hash
+from storage.timeutil import utcnow
+from storage.urls import InvalidURL, canonical_url, url_hash
+from storage.validation import InvalidImport, versions_from_jsonl
 
-REQUIRED = ("url", "version", "captured_at", "text")
-_DATETIMES = ("first_seen_at", "captured_at", "last_confirmed_at", "published_at", "modified_at")
-_FIELDS = {f.name for f in dataclasses.fields(ExportedVersion)}
-
-
-class InvalidImport(StorageError):
-    """An import file holds a record that cannot be read; the message names the line."""
+__all__ = ["InvalidImport", "import_versions", "parse_jsonl", "versions_from_jsonl"]
 
 
-def _version_from_json(data: dict[str, Any], where: str) -> ExportedVersion:
-    missing = [name for name in REQUIRED if data.get(name) in (None, "")]
-    if missing:
-        raise InvalidImport(f"{where}: missing {', '.join(missing)}")
-    values: dict[str, Any] = {name: data.get(name) for name in _FIELDS}
-    try:
-        for name in _DATETIMES:
-            if isinstance(values[name], str):
-                values[name] = parse_instant(values[name])
-    except ValueError as error:
-        raise InvalidImport(f"{where}: {error}") from None
-    values["url"] = str(values["url"])
-    values["site"] = values["site"] or host_of(values["url"])
-    values["first_seen_at"] = values["first_seen_at"] or values["captured_at"]
-    values["last_confirmed_at"] = values["last_confirmed_at"] or values["captured_at"]
-    values["authors"] = list(values["authors"] or [])
-    values["tags"] = list(values["tags"] or [])
-    values["extractor"] = values["extractor"] or "import"
-    values["extractor_version"] = values["extractor_version"] or ""
-    values["origin"] = values["origin"] or "capture"
-    if not isinstance(values["version"], int) or values["version"] < 1:
-        raise InvalidImport(f"{where}: version must be a whole number from 1")
-    if not values["content_hash"]:
-        values["content_hash"] = content_hash(
-            ArticleContent(
-                text=values["text"], title=values["title"], authors=tuple(values["authors"])
-            )
-        )
-    return ExportedVersion(**values)
-
-
-def parse_jsonl(lines: Iterable[str], *, source: str = "line") -> Iterator[ExportedVersion]:
+def parse_jsonl(lines: Iterable[bytes | str], *, source: str = "line") -> Iterator[ExportedVersion]:
     """Read versions from JSON lines (as ``write_jsonl`` writes them); blank lines are skipped.
 
-    Raises InvalidImport naming the line for a record that is not a JSON object with at least
-    url, version, captured_at and text.
+    Strict: raises InvalidImport naming the first line that ``storage.validation`` refuses.
+    ``versions_from_jsonl`` skips such lines and reports them instead (what import-jsonl does).
     """
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{source} {number}"
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise InvalidImport(f"{where}: not JSON ({error.msg})") from None
-        if not isinstance(data, dict):
-            raise InvalidImport(f"{where}: expected a JSON object")
-        yield _version_from_json(data, where)
+    skipped: list[str] = []
+    for record in versions_from_jsonl(lines, skipped, source=source):
+        if skipped:
+            break
+        yield record
+    if skipped:
+        raise InvalidImport(skipped[0].removesuffix("; skipped"))
 
 
 def _article_for(session: Session, record: ExportedVersion, summary: ImportSummary) -> Article:

@@ -42,7 +42,8 @@ class CaptureReason(StrEnum):
     DNS_ERROR = "dns_error"
     CONNECTION_REFUSED = "connection_refused"
     CONNECTION_LOST = "connection_lost"
-    TRUNCATED = "truncated"
+    TRUNCATED_BODY = "truncated_body"  # Content-Length not reached, chunks or gzip cut off
+    TRUNCATED = "truncated"  # the name older archives hold for TRUNCATED_BODY
     BAD_RESPONSE = "bad_response"
     TOO_LARGE = "too_large"
     FETCH_ERROR = "fetch_error"

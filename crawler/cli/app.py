@@ -12,7 +12,7 @@ import click
 from crawler.cli.errors import reported_errors
 from crawler.cli.options import limit_arguments, limit_options
 from crawler.config import CrawlConfig
-from storage import DEFAULT_DATABASE_URL, Archive
+from storage import DEFAULT_DATABASE_URL, Archive, ArchiveMissing
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,18 @@ class Context:
     def archive(self, url: str | None = None, *, auto_migrate: bool | None = None) -> Archive:
         """The archive (a context manager), opened with the global options' SQLite limits."""
         return self.config.open_archive(url, auto_migrate=auto_migrate)
+
+    def read_archive(self) -> Archive:
+        """The archive for a command that only reads: never created, nothing written beside it.
+
+        Works on a read-only file or file system; a missing archive is one clear error.
+        """
+        try:
+            return self.config.open_archive(read_only=True)
+        except ArchiveMissing as error:
+            raise ArchiveMissing(
+                f"{error} (use --db or NEWSARCHIVE_DB, or archive something first)"
+            ) from None
 
     def global_arguments(self) -> list[str]:
         """The global options again, for a child `newsarchive` process (`schedule`'s rounds)."""

@@ -12,6 +12,7 @@ from crawler.cli.app import Context, main
 from crawler.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, EXIT_STORAGE_FULL, exit_code_for
 from crawler.cli.options import json_option
 from storage import CaptureResult, InvalidURL, canonical_url
+from storage.validation import InvalidImport, decoded_line
 
 
 def _read_urls(urls: tuple[str, ...], from_file: Path | None) -> list[str]:
@@ -22,8 +23,22 @@ def _read_urls(urls: tuple[str, ...], from_file: Path | None) -> list[str]:
         else:
             collected.append(url)
     if from_file is not None:
-        collected.extend(line.strip() for line in from_file.read_text().splitlines())
+        collected.extend(_lines_of(from_file))
     return [u for u in collected if u and not u.startswith("#")]
+
+
+def _lines_of(path: Path) -> list[str]:
+    """The file's lines; a line that is not UTF-8 is reported with its number and skipped."""
+    lines = []
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                lines.append(decoded_line(raw).strip())
+            except InvalidImport as error:
+                line = f"{path} line {number}: {error}; skipped"
+                click.echo(f"newsarchive: {output.terminal_safe(line)}", err=True)
+                lines.append(f"{path} line {number}")  # reported again as an invalid URL
+    return lines
 
 
 def _print_result(result: CaptureResult, as_json: bool) -> None:

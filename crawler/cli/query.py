@@ -95,7 +95,7 @@ def search_command(
       newsarchive search 'escap* NOT sport' --all-versions --json
     """
     marks = ("**", "**") if as_json else (_MARK_OPEN, _MARK_CLOSE)
-    with obj.archive() as archive, archive.read() as session:
+    with obj.read_archive() as archive, archive.read() as session:
         hits = search(
             session,
             query,
@@ -148,7 +148,7 @@ def list_command(
       newsarchive list --site nbcnews.com --changed-only
       newsarchive list --since 2026-11-01 --limit 0 --json > articles.jsonl
     """
-    with obj.archive() as archive, archive.read() as session:
+    with obj.read_archive() as archive, archive.read() as session:
         listings = list_articles(
             session,
             site=site,
@@ -184,7 +184,7 @@ def stats_command(obj: Context, as_json: bool) -> None:
     Example:
       newsarchive stats --json
     """
-    with obj.archive() as archive, archive.read() as session:
+    with obj.read_archive() as archive, archive.read() as session:
         sites = stats(session)
     if as_json:
         for site in sites:

@@ -52,7 +52,7 @@ def history_command(obj: Context, url: str, changed_field: str | None, as_json: 
     Example:
       newsarchive history https://example.com/news/story.html --changed-field headline
     """
-    with obj.archive() as archive, archive.read() as session:
+    with obj.read_archive() as archive, archive.read() as session:
         versions = history(session, url, changed_field=changed_field)
     if as_json:
         output.print_json(versions)
@@ -98,7 +98,7 @@ def show(obj: Context, url: str, number: int | None, at: str | None, as_json: bo
         instant = parse_instant(at) if at else None
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--at") from None
-    with obj.archive() as archive, archive.read() as session:
+    with obj.read_archive() as archive, archive.read() as session:
         record = get_version(session, url, number=number, at=instant)
     if as_json:
         output.print_json(record)
@@ -147,7 +147,7 @@ def diff(
     Example:
       newsarchive diff https://example.com/news/story.html 1 3
     """
-    with obj.archive() as archive, archive.read() as session:
+    with obj.read_archive() as archive, archive.read() as session:
         latest = get_version(session, url)
         if latest.version_count < 2 and from_version is None:
             click.echo(

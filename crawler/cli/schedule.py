@@ -234,7 +234,7 @@ def due(obj: Context, config_path: Path | None, as_json: bool) -> None:
       newsarchive due --config sites.toml --json
     """
     sites = load_configured_sites(config_path)
-    with obj.archive() as archive:
+    with obj.read_archive() as archive:
         report = due_report(archive, sites, utcnow())
     if as_json:
         output.print_json(report)

@@ -36,7 +36,7 @@ def serve(obj: Context, host: str, port: int, allowed_hosts: tuple[str, ...]) ->
     from web import WebConfig, create_app
 
     config = WebConfig(host=host, port=port, extra_allowed_hosts=allowed_hosts)
-    with obj.archive() as archive:
+    with obj.read_archive() as archive:
         app = create_app(archive, config)
         click.echo(f"Serving {archive.url} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
         uvicorn.run(

@@ -15,12 +15,13 @@ import click
 
 from crawler import output
 from crawler.cli.app import Context, main
+from crawler.cli.errors import EXIT_FAILED
 from crawler.cli.options import json_option
 from crawler.cli.query import filter_options
 from crawler.cli.sites import site_name_option, site_to_domain
 from storage import CaptureResult
 from storage.export import iter_versions, write_csv, write_jsonl
-from storage.importing import import_versions, parse_jsonl
+from storage.importing import import_versions, versions_from_jsonl
 from storage.records import ImportSummary, ReextractResult
 
 IMPORT_BATCH = 500
@@ -83,7 +84,7 @@ def export(
       newsarchive export --format jsonl --site nbcnews.com -o nbc.jsonl
       newsarchive export --format warc --since 2026-11-01 -o november.warc.gz
     """
-    with obj.archive() as archive, archive.read() as session:
+    with obj.read_archive() as archive, archive.read() as session:
         if fmt == "warc":
             from storage.warc import write_warc
 
@@ -115,26 +116,29 @@ def _report(summary: ImportSummary, as_json: bool) -> None:
 
 
 @main.command(name="import-jsonl")
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.File("rb"))
 @json_option
 @click.pass_obj
-def import_jsonl(obj: Context, file: IO[str], as_json: bool) -> None:
+def import_jsonl(obj: Context, file: IO[bytes], as_json: bool) -> None:
     """Restore versions from a JSONL export ('-' reads stdin), keeping numbers and hashes.
 
-    Importing the same file twice changes nothing. An unreadable line stops the import with
-    its line number; the lines before it stay imported, so fix it and run again.
+    Importing the same file twice changes nothing. Each record is checked against the
+    export's schema and stored whole or skipped: a line that is not such a record is reported
+    with its number and reason, the rest is imported, and the exit status is then 1.
 
     \b
     Example:
       newsarchive --db sqlite:///copy.db import-jsonl nbc.jsonl
     """
     total = ImportSummary()
-    records = parse_jsonl(file, source=f"{file.name} line")
+    records = versions_from_jsonl(file, total.problems, source=f"{file.name} line")
     with obj.archive() as archive:
         while batch := list(islice(records, IMPORT_BATCH)):
             total.add(archive.run_write(partial(import_versions, versions=batch)))
             click.echo(f"[{total.versions_imported + total.versions_present}] imported", err=True)
     _report(total, as_json)
+    if total.problems:
+        sys.exit(EXIT_FAILED)
 
 
 def _print_capture(result: CaptureResult, as_json: bool) -> None:

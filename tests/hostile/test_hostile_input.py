@@ -120,7 +120,7 @@ def test_every_url_ends_as_a_capture_and_the_crawl_goes_on(hostile_run: HostileR
         ("/deflate-bomb", "too_large"),
         ("/slow-drip", "timeout"),
         ("/hang", "timeout"),
-        ("/short-body", "truncated"),
+        ("/short-body", "truncated_body"),
         ("/redirect-loop/a", "redirect_loop"),
         ("/redirect-chain/0", "redirect_loop"),
         ("/meta-loop/a", "redirect_loop"),
@@ -143,7 +143,7 @@ def test_retry_after_too_long_to_wait_gives_up_for_now(hostile_run: HostileRun) 
 
 
 def test_broken_chunking_is_a_failed_fetch(hostile_run: HostileRun) -> None:
-    assert hostile_run.reason("/bad-chunks") in ("truncated", "bad_response")
+    assert hostile_run.reason("/bad-chunks") in ("truncated_body", "bad_response")
 
 
 def test_slow_drip_is_cut_at_the_total_deadline(hostile_run: HostileRun) -> None:

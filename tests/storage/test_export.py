@@ -117,7 +117,7 @@ def test_cli_import_jsonl_reports_conflicts(
         write_jsonl(tampered, handle)
     other = f"sqlite:///{tmp_path / 'other.db'}"
     result = CliRunner().invoke(main, ["--db", other, "import-jsonl", str(path)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # a record was skipped
     assert "imported 1 versions (1 new articles)" in result.stdout
     assert "v3: expected v2 next" in result.stderr
 

@@ -178,7 +178,7 @@ def test_robots_txt_reading_stops_at_the_cap() -> None:
     [
         (DownloadTimeoutError("Getting x took longer than 30 seconds."), "timeout"),
         (DownloadCancelledError(""), "too_large"),
-        (ResponseDataLossError(), "truncated"),
+        (ResponseDataLossError(), "truncated_body"),
         (DownloadFailedError("malformed chunk"), "bad_response"),
         (IgnoreRequest("Ignored response because its body exceeded DOWNLOAD_MAXSIZE"), "too_large"),
         (IgnoreRequest("max redirections reached"), "redirect_loop"),
