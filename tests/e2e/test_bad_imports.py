@@ -34,7 +34,7 @@ def newsarchive(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_import_jsonl_skips_each_bad_record_with_its_line(tmp_path: Path) -> None:
-    bad = [
+    bad: list[dict[str, object]] = [
         {"authors": "Jane Doe"},
         {"authors": 5},
         {"title": []},

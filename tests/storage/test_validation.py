@@ -78,7 +78,7 @@ def test_any_json_lines_give_records_or_counted_skips(values: list[Any]) -> None
 
 
 def test_the_issue_cases_are_refused_with_a_reason() -> None:
-    cases = {
+    cases: dict[str, dict[str, object]] = {
         "authors must be a list of strings, not a string": {"authors": "Jane Doe"},
         "authors must be a list of strings, not a number": {"authors": 5},
         "title must be a string, not a list": {"title": []},
