@@ -15,7 +15,7 @@ from __future__ import annotations
 import zlib
 from typing import Self
 
-from scrapy import Request, Spider
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
@@ -69,7 +69,7 @@ class TruncatedBodyMiddleware:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler.settings.getint("DOWNLOAD_MAXSIZE"))
 
-    def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+    def process_response(self, request: Request, response: Response) -> Response:
         if "dataloss" in response.flags:
             raise RequestRefused(
                 CaptureReason.TRUNCATED_BODY,

@@ -12,6 +12,7 @@ import urllib.request
 from click.testing import CliRunner
 
 from crawler.cli import main
+from storage import Archive
 
 
 def test_serve_is_a_documented_command() -> None:
@@ -28,7 +29,8 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_serve_answers_on_loopback(db_url: str) -> None:
+def test_serve_answers_on_loopback(db_url: str, archive: Archive) -> None:
+    """An archive exists (serve, a read-only command, never creates one)."""
     port = free_port()
     command = [sys.executable, "-c", "from crawler.cli import main; main()"]
     process = subprocess.Popen(
