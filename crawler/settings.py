@@ -148,6 +148,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.read_limit.RobotsTxtReadLimitMiddleware": 110,
     "crawler.middlewares.politeness.PolitenessMiddleware": 580,
     "crawler.middlewares.shared_politeness.SharedPolitenessMiddleware": 590,
+    # Last before the download: CONCURRENT_REQUESTS_PER_DOMAIN held however requests bunch up.
+    "crawler.middlewares.host_concurrency.HostConcurrencyMiddleware": 950,
 }
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 
