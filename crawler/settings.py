@@ -150,6 +150,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.shared_politeness.SharedPolitenessMiddleware": 590,
     # Sees each response before HttpCompressionMiddleware (590) unpacks it: a cut gzip body.
     "crawler.middlewares.truncation.TruncatedBodyMiddleware": 595,
+    # Last before the download: CONCURRENT_REQUESTS_PER_DOMAIN held however requests bunch up.
+    "crawler.middlewares.host_concurrency.HostConcurrencyMiddleware": 950,
 }
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 

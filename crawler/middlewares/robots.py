@@ -130,7 +130,9 @@ class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
 
     Every request that arrives while a host's robots.txt is still downloading waits for the
     same parser. (Scrapy 2.19 hands the parser to the first waiter only: its shared Deferred
-    passes None on to the others, which are then let through unchecked.)
+    passes None on to the others, which are then let through unchecked.) Released together,
+    they still reach the host at most ``CONCURRENT_REQUESTS_PER_DOMAIN`` at a time:
+    crawler/middlewares/host_concurrency.py holds that limit.
 
     Answers below 500 are kept in the archive (``ARCHIVE_DATABASE_URL``) for
     ``ARCHIVE_ROBOTSTXT_CACHE_SECONDS``: the next crawl parses the kept copy instead of
@@ -153,7 +155,6 @@ class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
         self._ready: dict[str, RobotParser | None] = {}
         self._unreadable: set[str] = set()  # hosts refused because robots.txt failed
         self._waiting: dict[str, asyncio.Future[RobotParser | None]] = {}
-        self._handing_out = asyncio.Lock()
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
         netloc = urlparse_cached(request).netloc
@@ -161,9 +162,7 @@ class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
             return self._ready[netloc]
         waiting = self._waiting.get(netloc)
         if waiting is not None:
-            shared = await asyncio.shield(waiting)
-            await self._one_at_a_time()
-            return shared
+            return await asyncio.shield(waiting)
         future: asyncio.Future[RobotParser | None] = asyncio.get_running_loop().create_future()
         self._waiting[netloc] = future
         try:
@@ -185,21 +184,6 @@ class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
         if urlparse_cached(request).netloc in self._unreadable:
             raise IgnoreRequest(f"{UNREADABLE}: not crawling this host for now")
         super().process_request_2(rp, request)
-
-    async def _one_at_a_time(self) -> None:
-        """Let the requests that waited for a robots.txt go on one per event-loop turn.
-
-        Scrapy 2.19's downloader counts a request against its slot's concurrency only once the
-        task that downloads it has started, and a slot without delay hands out every request
-        that reaches it within one turn: released together, all of a host's waiting requests
-        would be sent at once, whatever CONCURRENT_REQUESTS_PER_DOMAIN says. A fetched
-        robots.txt used to hide this (its answer gives AutoThrottle a delay for the host); a
-        copy from the archive does not. Passing the lock on takes a turn, and each request
-        holds it for one more, so the previous request's download has started (and counts)
-        before the next one reaches the downloader.
-        """
-        async with self._handing_out:
-            await asyncio.sleep(0)
 
     async def _cached_parser(self, request: Request) -> RobotParser | None:
         """A parser of the kept copy of the request's robots.txt; None: fetch it."""
