@@ -15,8 +15,12 @@ from datetime import datetime
 from crawler.discovery.classify import classify_url
 from crawler.discovery.feeds import FeedError, parse_feed
 from crawler.discovery.links import advertised_feeds, page_links, robots_sitemaps
-from crawler.discovery.sitemaps import SitemapError, parse_sitemap
+from crawler.discovery.sitemaps import SitemapEntry, SitemapError, parse_sitemap
 from storage.frontier import FrontierURL
+
+# How deep sitemap indexes may nest: an index (depth 0, named by robots.txt or the user) may
+# list indexes down to depth 5; sitemaps.org allows one level, publishers use two or three.
+MAX_SITEMAP_DEPTH = 5
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,8 @@ class RoutingRules:
     follow_scopes: frozenset[str] = frozenset()
     max_depth: int = 2
     links_per_page: int = 200
+    max_sitemap_depth: int = MAX_SITEMAP_DEPTH
+    max_child_sitemaps: int = 10_000
 
     @classmethod
     def build(
@@ -40,6 +46,7 @@ class RoutingRules:
         follow_scopes: Iterable[str] = (),
         max_depth: int = 2,
         links_per_page: int = 200,
+        max_child_sitemaps: int = 10_000,
     ) -> RoutingRules:
         """Rules from plain values: ``include`` and ``exclude`` are regular expressions."""
         return cls(
@@ -49,6 +56,7 @@ class RoutingRules:
             follow_scopes=frozenset(follow_scopes),
             max_depth=max_depth,
             links_per_page=links_per_page,
+            max_child_sitemaps=max_child_sitemaps,
         )
 
     def follows(self, scope: str | None) -> bool:
@@ -60,13 +68,15 @@ class RoutingRules:
 class Routed:
     """The URLs a source sends to the frontier, and how many it skipped, by reason.
 
-    ``outcome`` is ``"read"``, or ``"unreadable"`` with the ``problem`` in words.
+    ``outcome`` is ``"read"``, or ``"unreadable"`` with the ``problem`` in words (counted once,
+    as an error, by the pipeline). ``warnings`` name the limits the source hit.
     """
 
     urls: tuple[FrontierURL, ...] = ()
     skipped: dict[str, int] = field(default_factory=dict)
     outcome: str = "read"
     problem: str | None = None
+    warnings: tuple[str, ...] = ()
 
 
 def _skip(skipped: dict[str, int], reason: str) -> None:
@@ -95,47 +105,76 @@ def recent(published: datetime | None, rules: RoutingRules, skipped: dict[str, i
 def route_feed(body: bytes, url: str, rules: RoutingRules) -> Routed:
     """A feed's entries are articles (depth 1), unless excluded or older than ``since``."""
     try:
-        entries = parse_feed(body, url)
+        feed = parse_feed(body, url)
     except FeedError as error:
-        return Routed(skipped={"unreadable_feed": 1}, outcome="unreadable", problem=str(error))
-    skipped: dict[str, int] = {}
+        return Routed(outcome="unreadable", problem=str(error))
+    skipped = dict(feed.skipped)
     urls = tuple(
         FrontierURL(entry.url, "article", "feed", 1, entry.published_at)
-        for entry in entries
+        for entry in feed.entries
         if wanted(entry.url, rules, skipped) and recent(entry.published_at, rules, skipped)
     )
     return Routed(urls, skipped)
 
 
-def route_sitemap(body: bytes, url: str, scope: str | None, rules: RoutingRules) -> Routed:
-    """Child sitemaps always; a news sitemap's URLs as articles; a plain one's judged by URL.
+def route_sitemap(
+    body: bytes, url: str, scope: str | None, rules: RoutingRules, depth: int = 0
+) -> Routed:
+    """Child sitemaps (within the nesting and count bounds) and every listed page as an article.
 
-    A plain sitemap lists every page, section fronts too: a URL that looks like a section
-    front is followed only in a scope whose links are followed (else ``not_article``).
+    A listed page is queued whatever its URL looks like: the page decides. A Google News entry
+    or a feed entry is an article by declaration (source ``sitemap``/``feed``); any other is
+    kept only if the fetched page declares itself an article (source ``sitemap_url``). Media
+    files and crawler traps are still skipped by URL.
     """
     try:
-        entries = parse_sitemap(body, url)
+        document = parse_sitemap(body, url)
     except SitemapError as error:
-        return Routed(skipped={"unreadable_sitemap": 1}, outcome="unreadable", problem=str(error))
-    skipped: dict[str, int] = {}
-    urls = []
-    for entry in entries:
-        if entry.kind == "sitemap":
-            urls.append(FrontierURL(entry.url, "sitemap", "sitemap", 0, entry.published_at))
-            continue
-        if not (wanted(entry.url, rules, skipped) and recent(entry.published_at, rules, skipped)):
-            continue
-        if entry.is_news:  # a Google News sitemap lists articles by declaration
-            urls.append(FrontierURL(entry.url, "article", "sitemap", 1, entry.published_at))
+        return Routed(outcome="unreadable", problem=str(error))
+    skipped = dict(document.skipped)
+    warnings = list(document.limits_hit)
+    children = [e for e in document.entries if e.kind == "sitemap"]
+    urls = _child_sitemaps(children, depth, rules, skipped, warnings)
+    source = "feed" if document.form == "feed" else "sitemap_url"
+    for entry in document.entries:
+        if entry.kind == "sitemap" or not (
+            wanted(entry.url, rules, skipped) and recent(entry.published_at, rules, skipped)
+        ):
             continue
         verdict = classify_url(entry.url)
         if verdict.kind == "skip":
             _skip(skipped, verdict.reason)
-        elif verdict.kind == "page" and not rules.follows(scope):
-            _skip(skipped, "not_article")
-        else:
-            urls.append(FrontierURL(entry.url, verdict.kind, "sitemap_url", 1, entry.published_at))
-    return Routed(tuple(urls), skipped)
+            continue
+        listed = "sitemap" if entry.is_news else source
+        urls.append(FrontierURL(entry.url, "article", listed, 1, entry.published_at))
+    return Routed(tuple(urls), skipped, warnings=tuple(warnings))
+
+
+def _child_sitemaps(
+    children: list[SitemapEntry],
+    depth: int,
+    rules: RoutingRules,
+    skipped: dict[str, int],
+    warnings: list[str],
+) -> list[FrontierURL]:
+    """An index's child sitemaps, one level deeper, unless too deep, too many or too old."""
+    if children and depth + 1 > rules.max_sitemap_depth:
+        _skip(skipped, "sitemap_too_deep")
+        skipped["sitemap_too_deep"] += len(children) - 1
+        warnings.append(
+            f"sitemap indexes nested deeper than {rules.max_sitemap_depth} levels: "
+            f"{len(children):,} child sitemaps not read"
+        )
+        return []
+    kept = [c for c in children if recent(c.published_at, rules, skipped)]
+    if len(kept) > rules.max_child_sitemaps:
+        skipped["child_sitemap_limit"] = len(kept) - rules.max_child_sitemaps
+        warnings.append(
+            f"lists {len(kept):,} child sitemaps: read the first {rules.max_child_sitemaps:,} "
+            "(--max-pages)"
+        )
+        kept = kept[: rules.max_child_sitemaps]
+    return [FrontierURL(c.url, "sitemap", "sitemap", depth + 1, c.published_at) for c in kept]
 
 
 def route_robots(body: bytes, url: str) -> Routed:

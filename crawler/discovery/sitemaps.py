@@ -1,21 +1,37 @@
-"""Reading sitemaps: indexes, url sets (gzipped or not) and Google News sitemaps."""
+"""Reading sitemaps in every form publishers serve: XML url sets and indexes (gzipped or not,
+Google News and image extensions), RSS/Atom/JSON feeds named as sitemaps, and plain text.
+
+XML is streamed (lxml ``iterparse``: each ``<url>`` is read, turned into an entry and freed),
+and gzip is unpacked as it is read, so memory stays bounded whatever the file's size. The
+sitemaps.org limits are enforced per file: at most ``MAX_SITEMAP_URLS`` entries and
+``MAX_SITEMAP_BYTES`` uncompressed; past either the entries read so far are kept and the limit
+is reported in ``SitemapDocument.limits_hit``. One malformed entry is skipped and counted
+(``skipped["malformed_url"]``); the rest of the document is kept.
+"""
 
 from __future__ import annotations
 
-import gzip
-import zlib
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
-from urllib.parse import urljoin
 
 from lxml import etree
 
-MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit, uncompressed
+from crawler.discovery.feeds import FeedError, parse_feed
+from crawler.discovery.sitemap_reading import CappedStream, first_bytes, read_capped
+from crawler.discovery.urls import MALFORMED_URL, absolute_url
+
+MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # sitemaps.org: 50 MB (52,428,800 bytes) uncompressed
+MAX_SITEMAP_URLS = 50_000  # sitemaps.org: 50,000 URLs per file
+FEED_ROOTS = frozenset({"rss", "feed", "rdf", "channel"})
+STRAY_ELEMENT = "stray_sitemap_element"  # a <sitemap> in a <urlset>, or a <url> in an index
+
+Form = Literal["urlset", "sitemapindex", "feed", "text"]
 
 
 class SitemapError(ValueError):
-    """The document is not a sitemap we can read."""
+    """The document is not a sitemap in any form we read."""
 
 
 @dataclass(frozen=True)
@@ -26,7 +42,21 @@ class SitemapEntry:
     is_news: bool = False
 
 
-def _date(text: str | None) -> datetime | None:
+@dataclass
+class SitemapDocument:
+    """What one sitemap file lists, what was skipped in it (by reason) and which limits it hit."""
+
+    form: Form
+    entries: list[SitemapEntry] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+    limits_hit: list[str] = field(default_factory=list)
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+
+def parse_date(text: str | None) -> datetime | None:
+    """A W3C datetime (``2026-11-24``, ``2026-11-24T10:00:00+01:00``) as an aware datetime."""
     if not text:
         return None
     value = text.strip().replace("Z", "+00:00")
@@ -40,46 +70,164 @@ def _date(text: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _ungzip(body: bytes) -> bytes:
-    if body[:2] != b"\x1f\x8b":
-        return body
-    try:
-        decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        data = decompressor.decompress(body, MAX_SITEMAP_BYTES)
-    except (zlib.error, gzip.BadGzipFile) as error:
-        raise SitemapError(f"broken gzip sitemap: {error}") from None
-    if decompressor.unconsumed_tail:
-        raise SitemapError("sitemap larger than 50 MB uncompressed")
-    return data
-
-
 def _local(tag: object) -> str:
-    return str(tag).rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+    return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
 
 
-def parse_sitemap(body: bytes, base_url: str) -> list[SitemapEntry]:
-    """Child sitemaps (from an index) and article URLs with their newest known date."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
+def _namespace(tag: object) -> str:
+    return tag[1:].split("}", 1)[0] if isinstance(tag, str) and tag.startswith("{") else ""
+
+
+def _start(body: bytes) -> bytes:
+    return first_bytes(body).lstrip(b"\xef\xbb\xbf \t\r\n")
+
+
+def parse_sitemap(
+    body: bytes,
+    base_url: str,
+    *,
+    max_urls: int = MAX_SITEMAP_URLS,
+    max_bytes: int = MAX_SITEMAP_BYTES,
+) -> SitemapDocument:
+    """The entries of a sitemap in any accepted form; ``SitemapError`` if it is none of them."""
+    start = _start(body)
+    if start[:1] in (b"{", b"["):
+        return _feed(body, base_url, max_urls, max_bytes)
+    if start[:1] == b"<":
+        return _xml(body, base_url, max_urls, max_bytes)
+    return _text(body, base_url, max_urls, max_bytes)
+
+
+def _too_many(document: SitemapDocument, max_urls: int) -> bool:
+    if len(document.entries) < max_urls:
+        return False
+    document.limits_hit.append(f"lists more than {max_urls:,} URLs: read the first {max_urls:,}")
+    document.skip("sitemap_url_limit")
+    return True
+
+
+def _cut(document: SitemapDocument, max_bytes: int) -> None:
+    document.limits_hit.append(
+        f"larger than {max_bytes:,} bytes uncompressed: read the first {max_bytes:,}"
+    )
+    document.skip("sitemap_size_limit")
+
+
+def _elements(stream: CappedStream) -> Iterator[tuple[str, etree._Element]]:
+    """``iterparse`` events, ending quietly where the document stops being XML."""
+    events = etree.iterparse(
+        stream,
+        events=("start", "end"),
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=False,
+        recover=True,
+        remove_comments=True,
+        remove_pis=True,
+    )
     try:
-        root = etree.fromstring(_ungzip(body), parser)
-    except etree.XMLSyntaxError as error:
-        raise SitemapError(f"not XML: {error}") from None
-    if root is None or _local(root.tag) not in ("sitemapindex", "urlset"):
-        raise SitemapError("not a sitemap (expected <sitemapindex> or <urlset>)")
-    is_index = _local(root.tag) == "sitemapindex"
-    entries = []
-    for node in root:
-        fields: dict[str, str] = {}
-        is_news = False
-        for child in node.iter():
-            name = _local(child.tag)
-            if name == "news":
-                is_news = True
-            if child.text and name in ("loc", "lastmod", "publication_date"):
-                fields.setdefault(name, child.text.strip())
-        if "loc" not in fields:
+        yield from events
+    except etree.XMLSyntaxError:
+        return
+
+
+def _xml(body: bytes, base_url: str, max_urls: int, max_bytes: int) -> SitemapDocument:
+    stream = CappedStream(body, max_bytes)
+    document: SitemapDocument | None = None
+    depth, namespace, root = 0, "", None
+    for event, element in _elements(stream):
+        if event == "start":
+            depth += 1
+            if depth == 1:
+                root, namespace = element, _namespace(element.tag)
+                name = _local(element.tag)
+                if name in FEED_ROOTS:
+                    return _feed(body, base_url, max_urls, max_bytes)
+                if name not in ("urlset", "sitemapindex"):
+                    raise SitemapError(f"not a sitemap: the document is <{name or '?'}>")
+                document = SitemapDocument(form=name)  # type: ignore[arg-type]
             continue
-        published = _date(fields.get("publication_date")) or _date(fields.get("lastmod"))
-        kind: Literal["sitemap", "article"] = "sitemap" if is_index else "article"
-        entries.append(SitemapEntry(urljoin(base_url, fields["loc"]), kind, published, is_news))
-    return entries
+        depth -= 1
+        if depth != 1 or document is None or root is None:
+            continue
+        if _too_many(document, max_urls):
+            break
+        _take(document, element, namespace, base_url)
+        element.clear()
+        while element.getprevious() is not None:
+            del root[0]
+    if document is None:
+        raise SitemapError(stream.broken or "not a sitemap: no XML root element")
+    if stream.truncated:
+        _cut(document, max_bytes)
+    elif stream.broken and not document.entries:
+        raise SitemapError(stream.broken)
+    return document
+
+
+def _take(document: SitemapDocument, element: etree._Element, namespace: str, base: str) -> None:
+    """Turn one child of the root into an entry (or a counted skip)."""
+    expected = "url" if document.form == "urlset" else "sitemap"
+    if _local(element.tag) != expected:
+        if _local(element.tag) in ("url", "sitemap"):
+            document.skip(STRAY_ELEMENT)
+        return
+    # Only the entry's own <loc>: an <image:loc> or <video:loc> sits one level deeper, in
+    # another namespace, and may come first.
+    locs = [c for c in element if _local(c.tag) == "loc"]
+    own = [c for c in locs if _namespace(c.tag) == namespace] or locs
+    url = absolute_url(own[0].text if own else None, base)
+    if url is None:
+        document.skip(MALFORMED_URL if own else "entry_without_loc")
+        return
+    fields: dict[str, str] = {}
+    is_news = False
+    for child in element.iter():
+        name = _local(child.tag)
+        is_news = is_news or (name == "news" and child is not element)
+        if child.text and name in ("lastmod", "publication_date"):
+            fields.setdefault(name, child.text)
+    published = parse_date(fields.get("publication_date")) or parse_date(fields.get("lastmod"))
+    kind: Literal["sitemap", "article"] = "sitemap" if expected == "sitemap" else "article"
+    document.entries.append(SitemapEntry(url, kind, published, is_news))
+
+
+def _feed(body: bytes, base_url: str, max_urls: int, max_bytes: int) -> SitemapDocument:
+    """An RSS, Atom or JSON feed given as a sitemap: its entries are the articles."""
+    data, truncated, broken = read_capped(body, max_bytes)
+    try:
+        feed = parse_feed(data, base_url)
+    except FeedError as error:
+        raise SitemapError(broken or f"not a sitemap: {error}") from None
+    document = SitemapDocument(form="feed", skipped=dict(feed.skipped))
+    for entry in feed.entries:
+        if _too_many(document, max_urls):
+            break
+        document.entries.append(SitemapEntry(entry.url, "article", entry.published_at))
+    if truncated:
+        _cut(document, max_bytes)
+    return document
+
+
+def _text(body: bytes, base_url: str, max_urls: int, max_bytes: int) -> SitemapDocument:
+    """A text sitemap: one absolute URL per line (UTF-8); blank lines are ignored."""
+    data, truncated, broken = read_capped(body, max_bytes)
+    document = SitemapDocument(form="text")
+    for line in data.decode("utf-8", "replace").splitlines():
+        text = line.strip()
+        if not text:
+            continue
+        url = absolute_url(text, base_url) if "://" in text[:12] else None
+        if url is None:
+            if not document.entries and not document.skipped:
+                raise SitemapError(broken or "not a sitemap: neither XML, a feed nor URL lines")
+            document.skip(MALFORMED_URL)
+            continue
+        if _too_many(document, max_urls):
+            break
+        document.entries.append(SitemapEntry(url, "article", None))
+    if not document.entries and not document.skipped:
+        raise SitemapError(broken or "not a sitemap: empty document")
+    if truncated:
+        _cut(document, max_bytes)
+    return document

@@ -41,7 +41,7 @@ def record_links(session: Session, item: DiscoveredLinks, owner: str | None) -> 
             last_modified=item.last_modified,
             owner=owner,
         )
-    return len(added)
+    return added
 
 
 def record_unarchived_failure(

@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 Item = DiscoveredLinks | PageFetched | FetchFailed  # what the spider hands the pipeline
 LEASE_CHECK_ORDER = 600  # after the politeness waits, right before the download
+DISCOVERY_BATCH = 2_000  # discovered URLs written per transaction (see _in_batches)
 
 
 class FrontierSpider(scrapy.Spider):
@@ -77,6 +78,7 @@ class FrontierSpider(scrapy.Spider):
             follow_scopes=follow_scopes,
             max_depth=max_depth,
             links_per_page=links_per_page,
+            max_child_sitemaps=max_pages,
         )
         # The owner comes from ARCHIVE_LEASE_OWNER in from_crawler.
         self.lease_terms = LeaseTerms(
@@ -161,11 +163,13 @@ class FrontierSpider(scrapy.Spider):
             yield item_for_response(response)
             return
         if kind == "feed":
-            yield self._links(response, route_feed(response.body, response.url, self.rules))
+            yield from self._in_batches(
+                response, route_feed(response.body, response.url, self.rules)
+            )
         elif kind == "sitemap":
-            scope = meta.get("scope")
-            routed = route_sitemap(response.body, response.url, scope, self.rules)
-            yield self._links(response, routed)
+            depth = int(meta.get("depth", 0))
+            routed = route_sitemap(response.body, response.url, meta.get("scope"), self.rules, depth)
+            yield from self._in_batches(response, routed)
         elif kind == "robots":
             yield self._links(response, route_robots(response.body, response.url))
         else:
@@ -194,17 +198,29 @@ class FrontierSpider(scrapy.Spider):
         if kind == "article":
             yield item_for_response(response)
 
+    def _in_batches(self, response: Response, routed: Routed) -> Iterator[DiscoveredLinks]:
+        """``routed`` as items of at most ``DISCOVERY_BATCH`` URLs each, each its own write.
+
+        The first batch is in the frontier (and can be leased and fetched) while the rest of a
+        50,000-URL sitemap is still being written; the source's row is completed with the last
+        batch, so a crawl stopped half-way reads the source again (adding a URL twice is a no-op).
+        """
+        urls = routed.urls
+        for start in range(0, len(urls) - DISCOVERY_BATCH, DISCOVERY_BATCH):
+            batch = urls[start : start + DISCOVERY_BATCH]
+            yield self._links(response, replace(routed, urls=batch, skipped={}), complete=False)
+        last = len(urls) - (len(urls) - 1) % DISCOVERY_BATCH - 1 if urls else 0
+        yield self._links(response, replace(routed, urls=urls[last:]))
+
     def _links(
         self, response: Response, routed: Routed, *, complete: bool = True
     ) -> DiscoveredLinks:
         """The item that records ``routed`` (and completes the row's lease when ``complete``)."""
+        kind, url = response.meta.get("kind"), response.url
         if routed.problem is not None:
-            log.warning(
-                "%s %s could not be read: %s",
-                response.meta.get("kind"),
-                response.url,
-                routed.problem,
-            )
+            log.warning("%s %s could not be read: %s", kind, url, routed.problem)
+        for warning in routed.warnings if complete else ():
+            log.warning("%s %s %s", kind, url, warning)
         return DiscoveredLinks(
             response.meta.get("frontier_id") if complete else None,
             response.meta.get("scope", ""),

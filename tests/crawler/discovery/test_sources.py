@@ -37,7 +37,7 @@ ATOM = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/
 
 
 def test_rss2_entries_resolve_relative_links_and_dates() -> None:
-    entries = parse_feed(RSS2, BASE + "rss.xml")
+    entries = parse_feed(RSS2, BASE + "rss.xml").entries
     assert [e.url for e in entries] == [
         "https://news.example/a/one-story-here.html",
         "https://news.example/b/two-story-here.html",
@@ -47,10 +47,10 @@ def test_rss2_entries_resolve_relative_links_and_dates() -> None:
 
 
 def test_rss1_and_atom() -> None:
-    (rdf,) = parse_feed(RSS1, BASE)
+    (rdf,) = parse_feed(RSS1, BASE).entries
     assert rdf.url == "https://news.example/c/three.html"
     assert rdf.published_at == datetime(2026, 11, 20, 10, tzinfo=UTC)
-    (atom,) = parse_feed(ATOM, BASE)
+    (atom,) = parse_feed(ATOM, BASE).entries
     assert atom.published_at == datetime(2026, 11, 21, 7, 30, tzinfo=UTC)
 
 
@@ -63,7 +63,7 @@ def test_json_feed() -> None:
             {"id": "3"},
         ],
     }
-    entries = parse_feed(json.dumps(document).encode(), BASE + "feed.json")
+    entries = parse_feed(json.dumps(document).encode(), BASE + "feed.json").entries
     assert [e.url for e in entries] == [
         "https://news.example/e/five.html",
         "https://news.example/f/six.html",
@@ -89,9 +89,9 @@ NEWS = b"""<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/s
 
 
 def test_sitemap_index_gzip_and_news() -> None:
-    (child,) = parse_sitemap(INDEX, BASE + "sitemap.xml")
+    (child,) = parse_sitemap(INDEX, BASE + "sitemap.xml").entries
     assert (child.kind, child.url) == ("sitemap", "https://news.example/sitemap-1.xml.gz")
-    (news,) = parse_sitemap(gzip.compress(NEWS), BASE + "sitemap-1.xml.gz")
+    (news,) = parse_sitemap(gzip.compress(NEWS), BASE + "sitemap-1.xml.gz").entries
     assert news.is_news
     assert news.kind == "article"
     assert news.published_at == datetime(2026, 11, 24, 9, tzinfo=UTC)
@@ -103,7 +103,7 @@ def test_sitemap_with_an_entity_is_not_expanded() -> None:
         b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
         b"<url><loc>https://news.example/&e;</loc></url></urlset>"
     )
-    for entry in parse_sitemap(hostile, BASE):
+    for entry in parse_sitemap(hostile, BASE).entries:
         assert "root:" not in entry.url
 
 
