@@ -14,6 +14,7 @@ import feedparser
 from crawler.discovery.urls import MALFORMED_URL, absolute_url
 
 log = logging.getLogger(__name__)
+NO_LINK = "entry_without_link"
 
 
 class FeedError(ValueError):
@@ -97,7 +98,8 @@ def parse_feed(body: bytes, base_url: str) -> FeedDocument:
     feed = FeedDocument()
     for entry in parsed.entries:
         link = entry.get("link")
-        if not link:
+        if not link:  # none given, or one feedparser could not resolve (``http://[::1``)
+            feed.skipped[NO_LINK] = feed.skipped.get(NO_LINK, 0) + 1
             continue
         published = _struct_time(entry.get("published_parsed")) or _struct_time(
             entry.get("updated_parsed")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from lxml import html
+from lxml import etree, html
 
 from crawler.discovery.urls import absolute_url
 
@@ -25,7 +25,7 @@ def page_links(body: bytes, base_url: str, *, limit: int) -> list[str]:
     """Up to ``limit`` distinct http(s) links of a page that stay on the page's site."""
     try:
         document = html.fromstring(body, base_url=base_url)
-    except (ValueError, TypeError, SyntaxError):
+    except (ValueError, TypeError, SyntaxError, etree.LxmlError):
         return []
     host = urlsplit(base_url).hostname or ""
     found: dict[str, None] = {}
@@ -45,7 +45,7 @@ def advertised_feeds(body: bytes, base_url: str) -> list[str]:
     """Feeds named by ``<link rel="alternate" type="application/rss+xml" ...>`` tags."""
     try:
         document = html.fromstring(body, base_url=base_url)
-    except (ValueError, TypeError, SyntaxError):
+    except (ValueError, TypeError, SyntaxError, etree.LxmlError):
         return []
     feeds = []
     for link in document.iter("link"):

@@ -213,14 +213,15 @@ def _text(body: bytes, base_url: str, max_urls: int, max_bytes: int) -> SitemapD
     """A text sitemap: one absolute URL per line (UTF-8); blank lines are ignored."""
     data, truncated, broken = read_capped(body, max_bytes)
     document = SitemapDocument(form="text")
-    for line in data.decode("utf-8", "replace").splitlines():
+    for line in data.decode("utf-8-sig", "replace").splitlines():
         text = line.strip()
         if not text:
             continue
-        url = absolute_url(text, base_url) if "://" in text[:12] else None
+        looks_like_url = "://" in text[:12]
+        if not (looks_like_url or document.entries or document.skipped):
+            raise SitemapError(broken or "not a sitemap: neither XML, a feed nor URL lines")
+        url = absolute_url(text, base_url) if looks_like_url else None
         if url is None:
-            if not document.entries and not document.skipped:
-                raise SitemapError(broken or "not a sitemap: neither XML, a feed nor URL lines")
             document.skip(MALFORMED_URL)
             continue
         if _too_many(document, max_urls):

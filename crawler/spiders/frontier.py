@@ -168,7 +168,9 @@ class FrontierSpider(scrapy.Spider):
             )
         elif kind == "sitemap":
             depth = int(meta.get("depth", 0))
-            routed = route_sitemap(response.body, response.url, meta.get("scope"), self.rules, depth)
+            routed = route_sitemap(
+                response.body, response.url, meta.get("scope"), self.rules, depth
+            )
             yield from self._in_batches(response, routed)
         elif kind == "robots":
             yield self._links(response, route_robots(response.body, response.url))
