@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select
 from sqlalchemy.orm import Session
 
 from storage.frontier.rows import ARTICLE_ROW, article_entry
@@ -63,7 +63,8 @@ def add_to_frontier(
         fresh = [rows[d] for d in chunk if d not in archived]
         if fresh:
             statement = dialect_insert(dialect, table).values(fresh).on_conflict_do_nothing()
-            added += max(0, session.execute(statement).rowcount or 0)
+            result: CursorResult[Any] = session.execute(statement)  # type: ignore[assignment]
+            added += max(0, result.rowcount or 0)
     return added
 
 

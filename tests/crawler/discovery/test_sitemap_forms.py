@@ -116,7 +116,8 @@ def test_the_50000_url_limit_keeps_the_first_and_reports_it() -> None:
     assert len(document.entries) == 10
     assert document.limits_hit == ["lists more than 10 URLs: read the first 10"]
     routed = route_sitemap(f"<urlset {NS}>{entries}</urlset>".encode(), BASE, None, RoutingRules())
-    assert len(routed.urls) == 12 and not routed.warnings  # under the real limit: all kept
+    assert len(routed.urls) == 12  # under the real limit: all kept
+    assert not routed.warnings
 
 
 def test_the_uncompressed_size_limit_cuts_a_gzip_bomb_and_reports_it() -> None:
