@@ -182,4 +182,7 @@ def crawl(
         sys.exit(EXIT_STORAGE_FULL)
     if summary.finish_reason == "shutdown":
         sys.exit(EXIT_STOPPED)
-    sys.exit(EXIT_OK if summary.finish_reason == "finished" else EXIT_FAILED)
+    for problem in summary.problems:  # a crawl that archived nothing says why, per source
+        click.echo(f"error: {output.terminal_safe(problem)}", err=True)
+    failed = summary.finish_reason != "finished" or summary.problems
+    sys.exit(EXIT_FAILED if failed else EXIT_OK)

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urljoin
 
 from crawler.discovery.classify import classify_url
 from crawler.discovery.feeds import FeedError, parse_feed
@@ -177,9 +178,21 @@ def _child_sitemaps(
     return [FrontierURL(c.url, "sitemap", "sitemap", depth + 1, c.published_at) for c in kept]
 
 
+# Where sitemaps usually are, read when a site's robots.txt names none (source ``well_known``:
+# a missing one is not an error).
+WELL_KNOWN_SITEMAPS = ("sitemap.xml", "sitemap_index.xml", "sitemap-news.xml", "news-sitemap.xml")
+WELL_KNOWN = "well_known"
+
+
 def route_robots(body: bytes, url: str) -> Routed:
-    """The ``Sitemap:`` lines of a robots.txt, as sitemaps to read."""
-    return Routed(tuple(FrontierURL(s, "sitemap", "robots", 0) for s in robots_sitemaps(body, url)))
+    """The ``Sitemap:`` lines of a robots.txt as sitemaps to read; the usual places if none."""
+    named = robots_sitemaps(body, url)
+    if named:
+        return Routed(tuple(FrontierURL(s, "sitemap", "robots", 0) for s in named))
+    root = urljoin(url, "/")
+    return Routed(
+        tuple(FrontierURL(root + path, "sitemap", WELL_KNOWN, 0) for path in WELL_KNOWN_SITEMAPS)
+    )
 
 
 def follows_links(*, html: bool, scope: str | None, depth: int, rules: RoutingRules) -> bool:

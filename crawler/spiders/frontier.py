@@ -23,6 +23,7 @@ from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from crawler.discovery.routing import (
+    WELL_KNOWN,
     Routed,
     RoutingRules,
     follows_links,
@@ -36,6 +37,7 @@ from crawler.fetching import is_html, item_for_failure, item_for_response, page_
 from crawler.items import DiscoveredLinks, FetchFailed, PageFetched
 from crawler.leasing import LeaseAhead, LeaseTerms, new_owner_id
 from crawler.middlewares.leases import LEASE_META, Lease, LeaseCheckMiddleware, LeaseLost
+from crawler.middlewares.robots import ANSWER_FROM_ROBOTS
 from crawler.stopping import CrawlStopping
 from storage.frontier import LeasedURL
 
@@ -121,8 +123,8 @@ class FrontierSpider(scrapy.Spider):
             "depth": row.depth,
             LEASE_META: lease,
         }
-        if row.kind == "robots":
-            meta["dont_obey_robotstxt"] = True
+        if row.kind == "robots":  # the copy the robots.txt middleware read, not a second fetch
+            meta.update({"dont_obey_robotstxt": True, ANSWER_FROM_ROBOTS: True})
         conditional = row.kind in ("feed", "sitemap") or row.fetched_before
         return page_request(
             row.url,
@@ -159,6 +161,13 @@ class FrontierSpider(scrapy.Spider):
                 meta.get("frontier_id"), meta.get("scope", ""), outcome="not_modified", kind=kind
             )
             return
+        if kind == "robots":  # none (4xx) names no sitemaps: the usual places are tried
+            body = response.body if response.status < 400 else b""
+            yield self._links(response, route_robots(body, response.url))
+            return
+        if response.status >= 400 and meta.get("source") == WELL_KNOWN:
+            yield self._links(response, Routed(skipped={"no_sitemap_at_usual_place": 1}))
+            return
         if response.status >= 400 and kind != "article":
             yield item_for_response(response)
             return
@@ -167,13 +176,11 @@ class FrontierSpider(scrapy.Spider):
                 response, route_feed(response.body, response.url, self.rules)
             )
         elif kind == "sitemap":
-            depth = int(meta.get("depth", 0))
-            routed = route_sitemap(
-                response.body, response.url, meta.get("scope"), self.rules, depth
-            )
+            depth, scope = int(meta.get("depth", 0)), meta.get("scope")
+            routed = route_sitemap(response.body, response.url, scope, self.rules, depth)
+            if routed.outcome == "unreadable" and meta.get("source") == WELL_KNOWN:
+                routed = Routed(skipped={"no_sitemap_at_usual_place": 1})  # a guess, not an error
             yield from self._in_batches(response, routed)
-        elif kind == "robots":
-            yield self._links(response, route_robots(response.body, response.url))
         else:
             yield from self._from_page(response, kind)
 

@@ -26,17 +26,22 @@ from storage.frontier.leasing import (
 )
 from storage.frontier.reports import (
     RevisitsDue,
+    SourceOutcome,
+    article_rows,
     leasable_count,
     lease_owners,
     revisits_due,
     seeds_last_read,
+    sources_read_since,
 )
 
 __all__ = [
     "FrontierURL",
     "LeasedURL",
     "RevisitsDue",
+    "SourceOutcome",
     "add_to_frontier",
+    "article_rows",
     "complete_fetch",
     "confirm_lease",
     "fail_fetch",
@@ -51,4 +56,5 @@ __all__ = [
     "schedule_revisit",
     "schedule_seed",
     "seeds_last_read",
+    "sources_read_since",
 ]
