@@ -31,10 +31,9 @@ def crawl_problems(archive: Archive, scope: str, started: datetime, summary: Any
     dropped = summary.skipped.get("not_article", 0)
     errors = sum(summary.errors.values())
     if dropped or errors:
-        return [
-            f"{scope}: no page was archived: {dropped} dropped as not articles, "
-            f"{errors} failed ({_counts(summary.errors)})"
-        ]
+        parts = [f"{dropped} dropped as not articles"] if dropped else []
+        parts += [f"{errors} failed ({_counts(summary.errors)})"] if errors else []
+        return [f"{scope}: no page was archived: " + ", ".join(parts)]
     if sources and articles == 0:
         return [f"{s.kind} {s.url}: read, but listed no article URL" for s in sources]
     return []

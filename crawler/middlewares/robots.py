@@ -168,7 +168,7 @@ class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
             known = self._bodies.get(urlparse_cached(request).netloc)
             if known is not None:
                 return Response(request.url, status=known[0], body=known[1], request=request)
-        await super().process_request(request, spider)  # type: ignore[arg-type]
+        await super().process_request(request)
         return None
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
