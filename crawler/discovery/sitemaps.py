@@ -113,11 +113,25 @@ def _cut(document: SitemapDocument, max_bytes: int) -> None:
     document.skip("sitemap_size_limit")
 
 
-def _elements(stream: CappedStream) -> Iterator[tuple[str, etree._Element]]:
-    """``iterparse`` events, ending quietly where the document stops being XML."""
+def _root_of(body: bytes) -> tuple[str, str]:
+    """The local name and namespace of the document's root element (from its first bytes)."""
+    start = CappedStream(body, 64 * 1024)
+    try:
+        for _, element in etree.iterparse(
+            start, events=("start",), resolve_entities=False, no_network=True, recover=True
+        ):
+            return _local(element.tag), _namespace(element.tag)
+    except etree.XMLSyntaxError:
+        pass
+    raise SitemapError(start.broken or "not a sitemap: no XML root element")
+
+
+def _entries(stream: CappedStream) -> Iterator[etree._Element]:
+    """Each ``<url>`` and ``<sitemap>`` element as it ends, the document never held whole."""
     events = etree.iterparse(
         stream,
-        events=("start", "end"),
+        events=("end",),
+        tag=("{*}url", "{*}sitemap"),
         resolve_entities=False,
         no_network=True,
         huge_tree=False,
@@ -126,38 +140,30 @@ def _elements(stream: CappedStream) -> Iterator[tuple[str, etree._Element]]:
         remove_pis=True,
     )
     try:
-        yield from events
-    except etree.XMLSyntaxError:
+        for _, element in events:
+            yield element
+    except etree.XMLSyntaxError:  # the document stops being XML: keep what came before
         return
 
 
 def _xml(body: bytes, base_url: str, max_urls: int, max_bytes: int) -> SitemapDocument:
+    name, namespace = _root_of(body)
+    if name in FEED_ROOTS:
+        return _feed(body, base_url, max_urls, max_bytes)
+    if name not in ("urlset", "sitemapindex"):
+        raise SitemapError(f"not a sitemap: the document is <{name or '?'}>")
+    document = SitemapDocument(form=name)  # type: ignore[arg-type]
     stream = CappedStream(body, max_bytes)
-    document: SitemapDocument | None = None
-    depth, namespace, root = 0, "", None
-    for event, element in _elements(stream):
-        if event == "start":
-            depth += 1
-            if depth == 1:
-                root, namespace = element, _namespace(element.tag)
-                name = _local(element.tag)
-                if name in FEED_ROOTS:
-                    return _feed(body, base_url, max_urls, max_bytes)
-                if name not in ("urlset", "sitemapindex"):
-                    raise SitemapError(f"not a sitemap: the document is <{name or '?'}>")
-                document = SitemapDocument(form=name)  # type: ignore[arg-type]
-            continue
-        depth -= 1
-        if depth != 1 or document is None or root is None:
-            continue
+    for element in _entries(stream):
+        parent = element.getparent()
+        if parent is None or parent.getparent() is not None:
+            continue  # not a child of the root (a <url> nested in something else)
         if _too_many(document, max_urls):
             break
         _take(document, element, namespace, base_url)
         element.clear()
         while element.getprevious() is not None:
-            del root[0]
-    if document is None:
-        raise SitemapError(stream.broken or "not a sitemap: no XML root element")
+            del parent[0]
     if stream.truncated:
         _cut(document, max_bytes)
     elif stream.broken and not document.entries:
@@ -169,12 +175,11 @@ def _take(document: SitemapDocument, element: etree._Element, namespace: str, ba
     """Turn one child of the root into an entry (or a counted skip)."""
     expected = "url" if document.form == "urlset" else "sitemap"
     if _local(element.tag) != expected:
-        if _local(element.tag) in ("url", "sitemap"):
-            document.skip(STRAY_ELEMENT)
+        document.skip(STRAY_ELEMENT)
         return
     # Only the entry's own <loc>: an <image:loc> or <video:loc> sits one level deeper, in
     # another namespace, and may come first.
-    locs = [c for c in element if _local(c.tag) == "loc"]
+    locs = list(element.iterchildren("{*}loc"))
     own = [c for c in locs if _namespace(c.tag) == namespace] or locs
     url = absolute_url(own[0].text if own else None, base)
     if url is None:
@@ -182,10 +187,10 @@ def _take(document: SitemapDocument, element: etree._Element, namespace: str, ba
         return
     fields: dict[str, str] = {}
     is_news = False
-    for child in element.iter():
+    for child in element.iterdescendants("{*}lastmod", "{*}publication_date", "{*}news"):
         name = _local(child.tag)
-        is_news = is_news or (name == "news" and child is not element)
-        if child.text and name in ("lastmod", "publication_date"):
+        is_news = is_news or name == "news"
+        if child.text and name != "news":
             fields.setdefault(name, child.text)
     published = parse_date(fields.get("publication_date")) or parse_date(fields.get("lastmod"))
     kind: Literal["sitemap", "article"] = "sitemap" if expected == "sitemap" else "article"

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
+from urllib.parse import SplitResult, urljoin, urlsplit
 
-from storage.urls import canonical_url
-
+ABSOLUTE = ("http://", "https://")
 MALFORMED_URL = "malformed_url"  # the skip reason counted for an entry whose URL is unusable
 
 
@@ -21,8 +20,18 @@ def absolute_url(raw: object, base_url: str) -> str | None:
     if not text or len(text) > 8192:
         return None
     try:
-        joined = urljoin(base_url, text)
-        canonical_url(joined)
-    except ValueError:
+        joined = text if text.lower().startswith(ABSOLUTE) else urljoin(base_url, text)
+        parts = urlsplit(joined)
+        usable = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+        usable = usable and not any(ch in joined for ch in "\r\n\x00") and _port_ok(parts)
+    except ValueError:  # an unbalanced IPv6 bracket, a bad port, ...
         return None
-    return joined.split("#", 1)[0]
+    return joined.split("#", 1)[0] if usable else None
+
+
+def _port_ok(parts: SplitResult) -> bool:
+    try:
+        parts.port  # noqa: B018 (raises ValueError for a port out of range)
+    except ValueError:
+        return False
+    return True

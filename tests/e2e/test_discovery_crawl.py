@@ -25,18 +25,14 @@ ODD_PATHS = ("/page_12.html", "/en/page", "/news/public.html", "/2")
 def article_page(title: str) -> bytes:
     """A short page that declares itself a news article (too short to pass on length alone)."""
     return (
-        (
-            "<html><head><title>{0}</title>"
-            '<meta property="og:type" content="article">'
-            '<script type="application/ld+json">{{"@type": "NewsArticle", "headline": "{0}"}}'
-            "</script></head><body><article><h1>{0}</h1>"
-            "<p>CITY — The council met on Tuesday and agreed the budget after a long debate.</p>"
-            "<p>Residents said they welcomed the decision, which takes effect next month.</p>"
-            "</article></body></html>"
-        )
-        .format(title)
-        .encode()
-    )
+        f"<html><head><title>{title}</title>"
+        '<meta property="og:type" content="article">'
+        f'<script type="application/ld+json">{{"@type": "NewsArticle", "headline": "{title}"}}'
+        f"</script></head><body><article><h1>{title}</h1>"
+        "<p>CITY — The council met on Tuesday and agreed the budget after a long debate.</p>"
+        "<p>Residents said they welcomed the decision, which takes effect next month.</p>"
+        "</article></body></html>"
+    ).encode()
 
 
 def _name(path: str) -> str:
@@ -52,7 +48,7 @@ class Files:
         files = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 files.requests.append(self.path)
                 path = files.root / _name(self.path)
                 if not path.is_file():
@@ -108,7 +104,8 @@ def test_site_crawl_finds_sitemaps_at_the_usual_places_and_the_page_decides(
     )
     files.put(
         "/sitemap_index.xml",
-        f"<sitemapindex {NS}><sitemap><loc>{base}/part.xml.gz</loc></sitemap></sitemapindex>".encode(),
+        f"<sitemapindex {NS}><sitemap><loc>{base}/part.xml.gz</loc></sitemap>"
+        "</sitemapindex>".encode(),
     )
     files.put(
         "/part.xml.gz",
@@ -189,9 +186,8 @@ def test_a_crawl_whose_pages_are_all_dropped_says_why_and_fails(cli: Cli, files:
     files.put(
         "/front",
         (
-            "<html><head><title>Front</title><meta property='og:type' content='website'></head><body>"
-            + "<p>Section front with many teasers.</p>" * 80
-            + "</body></html>"
+            "<html><head><title>Front</title><meta property='og:type' content='website'>"
+            "</head><body>" + "<p>Section front with many teasers.</p>" * 80 + "</body></html>"
         ).encode(),
     )
     files.put("/s.txt", f"{files.url}/short\n{files.url}/front\n".encode())
