@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # The newest migration's revision; tests/storage/test_schema.py checks it against Alembic's.
-SCHEMA_HEAD = "0008"
+SCHEMA_HEAD = "0009"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -170,12 +170,31 @@ ARTICLE_TYPES = frozenset(
 MIN_UNDECLARED_ARTICLE_CHARS = 1500
 
 
+# Sources whose URLs are articles by their own declaration, and the reason recorded for them.
+DECLARING_SOURCES = {"sitemap": "news_sitemap", "feed": "feed_entry"}
+
+
 def is_article_page(page_type: str | None, text: str) -> bool:
     """Whether an extracted page reached by following links is an article worth archiving.
 
     A page that declares itself an article (OpenGraph ``og:type``, JSON-LD ``@type``) is one; a
     page that declares nothing must carry a body of real length.
     """
+    return article_reason(page_type, text) is not None
+
+
+def article_reason(page_type: str | None, text: str, source: str | None = None) -> str | None:
+    """Why a fetched page counts as an article (None: it does not), whatever its URL looks like.
+
+    ``news_sitemap`` / ``feed_entry``: listed in a Google News sitemap or a feed (an article by
+    the publisher's declaration); ``declared:<type>``: the page's JSON-LD ``@type`` or
+    ``og:type`` is an article type; ``body_length``: it declares no type and its body is of
+    article length. ``<article>`` markup alone is no declaration: section fronts wrap each
+    teaser in one.
+    """
+    if source in DECLARING_SOURCES:
+        return DECLARING_SOURCES[source]
     if page_type:
-        return page_type.lower().rsplit(":", 1)[-1].replace(" ", "") in ARTICLE_TYPES
-    return len(text) >= MIN_UNDECLARED_ARTICLE_CHARS
+        declared = page_type.lower().rsplit(":", 1)[-1].replace(" ", "") in ARTICLE_TYPES
+        return f"declared:{page_type}"[:32] if declared else None
+    return "body_length" if len(text) >= MIN_UNDECLARED_ARTICLE_CHARS else None

@@ -15,6 +15,7 @@ from storage.frontier.finishing import (
     complete_fetch,
     fail_fetch,
     finish_article_row,
+    note_kept_because,
     schedule_revisit,
 )
 from storage.frontier.leasing import (
@@ -50,6 +51,7 @@ __all__ = [
     "lease_due",
     "lease_owners",
     "make_revisits_due",
+    "note_kept_because",
     "release_leases",
     "renew_leases",
     "revisits_due",

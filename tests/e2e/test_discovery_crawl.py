@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from storage import open_archive
-from storage.models import Article
+from storage.models import Article, FrontierEntry
 
 from .conftest import Cli
 
@@ -91,6 +91,12 @@ def archived(db_url: str) -> set[str]:
         return set(session.scalars(select(Article.url)))
 
 
+def kept_because(db_url: str) -> dict[str, str | None]:
+    with open_archive(db_url) as archive, archive.read() as session:
+        rows = session.execute(select(FrontierEntry.url, FrontierEntry.kept_because))
+        return {url: reason for url, reason in rows if reason}
+
+
 def test_site_crawl_finds_sitemaps_at_the_usual_places_and_the_page_decides(
     cli: Cli, files: Files, db_url: str
 ) -> None:
@@ -123,6 +129,8 @@ def test_site_crawl_finds_sitemaps_at_the_usual_places_and_the_page_decides(
     assert result.code == 0, result.stderr
     expected = {base + p for p in (*ODD_PATHS, "/text/listed-in-text")}
     assert archived(db_url) == expected
+    # Each was kept because the page declares itself one (JSON-LD before og:type).
+    assert kept_because(db_url) == dict.fromkeys(expected, "declared:NewsArticle")
     summary = result.json_lines()[-1]
     assert summary["skipped"]["malformed_url"] == 1
     assert summary["skipped"]["stray_sitemap_element"] == 1

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.discovery.classify import classify_url, is_article_page
+from crawler.discovery.classify import article_reason, classify_url, is_article_page
 from crawler.discovery.feeds import FeedError, parse_feed
 from crawler.discovery.links import advertised_feeds, page_links, robots_sitemaps
 from crawler.discovery.sitemaps import SitemapError, parse_sitemap
@@ -160,3 +160,21 @@ def test_a_page_must_declare_itself_or_be_long_to_count_as_an_article() -> None:
     assert not is_article_page("website", "x" * 5000)
     assert not is_article_page(None, "x" * 200)
     assert is_article_page(None, "x" * 2000)
+
+
+@pytest.mark.parametrize(
+    ("page_type", "text", "source", "reason"),
+    [
+        ("NewsArticle", "short", "sitemap_url", "declared:NewsArticle"),
+        ("article", "short", "link", "declared:article"),
+        ("website", "x" * 5000, "sitemap_url", None),
+        (None, "x" * 2000, "sitemap_url", "body_length"),
+        (None, "short", "sitemap_url", None),
+        ("website", "short", "sitemap", "news_sitemap"),  # a Google News entry
+        (None, "short", "feed", "feed_entry"),
+    ],
+)
+def test_the_page_or_its_declaring_source_says_why_it_is_an_article(
+    page_type: str | None, text: str, source: str, reason: str | None
+) -> None:
+    assert article_reason(page_type, text, source) == reason
