@@ -8,20 +8,21 @@ their ``Routed`` answer into a ``DiscoveredLinks`` item. Skipped URLs are counte
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Generator, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import urljoin
 
 from crawler.discovery.classify import classify_url
 from crawler.discovery.feeds import FeedError, parse_feed
 from crawler.discovery.links import advertised_feeds, page_links, robots_sitemaps
-from crawler.discovery.sitemaps import SitemapEntry, SitemapError, parse_sitemap
+from crawler.discovery.sitemaps import SitemapEntry, SitemapError, open_sitemap
 from storage.frontier import FrontierURL
 
 # How deep sitemap indexes may nest: an index (depth 0, named by robots.txt or the user) may
 # list indexes down to depth 5; sitemaps.org allows one level, publishers use two or three.
 MAX_SITEMAP_DEPTH = 5
+DISCOVERY_BATCH = 2_000  # discovered URLs per item, each written in its own step
 
 
 @dataclass(frozen=True)
@@ -121,34 +122,56 @@ def route_feed(body: bytes, url: str, rules: RoutingRules) -> Routed:
 def route_sitemap(
     body: bytes, url: str, scope: str | None, rules: RoutingRules, depth: int = 0
 ) -> Routed:
+    """All of ``route_sitemap_batches`` in one ``Routed``."""
+    parts = list(route_sitemap_batches(body, url, scope, rules, depth))
+    urls = tuple(u for part in parts for u in part.urls)
+    return replace(parts[-1], urls=urls)
+
+
+def route_sitemap_batches(
+    body: bytes,
+    url: str,
+    scope: str | None,
+    rules: RoutingRules,
+    depth: int = 0,
+    batch: int = DISCOVERY_BATCH,
+) -> Generator[Routed]:
     """Child sitemaps (within the nesting and count bounds) and every listed page as an article.
 
-    A listed page is queued whatever its URL looks like: the page decides. A Google News entry
-    or a feed entry is an article by declaration (source ``sitemap``/``feed``); any other is
-    kept only if the fetched page declares itself an article (source ``sitemap_url``). Media
-    files and crawler traps are still skipped by URL.
+    Yielded ``batch`` URLs at a time while the file is still being parsed, so the first are
+    written (and fetched) before a 50,000-URL file is read to its end; the last part carries
+    the skips, the warnings and the outcome. A listed page is queued whatever its URL looks
+    like: the page decides. A Google News entry or a feed entry is an article by declaration
+    (source ``sitemap``/``feed``); any other is kept only if the fetched page declares itself
+    an article (source ``sitemap_url``). Media files and crawler traps are still skipped by URL.
     """
     try:
-        document = parse_sitemap(body, url)
+        document, entries = open_sitemap(body, url)
+        source = "feed" if document.form == "feed" else "sitemap_url"
+        skipped: dict[str, int] = {}
+        urls: list[FrontierURL] = []
+        children: list[SitemapEntry] = []
+        for entry in entries:
+            if entry.kind == "sitemap":
+                children.append(entry)
+            elif wanted(entry.url, rules, skipped) and recent(entry.published_at, rules, skipped):
+                verdict = classify_url(entry.url)
+                if verdict.kind == "skip":
+                    _skip(skipped, verdict.reason)
+                    continue
+                listed = "sitemap" if entry.is_news else source
+                urls.append(FrontierURL(entry.url, "article", listed, 1, entry.published_at))
+                if len(urls) >= batch:
+                    yield Routed(tuple(urls))
+                    urls = []
     except SitemapError as error:
-        return Routed(outcome="unreadable", problem=str(error))
-    skipped = dict(document.skipped)
+        yield Routed(outcome="unreadable", problem=str(error))
+        return
+    for reason, count in document.skipped.items():
+        skipped[reason] = skipped.get(reason, 0) + count
     warnings = list(document.limits_hit)
-    children = [e for e in document.entries if e.kind == "sitemap"]
-    urls = _child_sitemaps(children, depth, rules, skipped, warnings)
-    source = "feed" if document.form == "feed" else "sitemap_url"
-    for entry in document.entries:
-        if entry.kind == "sitemap" or not (
-            wanted(entry.url, rules, skipped) and recent(entry.published_at, rules, skipped)
-        ):
-            continue
-        verdict = classify_url(entry.url)
-        if verdict.kind == "skip":
-            _skip(skipped, verdict.reason)
-            continue
-        listed = "sitemap" if entry.is_news else source
-        urls.append(FrontierURL(entry.url, "article", listed, 1, entry.published_at))
-    return Routed(tuple(urls), skipped, warnings=tuple(warnings))
+    urls[:0] = _child_sitemaps(children, depth, rules, skipped, warnings)
+    yield Routed(tuple(urls), skipped, warnings=tuple(warnings))
 
 
 def _child_sitemaps(

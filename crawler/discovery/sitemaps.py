@@ -82,6 +82,35 @@ def _start(body: bytes) -> bytes:
     return first_bytes(body).lstrip(b"\xef\xbb\xbf \t\r\n")
 
 
+def open_sitemap(
+    body: bytes,
+    base_url: str,
+    *,
+    max_urls: int = MAX_SITEMAP_URLS,
+    max_bytes: int = MAX_SITEMAP_BYTES,
+) -> tuple[SitemapDocument, Iterator[SitemapEntry]]:
+    """A sitemap's form, and its entries read lazily (an XML file is parsed as they are taken).
+
+    ``SitemapError`` now if the document is no sitemap in any form, or from the iterator if
+    XML breaks off before its first entry. The document's ``skipped`` and ``limits_hit`` are
+    complete once the iterator is exhausted; its ``entries`` stay empty (see ``parse_sitemap``).
+    """
+    start = _start(body)
+    if start[:1] == b"<":
+        name, namespace = _root_of(body)
+        if name in ("urlset", "sitemapindex"):
+            document = SitemapDocument(form=name)  # type: ignore[arg-type]
+            return document, _xml(document, body, namespace, base_url, max_urls, max_bytes)
+        if name not in FEED_ROOTS:
+            raise SitemapError(f"not a sitemap: the document is <{name or '?'}>")
+    if start[:1] in (b"{", b"[", b"<"):
+        document = _feed(body, base_url, max_urls, max_bytes)
+    else:
+        document = _text(body, base_url, max_urls, max_bytes)
+    entries, document.entries = document.entries, []
+    return document, iter(entries)
+
+
 def parse_sitemap(
     body: bytes,
     base_url: str,
@@ -90,16 +119,13 @@ def parse_sitemap(
     max_bytes: int = MAX_SITEMAP_BYTES,
 ) -> SitemapDocument:
     """The entries of a sitemap in any accepted form; ``SitemapError`` if it is none of them."""
-    start = _start(body)
-    if start[:1] in (b"{", b"["):
-        return _feed(body, base_url, max_urls, max_bytes)
-    if start[:1] == b"<":
-        return _xml(body, base_url, max_urls, max_bytes)
-    return _text(body, base_url, max_urls, max_bytes)
+    document, entries = open_sitemap(body, base_url, max_urls=max_urls, max_bytes=max_bytes)
+    document.entries = list(entries)
+    return document
 
 
-def _too_many(document: SitemapDocument, max_urls: int) -> bool:
-    if len(document.entries) < max_urls:
+def _too_many(document: SitemapDocument, count: int, max_urls: int) -> bool:
+    if count < max_urls:
         return False
     document.limits_hit.append(f"lists more than {max_urls:,} URLs: read the first {max_urls:,}")
     document.skip("sitemap_url_limit")
@@ -146,37 +172,44 @@ def _entries(stream: CappedStream) -> Iterator[etree._Element]:
         return
 
 
-def _xml(body: bytes, base_url: str, max_urls: int, max_bytes: int) -> SitemapDocument:
-    name, namespace = _root_of(body)
-    if name in FEED_ROOTS:
-        return _feed(body, base_url, max_urls, max_bytes)
-    if name not in ("urlset", "sitemapindex"):
-        raise SitemapError(f"not a sitemap: the document is <{name or '?'}>")
-    document = SitemapDocument(form=name)  # type: ignore[arg-type]
+def _xml(
+    document: SitemapDocument,
+    body: bytes,
+    namespace: str,
+    base_url: str,
+    max_urls: int,
+    max_bytes: int,
+) -> Iterator[SitemapEntry]:
+    """The entries of a url set or index, each freed once taken."""
     stream = CappedStream(body, max_bytes)
+    count = 0
     for element in _entries(stream):
         parent = element.getparent()
         if parent is None or parent.getparent() is not None:
             continue  # not a child of the root (a <url> nested in something else)
-        if _too_many(document, max_urls):
+        if _too_many(document, count, max_urls):
             break
-        _take(document, element, namespace, base_url)
+        entry = _take(document, element, namespace, base_url)
         element.clear()
         while element.getprevious() is not None:
             del parent[0]
+        if entry is not None:
+            count += 1
+            yield entry
     if stream.truncated:
         _cut(document, max_bytes)
-    elif stream.broken and not document.entries:
+    elif stream.broken and not count:
         raise SitemapError(stream.broken)
-    return document
 
 
-def _take(document: SitemapDocument, element: etree._Element, namespace: str, base: str) -> None:
-    """Turn one child of the root into an entry (or a counted skip)."""
+def _take(
+    document: SitemapDocument, element: etree._Element, namespace: str, base: str
+) -> SitemapEntry | None:
+    """One child of the root as an entry (None: a counted skip)."""
     expected = "url" if document.form == "urlset" else "sitemap"
     if _local(element.tag) != expected:
         document.skip(STRAY_ELEMENT)
-        return
+        return None
     # Only the entry's own <loc>: an <image:loc> or <video:loc> sits one level deeper, in
     # another namespace, and may come first.
     locs = list(element.iterchildren("{*}loc"))
@@ -184,7 +217,7 @@ def _take(document: SitemapDocument, element: etree._Element, namespace: str, ba
     url = absolute_url(own[0].text if own else None, base)
     if url is None:
         document.skip(MALFORMED_URL if own else "entry_without_loc")
-        return
+        return None
     fields: dict[str, str] = {}
     is_news = False
     for child in element.iterdescendants("{*}lastmod", "{*}publication_date", "{*}news"):
@@ -194,7 +227,7 @@ def _take(document: SitemapDocument, element: etree._Element, namespace: str, ba
             fields.setdefault(name, child.text)
     published = parse_date(fields.get("publication_date")) or parse_date(fields.get("lastmod"))
     kind: Literal["sitemap", "article"] = "sitemap" if expected == "sitemap" else "article"
-    document.entries.append(SitemapEntry(url, kind, published, is_news))
+    return SitemapEntry(url, kind, published, is_news)
 
 
 def _feed(body: bytes, base_url: str, max_urls: int, max_bytes: int) -> SitemapDocument:
@@ -206,7 +239,7 @@ def _feed(body: bytes, base_url: str, max_urls: int, max_bytes: int) -> SitemapD
         raise SitemapError(broken or f"not a sitemap: {error}") from None
     document = SitemapDocument(form="feed", skipped=dict(feed.skipped))
     for entry in feed.entries:
-        if _too_many(document, max_urls):
+        if _too_many(document, len(document.entries), max_urls):
             break
         document.entries.append(SitemapEntry(entry.url, "article", entry.published_at))
     if truncated:
@@ -229,7 +262,7 @@ def _text(body: bytes, base_url: str, max_urls: int, max_bytes: int) -> SitemapD
         if url is None:
             document.skip(MALFORMED_URL)
             continue
-        if _too_many(document, max_urls):
+        if _too_many(document, len(document.entries), max_urls):
             break
         document.entries.append(SitemapEntry(url, "article", None))
     if not document.entries and not document.skipped:

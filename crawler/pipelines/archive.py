@@ -44,6 +44,7 @@ from storage.revisits import DEFAULT_REVISIT_POLICY, RevisitPolicy
 from storage.timeutil import utcnow
 
 log = logging.getLogger(__name__)
+BIG_DISCOVERY = 500  # discovered URLs in one item that are written in a transaction of their own
 
 
 class ArchivePipeline:
@@ -220,7 +221,10 @@ class ArchivePipeline:
     async def _record_links(self, item: DiscoveredLinks) -> None:
         assert self.writer is not None
         owner = self.lease_owner
-        added = await self.writer.submit(lambda s: record_links(s, item, owner))
+        # A sitemap's batch of URLs is written on its own, at once: its rows can be leased
+        # (and fetched) while the rest of the sitemap is still being read.
+        at_once = len(item.urls) >= BIG_DISCOVERY
+        added = await self.writer.submit(lambda s: record_links(s, item, owner), at_once=at_once)
         self._inc("archive/discovered", added)
         for reason, count in item.skipped.items():
             self._inc(f"archive/skipped/{reason}", count)

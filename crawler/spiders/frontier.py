@@ -23,6 +23,7 @@ from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from crawler.discovery.routing import (
+    DISCOVERY_BATCH,
     WELL_KNOWN,
     Routed,
     RoutingRules,
@@ -30,7 +31,7 @@ from crawler.discovery.routing import (
     route_feed,
     route_page_links,
     route_robots,
-    route_sitemap,
+    route_sitemap_batches,
 )
 from crawler.extensions.archive_connection import archive_of
 from crawler.fetching import is_html, item_for_failure, item_for_response, page_request
@@ -38,6 +39,7 @@ from crawler.items import DiscoveredLinks, FetchFailed, PageFetched
 from crawler.leasing import LeaseAhead, LeaseTerms, new_owner_id
 from crawler.middlewares.leases import LEASE_META, Lease, LeaseCheckMiddleware, LeaseLost
 from crawler.middlewares.robots import ANSWER_FROM_ROBOTS
+from crawler.spiders.sitemap_parsing import SitemapParsing
 from crawler.stopping import CrawlStopping
 from storage.frontier import LeasedURL
 
@@ -45,7 +47,7 @@ log = logging.getLogger(__name__)
 
 Item = DiscoveredLinks | PageFetched | FetchFailed  # what the spider hands the pipeline
 LEASE_CHECK_ORDER = 600  # after the politeness waits, right before the download
-DISCOVERY_BATCH = 2_000  # discovered URLs written per transaction (see _in_batches)
+SCRAPER_ACTIVE_BYTES = 64 * 1024 * 1024  # see update_settings
 
 
 class FrontierSpider(scrapy.Spider):
@@ -73,6 +75,7 @@ class FrontierSpider(scrapy.Spider):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.sitemap_parsing = SitemapParsing()
         self.rules = RoutingRules.build(
             include=include,
             exclude=exclude,
@@ -101,6 +104,10 @@ class FrontierSpider(scrapy.Spider):
         settings.set_in_component_priority_dict(
             "DOWNLOADER_MIDDLEWARES", LeaseCheckMiddleware, LEASE_CHECK_ORDER
         )
+        # Scrapy stops sending requests while the responses being processed hold more than
+        # this many bytes (5 MB by default). A sitemap's response is held until its last URL is
+        # written: a few 4 MB sitemaps would hold every article request back for as long.
+        settings.set("SCRAPER_SLOT_MAX_ACTIVE_SIZE", SCRAPER_ACTIVE_BYTES, priority="spider")
         if not settings.get("ARCHIVE_LEASE_OWNER"):  # one id per crawl, read by every component
             settings.set("ARCHIVE_LEASE_OWNER", new_owner_id(), priority="spider")
 
@@ -128,7 +135,7 @@ class FrontierSpider(scrapy.Spider):
         conditional = row.kind in ("feed", "sitemap") or row.fetched_before
         return page_request(
             row.url,
-            self.parse,
+            self.parse_sitemap if row.kind == "sitemap" else self.parse,
             self.on_error,
             etag=row.etag if conditional else None,
             last_modified=row.last_modified if conditional else None,
@@ -156,33 +163,51 @@ class FrontierSpider(scrapy.Spider):
         self.leases.answered()
         meta = response.meta
         kind = meta.get("kind", "article")
-        if response.status == 304 and kind != "article":
-            yield DiscoveredLinks(
-                meta.get("frontier_id"), meta.get("scope", ""), outcome="not_modified", kind=kind
-            )
-            return
         if kind == "robots":  # none (4xx) names no sitemaps: the usual places are tried
             body = response.body if response.status < 400 else b""
             yield self._links(response, route_robots(body, response.url))
             return
-        if response.status >= 400 and meta.get("source") == WELL_KNOWN:
-            yield self._links(response, Routed(skipped={"no_sitemap_at_usual_place": 1}))
-            return
-        if response.status >= 400 and kind != "article":
-            yield item_for_response(response)
-            return
-        if kind == "feed":
-            yield from self._in_batches(
-                response, route_feed(response.body, response.url, self.rules)
-            )
-        elif kind == "sitemap":
-            depth, scope = int(meta.get("depth", 0)), meta.get("scope")
-            routed = route_sitemap(response.body, response.url, scope, self.rules, depth)
-            if routed.outcome == "unreadable" and meta.get("source") == WELL_KNOWN:
-                routed = Routed(skipped={"no_sitemap_at_usual_place": 1})  # a guess, not an error
+        unread = self._unread(response)
+        if unread is not None:
+            yield unread
+        elif kind == "feed":
+            routed = route_feed(response.body, response.url, self.rules)
             yield from self._in_batches(response, routed)
         else:
             yield from self._from_page(response, kind)
+
+    async def parse_sitemap(self, response: Response, **_: Any) -> AsyncIterator[Item]:
+        """A sitemap's URLs, a batch at a time as it is parsed (in the parser thread)."""
+        self.leases.answered()
+        unread = self._unread(response)
+        if unread is not None:
+            yield unread
+            return
+        meta = response.meta
+        depth, scope = int(meta.get("depth", 0)), meta.get("scope")
+        parts = route_sitemap_batches(response.body, response.url, scope, self.rules, depth)
+        enough = self.leases.enough_discovered
+        async for part, last in self.sitemap_parsing.parts(parts, enough):
+            if last and part.outcome == "unreadable" and meta.get("source") == WELL_KNOWN:
+                part = Routed(skipped={"no_sitemap_at_usual_place": 1})  # a guess, no error
+            yield self._links(response, part, complete=last)
+
+    def _unread(self, response: Response) -> Item | None:
+        """The item for a feed's or sitemap's answer that has nothing to read (None: read it)."""
+        meta = response.meta
+        kind = meta.get("kind", "article")
+        if response.status == 304 and kind != "article":
+            return DiscoveredLinks(
+                meta.get("frontier_id"), meta.get("scope", ""), outcome="not_modified", kind=kind
+            )
+        if response.status >= 400 and meta.get("source") == WELL_KNOWN:
+            return self._links(response, Routed(skipped={"no_sitemap_at_usual_place": 1}))
+        if response.status >= 400 and kind != "article":
+            return item_for_response(response)
+        return None
+
+    def closed(self, reason: str) -> None:
+        self.sitemap_parsing.close()
 
     def on_error(self, failure: Failure) -> Iterator[Item]:
         if isinstance(failure.value, CrawlStopping):
