@@ -123,26 +123,38 @@ def _segments(path: str) -> list[str]:
     return [s for s in path.lower().split("/") if s]
 
 
+def skip_reason(url: str) -> str | None:
+    """Why ``url`` is never worth a request whoever lists it (media file, trap), else None."""
+    parts = urlsplit(url)
+    segments = _segments(parts.path or "/")
+    last = segments[-1] if segments else ""
+    extension = "." + last.rsplit(".", 1)[1] if "." in last else ""
+    if extension in MEDIA_EXTENSIONS:
+        return "media_file"
+    if len(url) > 2000:
+        return "url_too_long"
+    if TRAP_SEGMENTS & set(segments):
+        return "calendar_trap"
+    if len(segments) != len(set(segments)) and len(segments) - len(set(segments)) >= 2:
+        return "repeated_path_segments"
+    params = {key.lower() for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    if params & TRAP_PARAMETERS:
+        return "session_or_calendar_parameter"
+    if is_not_crawlable(url):
+        return "not_crawlable"
+    return None
+
+
 def classify_url(url: str) -> UrlVerdict:
     """'article' (archive it if the page agrees), 'page' (follow only) or 'skip' (with a reason)."""
+    reason = skip_reason(url)
+    if reason is not None:
+        return UrlVerdict("skip", reason)
     parts = urlsplit(url)
     path = parts.path or "/"
     segments = _segments(path)
     last = segments[-1] if segments else ""
-    extension = "." + last.rsplit(".", 1)[1] if "." in last else ""
-    if extension in MEDIA_EXTENSIONS:
-        return UrlVerdict("skip", "media_file")
-    if len(url) > 2000:
-        return UrlVerdict("skip", "url_too_long")
-    if TRAP_SEGMENTS & set(segments):
-        return UrlVerdict("skip", "calendar_trap")
-    if len(segments) != len(set(segments)) and len(segments) - len(set(segments)) >= 2:
-        return UrlVerdict("skip", "repeated_path_segments")
     params = {key.lower() for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
-    if params & TRAP_PARAMETERS:
-        return UrlVerdict("skip", "session_or_calendar_parameter")
-    if is_not_crawlable(url):
-        return UrlVerdict("skip", "not_crawlable")
     if params & PAGINATION_PARAMETERS or is_navigation_page(url):
         return UrlVerdict("page", "navigation")
     if NAVIGATION_SEGMENTS & set(segments[:-1] or segments):

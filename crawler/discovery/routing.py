@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import urljoin
 
-from crawler.discovery.classify import classify_url
+from crawler.discovery.classify import classify_url, skip_reason
 from crawler.discovery.feeds import FeedError, parse_feed
 from crawler.discovery.links import advertised_feeds, page_links, robots_sitemaps
 from crawler.discovery.sitemaps import SitemapEntry, SitemapError, open_sitemap
@@ -155,9 +155,9 @@ def route_sitemap_batches(
             if entry.kind == "sitemap":
                 children.append(entry)
             elif wanted(entry.url, rules, skipped) and recent(entry.published_at, rules, skipped):
-                verdict = classify_url(entry.url)
-                if verdict.kind == "skip":
-                    _skip(skipped, verdict.reason)
+                reason = skip_reason(entry.url)  # the URL's shape only rules out media, traps
+                if reason is not None:
+                    _skip(skipped, reason)
                     continue
                 listed = "sitemap" if entry.is_news else source
                 urls.append(FrontierURL(entry.url, "article", listed, 1, entry.published_at))

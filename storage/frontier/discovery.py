@@ -54,7 +54,9 @@ def add_to_frontier(
             canonical = canonical_url(entry.url)
         except InvalidURL:
             continue
-        rows.setdefault(url_hash(canonical), _row(entry, canonical, now, scope))
+        digest = url_hash(canonical)
+        if digest not in rows:
+            rows[digest] = _row(entry, canonical, digest, now, scope)
     digests = list(rows)
     table = table_of(FrontierEntry)
     dialect = session.get_bind().dialect.name
@@ -78,10 +80,12 @@ def _insert_statement(dialect: str, table: Table) -> Any:
     return dialect_insert(dialect, table).on_conflict_do_nothing()
 
 
-def _row(entry: FrontierURL, canonical: str, now: datetime, scope: str) -> dict[str, Any]:
+def _row(
+    entry: FrontierURL, canonical: str, digest: str, now: datetime, scope: str
+) -> dict[str, Any]:
     return {
         "url": canonical,
-        "url_hash": url_hash(canonical),
+        "url_hash": digest,
         "host": host_of(canonical),
         "scope": scope,
         "kind": entry.kind,
