@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import CursorResult, Table, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from storage.frontier.rows import ARTICLE_ROW, article_entry
@@ -40,13 +40,13 @@ def add_to_frontier(
     """Add URLs not yet known to the frontier or the archive; return how many were added.
 
     Per ``INSERT_ROWS`` URLs: one SELECT for those already archived under another row (an
-    article alias without a frontier row), then one ``INSERT ... ON CONFLICT DO NOTHING``
-    executed with all the chunk's rows (the frontier's unique ``url_hash`` skips the known
-    ones, on SQLite and PostgreSQL alike, also against a concurrent worker). Never an ORM
-    object per URL: a 50,000-URL sitemap is 200 statements. The rows go as one executemany
-    of one prepared statement rather than as a literal multi-row VALUES: on SQLite that
-    measured 7x faster (building and compiling 5,500 bind parameters per chunk dominates),
-    and the driver's row count gives the number added on both backends.
+    article alias without a frontier row), then one multi-row ``INSERT ... ON CONFLICT DO
+    NOTHING RETURNING id`` (the frontier's unique ``url_hash`` skips the known ones, on SQLite
+    and PostgreSQL alike, also against a concurrent worker). Never an ORM object per URL: a
+    50,000-URL sitemap is 200 statements. The statement is built once and given the rows as
+    parameters; a statement built per chunk with ``.values(rows)`` measured 7x slower on
+    SQLite (5,500 bind parameters to build and compile each time), RETURNING within 10 % of a
+    plain executemany.
     """
     rows: dict[str, dict[str, Any]] = {}
     for entry in urls:
@@ -68,16 +68,15 @@ def add_to_frontier(
         )
         fresh = [rows[d] for d in chunk if d not in archived]
         if fresh:
-            result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
-                _insert_statement(dialect, table), fresh
-            )
-            added += max(0, result.rowcount or 0)
+            added += len(session.execute(_insert_statement(dialect, table), fresh).all())
     return added
 
 
 @cache
 def _insert_statement(dialect: str, table: Table) -> Any:
-    return dialect_insert(dialect, table).on_conflict_do_nothing()
+    """Built once: SQLAlchemy sends it with a chunk's rows as one multi-row INSERT
+    ("insertmanyvalues"); RETURNING gives the ids of the rows added, on both backends."""
+    return dialect_insert(dialect, table).on_conflict_do_nothing().returning(table.c.id)
 
 
 def _row(
