@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,9 +12,9 @@ from storage import Archive
 from storage.frontier import FrontierURL, add_to_frontier
 from storage.frontier.discovery import INSERT_ROWS
 from storage.models import FrontierEntry
-from tests.storage.conftest import FILLER, Capture
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+BODY = "Officials gave few details on Tuesday about the investigation, which began last week. " * 8
 
 
 def urls(count: int, start: int = 0) -> list[FrontierURL]:
@@ -49,10 +50,10 @@ def test_a_big_batch_is_a_few_multi_row_inserts_and_counts_only_new_rows(
 
 
 def test_an_archived_article_without_a_frontier_row_is_not_queued_again(
-    archive: Archive, capture: Capture
+    archive: Archive, capture: Callable[..., Any]
 ) -> None:
     known = "https://news.example/a/known-story-here"
-    capture(known, "Known", FILLER * 5)
+    capture(known, "Known", BODY)
     archive.run_write(lambda s: s.execute(delete(FrontierEntry)))
     batch = [FrontierURL(known, "article", "feed", 1), *urls(2)]
     added = archive.run_write(lambda s: add_to_frontier(s, batch, now=T0, scope="news"))
