@@ -187,8 +187,8 @@ def floor_seconds(folder: Path, base: str, database_url: str) -> float:
 
 
 def fresh_database(folder: Path, name: str, database_url: str | None) -> str:
-    if database_url:  # PostgreSQL: emptied between runs by dropping every table's rows
-        with open_archive(database_url) as archive:
+    if database_url:  # PostgreSQL: migrated, and emptied between runs
+        with open_archive(database_url, auto_migrate=True) as archive:
             archive.run_write(lambda s: [s.execute(t.delete()) for t in reversed(_tables())])
         return database_url
     return f"sqlite:///{folder / name}"
