@@ -180,7 +180,7 @@ def floor_seconds(folder: Path, base: str, database_url: str) -> float:
     from storage.timeutil import utcnow
 
     started = time.perf_counter()
-    routed = route_sitemap((folder / "part-0.xml").read_bytes(), base, "b", RoutingRules())
+    routed = route_sitemap((folder / "part-0.xml").read_bytes(), base, RoutingRules())
     with open_archive(database_url) as archive:
         archive.run_write(lambda s: add_to_frontier(s, routed.urls, now=utcnow(), scope="b"))
     return time.perf_counter() - started

@@ -119,11 +119,9 @@ def route_feed(body: bytes, url: str, rules: RoutingRules) -> Routed:
     return Routed(urls, skipped)
 
 
-def route_sitemap(
-    body: bytes, url: str, scope: str | None, rules: RoutingRules, depth: int = 0
-) -> Routed:
+def route_sitemap(body: bytes, url: str, rules: RoutingRules, depth: int = 0) -> Routed:
     """All of ``route_sitemap_batches`` in one ``Routed``."""
-    parts = list(route_sitemap_batches(body, url, scope, rules, depth))
+    parts = list(route_sitemap_batches(body, url, rules, depth))
     urls = tuple(u for part in parts for u in part.urls)
     return replace(parts[-1], urls=urls)
 
@@ -131,7 +129,6 @@ def route_sitemap(
 def route_sitemap_batches(
     body: bytes,
     url: str,
-    scope: str | None,
     rules: RoutingRules,
     depth: int = 0,
     batch: int = DISCOVERY_BATCH,

@@ -184,8 +184,8 @@ class FrontierSpider(scrapy.Spider):
             yield unread
             return
         meta = response.meta
-        depth, scope = int(meta.get("depth", 0)), meta.get("scope")
-        parts = route_sitemap_batches(response.body, response.url, scope, self.rules, depth)
+        depth = int(meta.get("depth", 0))
+        parts = route_sitemap_batches(response.body, response.url, self.rules, depth)
         enough = self.leases.enough_discovered
         async for part, last in self.sitemap_parsing.parts(parts, enough):
             if last and part.outcome == "unreadable" and meta.get("source") == WELL_KNOWN:

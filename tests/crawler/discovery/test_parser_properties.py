@@ -48,7 +48,7 @@ def test_arbitrary_bytes_give_a_sitemap_document_or_a_sitemap_error(body: bytes)
         except SitemapError:
             continue
         assert all(e.url.lower().startswith(("http://", "https://")) for e in document.entries)
-        routed = route_sitemap(data, BASE, "news", RoutingRules())
+        routed = route_sitemap(data, BASE, RoutingRules())
         assert routed.outcome == "read"
 
 

@@ -97,7 +97,7 @@ def test_an_unreadable_feed_is_counted_and_says_why() -> None:
 
 
 def test_an_unreadable_sitemap_is_counted_and_says_why() -> None:
-    routed = route_sitemap(b"not xml at all", BASE + "sitemap.xml", "news", RoutingRules())
+    routed = route_sitemap(b"not xml at all", BASE + "sitemap.xml", RoutingRules())
     assert (routed.outcome, routed.skipped) == ("unreadable", {})
     assert routed.problem
 
@@ -107,14 +107,14 @@ def test_a_sitemap_index_lists_child_sitemaps_one_level_deeper() -> None:
         b'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
         b"<sitemap><loc>https://news.example/sitemap-1.xml</loc></sitemap></sitemapindex>"
     )
-    routed = route_sitemap(index, BASE + "sitemap.xml", "news", RoutingRules())
+    routed = route_sitemap(index, BASE + "sitemap.xml", RoutingRules())
     assert routed.urls == (
         FrontierURL("https://news.example/sitemap-1.xml", "sitemap", "sitemap", 1),
     )
 
 
 def test_a_news_sitemap_lists_articles_whatever_their_url() -> None:
-    routed = route_sitemap(urlset(SECTION, news=True), BASE + "news.xml", "news", RoutingRules())
+    routed = route_sitemap(urlset(SECTION, news=True), BASE + "news.xml", RoutingRules())
     assert [(u.url, u.kind, u.source, u.depth) for u in routed.urls] == [
         (SECTION, "article", "sitemap", 1)
     ]
@@ -124,7 +124,7 @@ def test_a_plain_sitemap_queues_every_page_for_the_page_to_decide_but_no_media()
     odd = ["https://news.example/page_12.html", "https://news.example/en/page", BASE + "2"]
     body = urlset(ARTICLE, SECTION, PHOTO, *odd)
     for rules in (RoutingRules(), RoutingRules(follow_scopes=frozenset({"news"}))):
-        routed = route_sitemap(body, BASE + "sitemap.xml", "news", rules)
+        routed = route_sitemap(body, BASE + "sitemap.xml", rules)
         assert [(u.url, u.kind, u.source) for u in routed.urls] == [
             (url, "article", "sitemap_url") for url in (ARTICLE, SECTION, *odd)
         ]

@@ -86,7 +86,7 @@ def test_rss_and_atom_served_as_sitemaps_list_their_entries_as_articles() -> Non
     assert [(e.url, e.kind) for e in rss_doc.entries] == [(BASE + "news/public.html", "article")]
     assert rss_doc.entries[0].published_at == datetime(2026, 11, 20, 10, tzinfo=UTC)
     assert urls_of(atom) == [BASE + "2"]
-    routed = route_sitemap(rss, BASE + "rss.xml", "news", RoutingRules())
+    routed = route_sitemap(rss, BASE + "rss.xml", RoutingRules())
     assert [(u.kind, u.source) for u in routed.urls] == [("article", "feed")]
 
 
@@ -115,7 +115,7 @@ def test_the_50000_url_limit_keeps_the_first_and_reports_it() -> None:
     document = parse_sitemap(f"<urlset {NS}>{entries}</urlset>".encode(), BASE, max_urls=10)
     assert len(document.entries) == 10
     assert document.limits_hit == ["lists more than 10 URLs: read the first 10"]
-    routed = route_sitemap(f"<urlset {NS}>{entries}</urlset>".encode(), BASE, None, RoutingRules())
+    routed = route_sitemap(f"<urlset {NS}>{entries}</urlset>".encode(), BASE, RoutingRules())
     assert len(routed.urls) == 12  # under the real limit: all kept
     assert not routed.warnings
 
@@ -132,9 +132,9 @@ def test_the_uncompressed_size_limit_cuts_a_gzip_bomb_and_reports_it() -> None:
 def test_nested_indexes_stop_at_the_depth_bound_and_say_so() -> None:
     index = f"<sitemapindex {NS}><sitemap><loc>{BASE}deeper.xml</loc></sitemap></sitemapindex>"
     rules = RoutingRules()
-    shallow = route_sitemap(index.encode(), BASE, None, rules, depth=rules.max_sitemap_depth - 1)
+    shallow = route_sitemap(index.encode(), BASE, rules, depth=rules.max_sitemap_depth - 1)
     assert [(u.url, u.depth) for u in shallow.urls] == [(BASE + "deeper.xml", 5)]
-    deep = route_sitemap(index.encode(), BASE, None, rules, depth=rules.max_sitemap_depth)
+    deep = route_sitemap(index.encode(), BASE, rules, depth=rules.max_sitemap_depth)
     assert deep.urls == ()
     assert deep.skipped == {"sitemap_too_deep": 1}
     assert "nested deeper than 5 levels" in deep.warnings[0]
@@ -143,7 +143,7 @@ def test_nested_indexes_stop_at_the_depth_bound_and_say_so() -> None:
 def test_an_index_of_many_indexes_queues_no_more_than_the_page_budget() -> None:
     children = "".join(f"<sitemap><loc>{BASE}s{i}.xml</loc></sitemap>" for i in range(50))
     body = f"<sitemapindex {NS}>{children}</sitemapindex>".encode()
-    routed = route_sitemap(body, BASE, None, RoutingRules.build(max_child_sitemaps=7))
+    routed = route_sitemap(body, BASE, RoutingRules.build(max_child_sitemaps=7))
     assert len(routed.urls) == 7
     assert routed.skipped == {"child_sitemap_limit": 43}
     assert "lists 50 child sitemaps: read the first 7" in routed.warnings[0]
@@ -161,8 +161,8 @@ def test_since_filters_urls_by_lastmod_and_news_date_and_child_sitemaps_by_lastm
         f"</sitemap><sitemap><loc>{BASE}2026.xml</loc></sitemap></sitemapindex>"
     ).encode()
     rules = RoutingRules(since=datetime(2026, 1, 1, tzinfo=UTC))
-    assert [u.url for u in route_sitemap(body, BASE, None, rules).urls] == [BASE + "new-one"]
-    routed_index = route_sitemap(index, BASE, None, rules)
+    assert [u.url for u in route_sitemap(body, BASE, rules).urls] == [BASE + "new-one"]
+    routed_index = route_sitemap(index, BASE, rules)
     assert [u.url for u in routed_index.urls] == [BASE + "2026.xml"]
     assert routed_index.skipped == {"older_than_since": 1}
 
