@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from crawler.config import CrawlConfig
+from crawler.crawl_problems import crawl_problems
 from crawler.runner import RunSummary, run_spider
 from crawler.sites import SiteConfig
 from crawler.spiders.frontier import FrontierSpider
@@ -59,6 +60,7 @@ class CrawlSummary:
     errors: dict[str, int] = field(default_factory=dict)
     elapsed_seconds: float = 0.0
     run_id: int = 0
+    problems: list[str] = field(default_factory=list)  # why nothing was archived (see below)
 
 
 def site_root(url: str) -> str:
@@ -141,6 +143,7 @@ def run_crawl(
     on_result: Callable[[CaptureResult], None] | None = None,
 ) -> CrawlSummary:
     """Crawl one scope until its frontier has nothing due; resumable after any stop."""
+    started = utcnow()
     with config.open_archive() as archive:
         release_dead_local_leases(archive)
         schedule_seeds(archive, plan)
@@ -160,7 +163,11 @@ def run_crawl(
         exclude=plan.exclude,
         follow_scopes=[plan.scope] if plan.follows_links else [],
     )
-    return summarise(plan.scope, run)
+    summary = summarise(plan.scope, run)
+    if summary.finish_reason == "finished":
+        with config.open_archive() as archive:
+            summary.problems = crawl_problems(archive, plan.scope, started, summary)
+    return summary
 
 
 def summarise(scope: str, run: RunSummary) -> CrawlSummary:

@@ -132,6 +132,10 @@ class LeaseAhead:
 
     # -- rows into requests ----------------------------------------------------------------
 
+    def enough_discovered(self) -> bool:
+        """Whether discovery may stop: max_articles articles requested, or the crawl stopping."""
+        return self.stopping or self._articles_capped()
+
     def _articles_capped(self) -> bool:
         cap = self.terms.max_articles
         return cap is not None and self.article_requests >= cap
@@ -168,6 +172,9 @@ class LeaseAhead:
         leave hosts without a request queued when their delay runs out.
         """
         self.answered_count += 1
+        self._lease_ahead()
+
+    def _lease_ahead(self) -> None:
         unanswered = self.requested - self.answered_count
         if self.exhausted or unanswered > UNANSWERED_BATCHES * self.terms.batch or self._busy():
             return
@@ -191,6 +198,9 @@ class LeaseAhead:
         Scrapy notices idleness on a 5-second heartbeat; a crawl that discovers in steps (feed,
         then articles; front, then sections, then articles) would wait that long at each step.
         """
+        # Rows just discovered (a sitemap's first 2,000 URLs while the rest is still being
+        # read) are leased now, not once the scraper has written them all and gone idle.
+        self._lease_ahead()
         if self._check_pending:
             return
         self._check_pending = True

@@ -226,6 +226,9 @@ class FrontierEntry(Base):
     article_id: Mapped[int | None] = mapped_column(
         ForeignKey("articles.id", ondelete="SET NULL"), index=True
     )
+    # Why the page was archived as an article (news_sitemap, feed_entry, declared:<type>,
+    # body_length): see crawler/discovery/classify.py ``article_reason``.
+    kept_because: Mapped[str | None] = mapped_column(String(32))
 
 
 class Lock(Base):

@@ -57,7 +57,10 @@ def canonical_url(url: str) -> str:
     text = url.strip()
     if any(ch in text for ch in "\r\n\x00"):
         raise InvalidURL(f"URL contains control characters: {text!r}")
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # an unbalanced IPv6 bracket: ``http://[::1``
+        raise InvalidURL(f"malformed URL: {text!r}") from None
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS or not parts.hostname:
         raise InvalidURL(f"not an absolute http(s) URL: {text!r}")

@@ -10,7 +10,7 @@ import click
 
 from crawler import output
 from crawler.cli.app import Context, main
-from crawler.cli.errors import exit_code_for
+from crawler.cli.errors import EXIT_FAILED, EXIT_OK, exit_code_for
 from crawler.cli.options import json_option
 from crawler.cli.sites import load_configured_sites, sites_option
 from crawler.crawling import CrawlPlan, CrawlSummary, plan_for_site, plan_from_urls, run_crawl
@@ -131,4 +131,7 @@ def crawl(
     config = obj.crawl_config(track=not no_track, delay=delay)
     summary = run_crawl(config, plan, on_result)
     print_summary(summary, as_json)
-    sys.exit(exit_code_for(summary.finish_reason))
+    for problem in summary.problems:  # a crawl that archived nothing says why, per source
+        click.echo(f"error: {output.terminal_safe(problem)}", err=True)
+    code = exit_code_for(summary.finish_reason)
+    sys.exit(EXIT_FAILED if code == EXIT_OK and summary.problems else code)

@@ -123,26 +123,38 @@ def _segments(path: str) -> list[str]:
     return [s for s in path.lower().split("/") if s]
 
 
+def skip_reason(url: str) -> str | None:
+    """Why ``url`` is never worth a request whoever lists it (media file, trap), else None."""
+    parts = urlsplit(url)
+    segments = _segments(parts.path or "/")
+    last = segments[-1] if segments else ""
+    extension = "." + last.rsplit(".", 1)[1] if "." in last else ""
+    if extension in MEDIA_EXTENSIONS:
+        return "media_file"
+    if len(url) > 2000:
+        return "url_too_long"
+    if TRAP_SEGMENTS & set(segments):
+        return "calendar_trap"
+    if len(segments) != len(set(segments)) and len(segments) - len(set(segments)) >= 2:
+        return "repeated_path_segments"
+    params = {key.lower() for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    if params & TRAP_PARAMETERS:
+        return "session_or_calendar_parameter"
+    if is_not_crawlable(url):
+        return "not_crawlable"
+    return None
+
+
 def classify_url(url: str) -> UrlVerdict:
     """'article' (archive it if the page agrees), 'page' (follow only) or 'skip' (with a reason)."""
+    reason = skip_reason(url)
+    if reason is not None:
+        return UrlVerdict("skip", reason)
     parts = urlsplit(url)
     path = parts.path or "/"
     segments = _segments(path)
     last = segments[-1] if segments else ""
-    extension = "." + last.rsplit(".", 1)[1] if "." in last else ""
-    if extension in MEDIA_EXTENSIONS:
-        return UrlVerdict("skip", "media_file")
-    if len(url) > 2000:
-        return UrlVerdict("skip", "url_too_long")
-    if TRAP_SEGMENTS & set(segments):
-        return UrlVerdict("skip", "calendar_trap")
-    if len(segments) != len(set(segments)) and len(segments) - len(set(segments)) >= 2:
-        return UrlVerdict("skip", "repeated_path_segments")
     params = {key.lower() for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
-    if params & TRAP_PARAMETERS:
-        return UrlVerdict("skip", "session_or_calendar_parameter")
-    if is_not_crawlable(url):
-        return UrlVerdict("skip", "not_crawlable")
     if params & PAGINATION_PARAMETERS or is_navigation_page(url):
         return UrlVerdict("page", "navigation")
     if NAVIGATION_SEGMENTS & set(segments[:-1] or segments):
@@ -170,12 +182,31 @@ ARTICLE_TYPES = frozenset(
 MIN_UNDECLARED_ARTICLE_CHARS = 1500
 
 
+# Sources whose URLs are articles by their own declaration, and the reason recorded for them.
+DECLARING_SOURCES = {"sitemap": "news_sitemap", "feed": "feed_entry"}
+
+
 def is_article_page(page_type: str | None, text: str) -> bool:
     """Whether an extracted page reached by following links is an article worth archiving.
 
     A page that declares itself an article (OpenGraph ``og:type``, JSON-LD ``@type``) is one; a
     page that declares nothing must carry a body of real length.
     """
+    return article_reason(page_type, text) is not None
+
+
+def article_reason(page_type: str | None, text: str, source: str | None = None) -> str | None:
+    """Why a fetched page counts as an article (None: it does not), whatever its URL looks like.
+
+    ``news_sitemap`` / ``feed_entry``: listed in a Google News sitemap or a feed (an article by
+    the publisher's declaration); ``declared:<type>``: the page's JSON-LD ``@type`` or
+    ``og:type`` is an article type; ``body_length``: it declares no type and its body is of
+    article length. ``<article>`` markup alone is no declaration: section fronts wrap each
+    teaser in one.
+    """
+    if source in DECLARING_SOURCES:
+        return DECLARING_SOURCES[source]
     if page_type:
-        return page_type.lower().rsplit(":", 1)[-1].replace(" ", "") in ARTICLE_TYPES
-    return len(text) >= MIN_UNDECLARED_ARTICLE_CHARS
+        declared = page_type.lower().rsplit(":", 1)[-1].replace(" ", "") in ARTICLE_TYPES
+        return f"declared:{page_type}"[:32] if declared else None
+    return "body_length" if len(text) >= MIN_UNDECLARED_ARTICLE_CHARS else None

@@ -8,15 +8,21 @@ their ``Routed`` answer into a ``DiscoveredLinks`` item. Skipped URLs are counte
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Generator, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from urllib.parse import urljoin
 
-from crawler.discovery.classify import classify_url
+from crawler.discovery.classify import classify_url, skip_reason
 from crawler.discovery.feeds import FeedError, parse_feed
 from crawler.discovery.links import advertised_feeds, page_links, robots_sitemaps
-from crawler.discovery.sitemaps import SitemapError, parse_sitemap
+from crawler.discovery.sitemaps import SitemapEntry, SitemapError, open_sitemap
 from storage.frontier import FrontierURL
+
+# How deep sitemap indexes may nest: an index (depth 0, named by robots.txt or the user) may
+# list indexes down to depth 5; sitemaps.org allows one level, publishers use two or three.
+MAX_SITEMAP_DEPTH = 5
+DISCOVERY_BATCH = 2_000  # discovered URLs per item, each written in its own step
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,8 @@ class RoutingRules:
     follow_scopes: frozenset[str] = frozenset()
     max_depth: int = 2
     links_per_page: int = 200
+    max_sitemap_depth: int = MAX_SITEMAP_DEPTH
+    max_child_sitemaps: int = 10_000
 
     @classmethod
     def build(
@@ -40,6 +48,7 @@ class RoutingRules:
         follow_scopes: Iterable[str] = (),
         max_depth: int = 2,
         links_per_page: int = 200,
+        max_child_sitemaps: int = 10_000,
     ) -> RoutingRules:
         """Rules from plain values: ``include`` and ``exclude`` are regular expressions."""
         return cls(
@@ -49,6 +58,7 @@ class RoutingRules:
             follow_scopes=frozenset(follow_scopes),
             max_depth=max_depth,
             links_per_page=links_per_page,
+            max_child_sitemaps=max_child_sitemaps,
         )
 
     def follows(self, scope: str | None) -> bool:
@@ -60,13 +70,15 @@ class RoutingRules:
 class Routed:
     """The URLs a source sends to the frontier, and how many it skipped, by reason.
 
-    ``outcome`` is ``"read"``, or ``"unreadable"`` with the ``problem`` in words.
+    ``outcome`` is ``"read"``, or ``"unreadable"`` with the ``problem`` in words (counted once,
+    as an error, by the pipeline). ``warnings`` name the limits the source hit.
     """
 
     urls: tuple[FrontierURL, ...] = ()
     skipped: dict[str, int] = field(default_factory=dict)
     outcome: str = "read"
     problem: str | None = None
+    warnings: tuple[str, ...] = ()
 
 
 def _skip(skipped: dict[str, int], reason: str) -> None:
@@ -95,52 +107,112 @@ def recent(published: datetime | None, rules: RoutingRules, skipped: dict[str, i
 def route_feed(body: bytes, url: str, rules: RoutingRules) -> Routed:
     """A feed's entries are articles (depth 1), unless excluded or older than ``since``."""
     try:
-        entries = parse_feed(body, url)
+        feed = parse_feed(body, url)
     except FeedError as error:
-        return Routed(skipped={"unreadable_feed": 1}, outcome="unreadable", problem=str(error))
-    skipped: dict[str, int] = {}
+        return Routed(outcome="unreadable", problem=str(error))
+    skipped = dict(feed.skipped)
     urls = tuple(
         FrontierURL(entry.url, "article", "feed", 1, entry.published_at)
-        for entry in entries
+        for entry in feed.entries
         if wanted(entry.url, rules, skipped) and recent(entry.published_at, rules, skipped)
     )
     return Routed(urls, skipped)
 
 
-def route_sitemap(body: bytes, url: str, scope: str | None, rules: RoutingRules) -> Routed:
-    """Child sitemaps always; a news sitemap's URLs as articles; a plain one's judged by URL.
+def route_sitemap(body: bytes, url: str, rules: RoutingRules, depth: int = 0) -> Routed:
+    """All of ``route_sitemap_batches`` in one ``Routed``."""
+    parts = list(route_sitemap_batches(body, url, rules, depth))
+    urls = tuple(u for part in parts for u in part.urls)
+    return replace(parts[-1], urls=urls)
 
-    A plain sitemap lists every page, section fronts too: a URL that looks like a section
-    front is followed only in a scope whose links are followed (else ``not_article``).
+
+def route_sitemap_batches(
+    body: bytes,
+    url: str,
+    rules: RoutingRules,
+    depth: int = 0,
+    batch: int = DISCOVERY_BATCH,
+) -> Generator[Routed]:
+    """Child sitemaps (within the nesting and count bounds) and every listed page as an article.
+
+    Yielded ``batch`` URLs at a time while the file is still being parsed, so the first are
+    written (and fetched) before a 50,000-URL file is read to its end; the last part carries
+    the skips, the warnings and the outcome. A listed page is queued whatever its URL looks
+    like: the page decides. A Google News entry or a feed entry is an article by declaration
+    (source ``sitemap``/``feed``); any other is kept only if the fetched page declares itself
+    an article (source ``sitemap_url``). Media files and crawler traps are still skipped by URL.
     """
     try:
-        entries = parse_sitemap(body, url)
+        document, entries = open_sitemap(body, url)
+        source = "feed" if document.form == "feed" else "sitemap_url"
+        skipped: dict[str, int] = {}
+        urls: list[FrontierURL] = []
+        children: list[SitemapEntry] = []
+        for entry in entries:
+            if entry.kind == "sitemap":
+                children.append(entry)
+            elif wanted(entry.url, rules, skipped) and recent(entry.published_at, rules, skipped):
+                reason = skip_reason(entry.url)  # the URL's shape only rules out media, traps
+                if reason is not None:
+                    _skip(skipped, reason)
+                    continue
+                listed = "sitemap" if entry.is_news else source
+                urls.append(FrontierURL(entry.url, "article", listed, 1, entry.published_at))
+                if len(urls) >= batch:
+                    yield Routed(tuple(urls))
+                    urls = []
     except SitemapError as error:
-        return Routed(skipped={"unreadable_sitemap": 1}, outcome="unreadable", problem=str(error))
-    skipped: dict[str, int] = {}
-    urls = []
-    for entry in entries:
-        if entry.kind == "sitemap":
-            urls.append(FrontierURL(entry.url, "sitemap", "sitemap", 0, entry.published_at))
-            continue
-        if not (wanted(entry.url, rules, skipped) and recent(entry.published_at, rules, skipped)):
-            continue
-        if entry.is_news:  # a Google News sitemap lists articles by declaration
-            urls.append(FrontierURL(entry.url, "article", "sitemap", 1, entry.published_at))
-            continue
-        verdict = classify_url(entry.url)
-        if verdict.kind == "skip":
-            _skip(skipped, verdict.reason)
-        elif verdict.kind == "page" and not rules.follows(scope):
-            _skip(skipped, "not_article")
-        else:
-            urls.append(FrontierURL(entry.url, verdict.kind, "sitemap_url", 1, entry.published_at))
-    return Routed(tuple(urls), skipped)
+        yield Routed(outcome="unreadable", problem=str(error))
+        return
+    for reason, count in document.skipped.items():
+        skipped[reason] = skipped.get(reason, 0) + count
+    warnings = list(document.limits_hit)
+    urls[:0] = _child_sitemaps(children, depth, rules, skipped, warnings)
+    yield Routed(tuple(urls), skipped, warnings=tuple(warnings))
+
+
+def _child_sitemaps(
+    children: list[SitemapEntry],
+    depth: int,
+    rules: RoutingRules,
+    skipped: dict[str, int],
+    warnings: list[str],
+) -> list[FrontierURL]:
+    """An index's child sitemaps, one level deeper, unless too deep, too many or too old."""
+    if children and depth + 1 > rules.max_sitemap_depth:
+        _skip(skipped, "sitemap_too_deep")
+        skipped["sitemap_too_deep"] += len(children) - 1
+        warnings.append(
+            f"sitemap indexes nested deeper than {rules.max_sitemap_depth} levels: "
+            f"{len(children):,} child sitemaps not read"
+        )
+        return []
+    kept = [c for c in children if recent(c.published_at, rules, skipped)]
+    if len(kept) > rules.max_child_sitemaps:
+        skipped["child_sitemap_limit"] = len(kept) - rules.max_child_sitemaps
+        warnings.append(
+            f"lists {len(kept):,} child sitemaps: read the first {rules.max_child_sitemaps:,} "
+            "(--max-pages)"
+        )
+        kept = kept[: rules.max_child_sitemaps]
+    return [FrontierURL(c.url, "sitemap", "sitemap", depth + 1, c.published_at) for c in kept]
+
+
+# Where sitemaps usually are, read when a site's robots.txt names none (source ``well_known``:
+# a missing one is not an error).
+WELL_KNOWN_SITEMAPS = ("sitemap.xml", "sitemap_index.xml", "sitemap-news.xml", "news-sitemap.xml")
+WELL_KNOWN = "well_known"
 
 
 def route_robots(body: bytes, url: str) -> Routed:
-    """The ``Sitemap:`` lines of a robots.txt, as sitemaps to read."""
-    return Routed(tuple(FrontierURL(s, "sitemap", "robots", 0) for s in robots_sitemaps(body, url)))
+    """The ``Sitemap:`` lines of a robots.txt as sitemaps to read; the usual places if none."""
+    named = robots_sitemaps(body, url)
+    if named:
+        return Routed(tuple(FrontierURL(s, "sitemap", "robots", 0) for s in named))
+    root = urljoin(url, "/")
+    return Routed(
+        tuple(FrontierURL(root + path, "sitemap", WELL_KNOWN, 0) for path in WELL_KNOWN_SITEMAPS)
+    )
 
 
 def follows_links(*, html: bool, scope: str | None, depth: int, rules: RoutingRules) -> bool:

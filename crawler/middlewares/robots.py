@@ -30,6 +30,9 @@ DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
 # How a request to a host whose robots.txt could not be read is refused (crawler.fetching
 # turns it into the reason robots_unavailable, retried later, unlike robots_disallowed).
 UNREADABLE = "robots.txt could not be read"
+# Meta key of a request for a robots.txt the crawl reads for its Sitemap: lines: answered from
+# the copy this middleware read (or kept) for the host, so robots.txt is requested once per host.
+ANSWER_FROM_ROBOTS = "answer_from_robots_txt"
 
 # ARCHIVE_ROBOTSTXT_CACHE_SECONDS: how long a robots.txt kept in the archive is used instead of
 # fetching it again; 0 turns the cache off. RFC 9309 (2.4) asks for at most 24 hours, so
@@ -154,7 +157,20 @@ class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
         self.cache = RobotsTxtCache(archive, timedelta(seconds=seconds))
         self._ready: dict[str, RobotParser | None] = {}
         self._unreadable: set[str] = set()  # hosts refused because robots.txt failed
+        self._bodies: dict[str, tuple[int, bytes]] = {}  # netloc: (status, body) as read
         self._waiting: dict[str, asyncio.Future[RobotParser | None]] = {}
+
+    async def process_request(  # type: ignore[override]
+        self, request: Request, spider: object = None
+    ) -> Response | None:
+        """Answer a request marked ``ANSWER_FROM_ROBOTS`` with the robots.txt already read."""
+        if request.meta.get(ANSWER_FROM_ROBOTS):
+            await self.robot_parser(request)
+            known = self._bodies.get(urlparse_cached(request).netloc)
+            if known is not None:
+                return Response(request.url, status=known[0], body=known[1], request=request)
+        await super().process_request(request)
+        return None
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
         netloc = urlparse_cached(request).netloc
@@ -192,6 +208,7 @@ class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
         if cached is None:
             return None
         self._stats.inc_value("archive/robots/cached")
+        self._bodies[url.netloc] = (cached.status, cached.body)
         self.crawler.signals.send_catch_log(
             signal=robots_txt_cached,
             url=f"{url.scheme}://{url.netloc}/robots.txt",
@@ -222,6 +239,7 @@ class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
             self._install(netloc, self._parser_for(DISALLOW_ALL))
             return
         body = response.body[: self.max_bytes] if response.status < 400 else b""
+        self._bodies[netloc] = (response.status, body)
         self._install(netloc, self._parser_for(body))
         url = urlparse_cached(request)  # the page's: a redirected robots.txt is still its own
         await self.cache.put(robots_origin(url.scheme, url.netloc), response.status, body)

@@ -15,7 +15,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from sqlalchemy.orm import Session
 
 from crawler import signals
-from crawler.discovery.classify import is_article_page
+from crawler.discovery.classify import article_reason
 from crawler.extensions.archive_connection import archive_connection
 from crawler.extraction import ExtractionError
 from crawler.extraction.pool import ExtractionPool
@@ -44,6 +44,7 @@ from storage.revisits import DEFAULT_REVISIT_POLICY, RevisitPolicy
 from storage.timeutil import utcnow
 
 log = logging.getLogger(__name__)
+BIG_DISCOVERY = 500  # discovered URLs in one item that are written in a transaction of their own
 
 
 class ArchivePipeline:
@@ -220,7 +221,10 @@ class ArchivePipeline:
     async def _record_links(self, item: DiscoveredLinks) -> None:
         assert self.writer is not None
         owner = self.lease_owner
-        added = await self.writer.submit(lambda s: record_links(s, item, owner))
+        # A sitemap's batch of URLs is written on its own, at once: its rows can be leased
+        # (and fetched) while the rest of the sitemap is still being read.
+        at_once = len(item.urls) >= BIG_DISCOVERY
+        added = await self.writer.submit(lambda s: record_links(s, item, owner), at_once=at_once)
         self._inc("archive/discovered", added)
         for reason, count in item.skipped.items():
             self._inc(f"archive/skipped/{reason}", count)
@@ -259,10 +263,11 @@ class ArchivePipeline:
             self._extract_seconds += time.perf_counter() - started
             return await self._submit_failure(item, CaptureFailure(error.reason, str(error)))
         self._extract_seconds += time.perf_counter() - started
-        if not item.vouched and not is_article_page(content.page_type, content.text):
+        reason = article_reason(content.page_type, content.text, item.source)
+        if not item.vouched and reason is None:  # the page, not its URL, decides
             await self._skip_non_article(item)
             return None
-        return await self._submit(item, lambda s: self._capture(s, item, content))
+        return await self._submit(item, lambda s: self._capture(s, item, content), reason)
 
     async def _record_not_modified(
         self, item: PageFetched, frontier_id: int
@@ -287,7 +292,10 @@ class ArchivePipeline:
         )
 
     async def _submit(
-        self, item: PageFetched | FetchFailed, record: Callable[[Session], CaptureResult]
+        self,
+        item: PageFetched | FetchFailed,
+        record: Callable[[Session], CaptureResult],
+        kept_because: str | None = None,
     ) -> CaptureResult:
         """Record a capture and update its frontier row in one transaction."""
         assert self.writer is not None
@@ -298,7 +306,7 @@ class ArchivePipeline:
 
         def work(session: Session) -> CaptureResult:
             result = record(session)
-            finish_capture(session, result, page, frontier_id, policy, owner)
+            finish_capture(session, result, page, frontier_id, policy, owner, kept_because)
             return result
 
         return await self.writer.submit(work)

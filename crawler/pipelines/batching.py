@@ -50,11 +50,13 @@ class BatchWriter:
         self.write_seconds = 0.0
         self.write_cpu_seconds = 0.0
 
-    async def submit(self, work: Callable[[Session], T]) -> T:
+    async def submit(self, work: Callable[[Session], T], *, at_once: bool = False) -> T:
+        """Run ``work`` in the next batch; ``at_once``: start that batch now (a big write that
+        should neither wait ``batch_seconds`` nor share its transaction with many others)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._pending.append((work, future))
-        if len(self._pending) >= self.batch_size or self.nothing_more_coming():
+        if at_once or len(self._pending) >= self.batch_size or self.nothing_more_coming():
             self._start_flush()
         elif self._timer is None:
             self._timer = loop.call_later(self.batch_seconds, self._start_flush)

@@ -6,7 +6,13 @@ from sqlalchemy.orm import Session
 
 from crawler.items import DiscoveredLinks
 from storage import CaptureResult, FetchedPage
-from storage.frontier import add_to_frontier, complete_fetch, fail_fetch, schedule_revisit
+from storage.frontier import (
+    add_to_frontier,
+    complete_fetch,
+    fail_fetch,
+    note_kept_because,
+    schedule_revisit,
+)
 from storage.revisits import RevisitPolicy
 from storage.timeutil import utcnow
 
@@ -41,7 +47,7 @@ def record_links(session: Session, item: DiscoveredLinks, owner: str | None) -> 
             last_modified=item.last_modified,
             owner=owner,
         )
-    return len(added)
+    return added
 
 
 def record_unarchived_failure(
@@ -60,9 +66,15 @@ def finish_capture(
     frontier_id: int | None,
     policy: RevisitPolicy,
     owner: str | None,
+    kept_because: str | None = None,
 ) -> None:
-    """After a capture: schedule the article's next revisit, or fail its row."""
+    """After a capture: schedule the article's next revisit, or fail its row.
+
+    ``kept_because`` (why the page counts as an article) is noted on an archived row.
+    """
     now = utcnow()
+    if frontier_id is not None and kept_because and result.status in ("new", "changed"):
+        note_kept_because(session, frontier_id, kept_because)
     if result.article_id is not None and (result.status != "error" or frontier_id):
         schedule_revisit(
             session,

@@ -23,19 +23,23 @@ from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from crawler.discovery.routing import (
+    DISCOVERY_BATCH,
+    WELL_KNOWN,
     Routed,
     RoutingRules,
     follows_links,
     route_feed,
     route_page_links,
     route_robots,
-    route_sitemap,
+    route_sitemap_batches,
 )
 from crawler.extensions.archive_connection import archive_of
 from crawler.fetching import is_html, item_for_failure, item_for_response, page_request
 from crawler.items import DiscoveredLinks, FetchFailed, PageFetched
 from crawler.leasing import LeaseAhead, LeaseTerms, new_owner_id
 from crawler.middlewares.leases import LEASE_META, Lease, LeaseCheckMiddleware, LeaseLost
+from crawler.middlewares.robots import ANSWER_FROM_ROBOTS
+from crawler.spiders.sitemap_parsing import SitemapParsing
 from crawler.stopping import CrawlStopping
 from storage.frontier import LeasedURL
 
@@ -43,6 +47,7 @@ log = logging.getLogger(__name__)
 
 Item = DiscoveredLinks | PageFetched | FetchFailed  # what the spider hands the pipeline
 LEASE_CHECK_ORDER = 600  # after the politeness waits, right before the download
+SCRAPER_ACTIVE_BYTES = 64 * 1024 * 1024  # see update_settings
 
 
 class FrontierSpider(scrapy.Spider):
@@ -70,6 +75,7 @@ class FrontierSpider(scrapy.Spider):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.sitemap_parsing = SitemapParsing()
         self.rules = RoutingRules.build(
             include=include,
             exclude=exclude,
@@ -77,6 +83,7 @@ class FrontierSpider(scrapy.Spider):
             follow_scopes=follow_scopes,
             max_depth=max_depth,
             links_per_page=links_per_page,
+            max_child_sitemaps=max_pages,
         )
         # The owner comes from ARCHIVE_LEASE_OWNER in from_crawler.
         self.lease_terms = LeaseTerms(
@@ -97,6 +104,10 @@ class FrontierSpider(scrapy.Spider):
         settings.set_in_component_priority_dict(
             "DOWNLOADER_MIDDLEWARES", LeaseCheckMiddleware, LEASE_CHECK_ORDER
         )
+        # Scrapy stops sending requests while the responses being processed hold more than
+        # this many bytes (5 MB by default). A sitemap's response is held until its last URL is
+        # written: a few 4 MB sitemaps would hold every article request back for as long.
+        settings.set("SCRAPER_SLOT_MAX_ACTIVE_SIZE", SCRAPER_ACTIVE_BYTES, priority="spider")
         if not settings.get("ARCHIVE_LEASE_OWNER"):  # one id per crawl, read by every component
             settings.set("ARCHIVE_LEASE_OWNER", new_owner_id(), priority="spider")
 
@@ -119,12 +130,12 @@ class FrontierSpider(scrapy.Spider):
             "depth": row.depth,
             LEASE_META: lease,
         }
-        if row.kind == "robots":
-            meta["dont_obey_robotstxt"] = True
+        if row.kind == "robots":  # the copy the robots.txt middleware read, not a second fetch
+            meta.update({"dont_obey_robotstxt": True, ANSWER_FROM_ROBOTS: True})
         conditional = row.kind in ("feed", "sitemap") or row.fetched_before
         return page_request(
             row.url,
-            self.parse,
+            self.parse_sitemap if row.kind == "sitemap" else self.parse,
             self.on_error,
             etag=row.etag if conditional else None,
             last_modified=row.last_modified if conditional else None,
@@ -152,24 +163,51 @@ class FrontierSpider(scrapy.Spider):
         self.leases.answered()
         meta = response.meta
         kind = meta.get("kind", "article")
-        if response.status == 304 and kind != "article":
-            yield DiscoveredLinks(
-                meta.get("frontier_id"), meta.get("scope", ""), outcome="not_modified", kind=kind
-            )
+        if kind == "robots":  # none (4xx) names no sitemaps: the usual places are tried
+            body = response.body if response.status < 400 else b""
+            yield self._links(response, route_robots(body, response.url))
             return
-        if response.status >= 400 and kind != "article":
-            yield item_for_response(response)
-            return
-        if kind == "feed":
-            yield self._links(response, route_feed(response.body, response.url, self.rules))
-        elif kind == "sitemap":
-            scope = meta.get("scope")
-            routed = route_sitemap(response.body, response.url, scope, self.rules)
-            yield self._links(response, routed)
-        elif kind == "robots":
-            yield self._links(response, route_robots(response.body, response.url))
+        unread = self._unread(response)
+        if unread is not None:
+            yield unread
+        elif kind == "feed":
+            routed = route_feed(response.body, response.url, self.rules)
+            yield from self._in_batches(response, routed)
         else:
             yield from self._from_page(response, kind)
+
+    async def parse_sitemap(self, response: Response, **_: Any) -> AsyncIterator[Item]:
+        """A sitemap's URLs, a batch at a time as it is parsed (in the parser thread)."""
+        self.leases.answered()
+        unread = self._unread(response)
+        if unread is not None:
+            yield unread
+            return
+        meta = response.meta
+        depth = int(meta.get("depth", 0))
+        parts = route_sitemap_batches(response.body, response.url, self.rules, depth)
+        enough = self.leases.enough_discovered
+        async for part, last in self.sitemap_parsing.parts(parts, enough):
+            if last and part.outcome == "unreadable" and meta.get("source") == WELL_KNOWN:
+                part = Routed(skipped={"no_sitemap_at_usual_place": 1})  # a guess, no error
+            yield self._links(response, part, complete=last)
+
+    def _unread(self, response: Response) -> Item | None:
+        """The item for a feed's or sitemap's answer that has nothing to read (None: read it)."""
+        meta = response.meta
+        kind = meta.get("kind", "article")
+        if response.status == 304 and kind != "article":
+            return DiscoveredLinks(
+                meta.get("frontier_id"), meta.get("scope", ""), outcome="not_modified", kind=kind
+            )
+        if response.status >= 400 and meta.get("source") == WELL_KNOWN:
+            return self._links(response, Routed(skipped={"no_sitemap_at_usual_place": 1}))
+        if response.status >= 400 and kind != "article":
+            return item_for_response(response)
+        return None
+
+    def closed(self, reason: str) -> None:
+        self.sitemap_parsing.close()
 
     def on_error(self, failure: Failure) -> Iterator[Item]:
         if isinstance(failure.value, CrawlStopping):
@@ -194,17 +232,29 @@ class FrontierSpider(scrapy.Spider):
         if kind == "article":
             yield item_for_response(response)
 
+    def _in_batches(self, response: Response, routed: Routed) -> Iterator[DiscoveredLinks]:
+        """``routed`` as items of at most ``DISCOVERY_BATCH`` URLs each, each its own write.
+
+        The first batch is in the frontier (and can be leased and fetched) while the rest of a
+        50,000-URL sitemap is still being written; the source's row is completed with the last
+        batch, so a crawl stopped half-way reads the source again (adding a URL twice is a no-op).
+        """
+        urls = routed.urls
+        for start in range(0, len(urls) - DISCOVERY_BATCH, DISCOVERY_BATCH):
+            batch = urls[start : start + DISCOVERY_BATCH]
+            yield self._links(response, replace(routed, urls=batch, skipped={}), complete=False)
+        last = len(urls) - (len(urls) - 1) % DISCOVERY_BATCH - 1 if urls else 0
+        yield self._links(response, replace(routed, urls=urls[last:]))
+
     def _links(
         self, response: Response, routed: Routed, *, complete: bool = True
     ) -> DiscoveredLinks:
         """The item that records ``routed`` (and completes the row's lease when ``complete``)."""
+        kind, url = response.meta.get("kind"), response.url
         if routed.problem is not None:
-            log.warning(
-                "%s %s could not be read: %s",
-                response.meta.get("kind"),
-                response.url,
-                routed.problem,
-            )
+            log.warning("%s %s could not be read: %s", kind, url, routed.problem)
+        for warning in routed.warnings if complete else ():
+            log.warning("%s %s %s", kind, url, warning)
         return DiscoveredLinks(
             response.meta.get("frontier_id") if complete else None,
             response.meta.get("scope", ""),

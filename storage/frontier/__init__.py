@@ -15,6 +15,7 @@ from storage.frontier.finishing import (
     complete_fetch,
     fail_fetch,
     finish_article_row,
+    note_kept_because,
     schedule_revisit,
 )
 from storage.frontier.leasing import (
@@ -26,17 +27,22 @@ from storage.frontier.leasing import (
 )
 from storage.frontier.reports import (
     RevisitsDue,
+    SourceOutcome,
+    article_rows,
     leasable_count,
     lease_owners,
     revisits_due,
     seeds_last_read,
+    sources_read_since,
 )
 
 __all__ = [
     "FrontierURL",
     "LeasedURL",
     "RevisitsDue",
+    "SourceOutcome",
     "add_to_frontier",
+    "article_rows",
     "complete_fetch",
     "confirm_lease",
     "fail_fetch",
@@ -45,10 +51,12 @@ __all__ = [
     "lease_due",
     "lease_owners",
     "make_revisits_due",
+    "note_kept_because",
     "release_leases",
     "renew_leases",
     "revisits_due",
     "schedule_revisit",
     "schedule_seed",
     "seeds_last_read",
+    "sources_read_since",
 ]

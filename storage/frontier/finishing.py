@@ -212,3 +212,9 @@ def schedule_revisit(
 
 def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def note_kept_because(session: Session, entry_id: int, reason: str) -> None:
+    """Record on a row why its page was archived as an article (``frontier.kept_because``)."""
+    statement = _FRONTIER.update().where(_FRONTIER.c.id == entry_id)
+    session.execute(statement.values(kept_because=reason[:32]))

@@ -94,3 +94,36 @@ def revisits_due(session: Session, *, now: datetime) -> list[RevisitsDue]:
         RevisitsDue(scope, int(due_now.get(scope, 0)), upcoming.get(scope))
         for scope in sorted(set(due_now) | set(upcoming))
     ]
+
+
+@dataclass(frozen=True)
+class SourceOutcome:
+    """A feed, sitemap or robots.txt of a scope, and how its last fetch went."""
+
+    url: str
+    kind: str
+    source: str
+    outcome: str | None
+
+
+def sources_read_since(session: Session, scope: str, since: datetime) -> list[SourceOutcome]:
+    """The scope's feeds, sitemaps and robots.txt fetched at or after ``since``, with outcomes."""
+    rows = session.execute(
+        select(
+            FrontierEntry.url, FrontierEntry.kind, FrontierEntry.source, FrontierEntry.last_outcome
+        )
+        .where(
+            FrontierEntry.scope == scope,
+            FrontierEntry.kind.in_([FrontierKind.FEED, FrontierKind.SITEMAP, FrontierKind.ROBOTS]),
+            FrontierEntry.last_fetched_at >= since,
+        )
+        .order_by(FrontierEntry.id)
+    )
+    return [SourceOutcome(*row) for row in rows]
+
+
+def article_rows(session: Session, scope: str) -> int:
+    """How many article URLs the scope's frontier holds, fetched or not."""
+    query = select(func.count()).select_from(FrontierEntry)
+    query = query.where(FrontierEntry.scope == scope, FrontierEntry.kind == FrontierKind.ARTICLE)
+    return session.scalar(query) or 0

@@ -91,41 +91,44 @@ def test_include_and_exclude_patterns_skip_as_excluded_by_config() -> None:
 def test_an_unreadable_feed_is_counted_and_says_why() -> None:
     routed = route_feed(b"<html>not a feed</html>", BASE + "rss.xml", RoutingRules())
     assert routed.urls == ()
-    assert (routed.outcome, routed.skipped) == ("unreadable", {"unreadable_feed": 1})
+    # Counted once, as an error, by the pipeline: not also as a skip.
+    assert (routed.outcome, routed.skipped) == ("unreadable", {})
     assert routed.problem
 
 
 def test_an_unreadable_sitemap_is_counted_and_says_why() -> None:
-    routed = route_sitemap(b"not xml at all", BASE + "sitemap.xml", "news", RoutingRules())
-    assert (routed.outcome, routed.skipped) == ("unreadable", {"unreadable_sitemap": 1})
+    routed = route_sitemap(b"not xml at all", BASE + "sitemap.xml", RoutingRules())
+    assert (routed.outcome, routed.skipped) == ("unreadable", {})
     assert routed.problem
 
 
-def test_a_sitemap_index_lists_child_sitemaps_at_depth_0() -> None:
+def test_a_sitemap_index_lists_child_sitemaps_one_level_deeper() -> None:
     index = (
         b'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
         b"<sitemap><loc>https://news.example/sitemap-1.xml</loc></sitemap></sitemapindex>"
     )
-    routed = route_sitemap(index, BASE + "sitemap.xml", "news", RoutingRules())
-    assert routed.urls == (FrontierURL("https://news.example/sitemap-1.xml", "sitemap", "sitemap"),)
+    routed = route_sitemap(index, BASE + "sitemap.xml", RoutingRules())
+    assert routed.urls == (
+        FrontierURL("https://news.example/sitemap-1.xml", "sitemap", "sitemap", 1),
+    )
 
 
 def test_a_news_sitemap_lists_articles_whatever_their_url() -> None:
-    routed = route_sitemap(urlset(SECTION, news=True), BASE + "news.xml", "news", RoutingRules())
+    routed = route_sitemap(urlset(SECTION, news=True), BASE + "news.xml", RoutingRules())
     assert [(u.url, u.kind, u.source, u.depth) for u in routed.urls] == [
         (SECTION, "article", "sitemap", 1)
     ]
 
 
-def test_a_plain_sitemap_is_judged_by_url_and_follows_section_fronts_only_when_asked() -> None:
-    body = urlset(ARTICLE, SECTION, PHOTO)
-    kept = route_sitemap(body, BASE + "sitemap.xml", "news", RoutingRules())
-    assert [(u.url, u.kind, u.source) for u in kept.urls] == [(ARTICLE, "article", "sitemap_url")]
-    assert kept.skipped == {"not_article": 1, "media_file": 1}
-    following = RoutingRules(follow_scopes=frozenset({"news"}))
-    followed = route_sitemap(body, BASE + "sitemap.xml", "news", following)
-    assert [(u.url, u.kind) for u in followed.urls] == [(ARTICLE, "article"), (SECTION, "page")]
-    assert followed.skipped == {"media_file": 1}
+def test_a_plain_sitemap_queues_every_page_for_the_page_to_decide_but_no_media() -> None:
+    odd = ["https://news.example/page_12.html", "https://news.example/en/page", BASE + "2"]
+    body = urlset(ARTICLE, SECTION, PHOTO, *odd)
+    for rules in (RoutingRules(), RoutingRules(follow_scopes=frozenset({"news"}))):
+        routed = route_sitemap(body, BASE + "sitemap.xml", rules)
+        assert [(u.url, u.kind, u.source) for u in routed.urls] == [
+            (url, "article", "sitemap_url") for url in (ARTICLE, SECTION, *odd)
+        ]
+        assert routed.skipped == {"media_file": 1}
 
 
 def test_robots_txt_sitemap_lines_become_sitemaps() -> None:

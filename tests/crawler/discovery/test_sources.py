@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.discovery.classify import classify_url, is_article_page
+from crawler.discovery.classify import article_reason, classify_url, is_article_page
 from crawler.discovery.feeds import FeedError, parse_feed
 from crawler.discovery.links import advertised_feeds, page_links, robots_sitemaps
 from crawler.discovery.sitemaps import SitemapError, parse_sitemap
@@ -37,7 +37,7 @@ ATOM = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/
 
 
 def test_rss2_entries_resolve_relative_links_and_dates() -> None:
-    entries = parse_feed(RSS2, BASE + "rss.xml")
+    entries = parse_feed(RSS2, BASE + "rss.xml").entries
     assert [e.url for e in entries] == [
         "https://news.example/a/one-story-here.html",
         "https://news.example/b/two-story-here.html",
@@ -47,10 +47,10 @@ def test_rss2_entries_resolve_relative_links_and_dates() -> None:
 
 
 def test_rss1_and_atom() -> None:
-    (rdf,) = parse_feed(RSS1, BASE)
+    (rdf,) = parse_feed(RSS1, BASE).entries
     assert rdf.url == "https://news.example/c/three.html"
     assert rdf.published_at == datetime(2026, 11, 20, 10, tzinfo=UTC)
-    (atom,) = parse_feed(ATOM, BASE)
+    (atom,) = parse_feed(ATOM, BASE).entries
     assert atom.published_at == datetime(2026, 11, 21, 7, 30, tzinfo=UTC)
 
 
@@ -63,7 +63,7 @@ def test_json_feed() -> None:
             {"id": "3"},
         ],
     }
-    entries = parse_feed(json.dumps(document).encode(), BASE + "feed.json")
+    entries = parse_feed(json.dumps(document).encode(), BASE + "feed.json").entries
     assert [e.url for e in entries] == [
         "https://news.example/e/five.html",
         "https://news.example/f/six.html",
@@ -89,9 +89,9 @@ NEWS = b"""<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/s
 
 
 def test_sitemap_index_gzip_and_news() -> None:
-    (child,) = parse_sitemap(INDEX, BASE + "sitemap.xml")
+    (child,) = parse_sitemap(INDEX, BASE + "sitemap.xml").entries
     assert (child.kind, child.url) == ("sitemap", "https://news.example/sitemap-1.xml.gz")
-    (news,) = parse_sitemap(gzip.compress(NEWS), BASE + "sitemap-1.xml.gz")
+    (news,) = parse_sitemap(gzip.compress(NEWS), BASE + "sitemap-1.xml.gz").entries
     assert news.is_news
     assert news.kind == "article"
     assert news.published_at == datetime(2026, 11, 24, 9, tzinfo=UTC)
@@ -103,7 +103,7 @@ def test_sitemap_with_an_entity_is_not_expanded() -> None:
         b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
         b"<url><loc>https://news.example/&e;</loc></url></urlset>"
     )
-    for entry in parse_sitemap(hostile, BASE):
+    for entry in parse_sitemap(hostile, BASE).entries:
         assert "root:" not in entry.url
 
 
@@ -160,3 +160,21 @@ def test_a_page_must_declare_itself_or_be_long_to_count_as_an_article() -> None:
     assert not is_article_page("website", "x" * 5000)
     assert not is_article_page(None, "x" * 200)
     assert is_article_page(None, "x" * 2000)
+
+
+@pytest.mark.parametrize(
+    ("page_type", "text", "source", "reason"),
+    [
+        ("NewsArticle", "short", "sitemap_url", "declared:NewsArticle"),
+        ("article", "short", "link", "declared:article"),
+        ("website", "x" * 5000, "sitemap_url", None),
+        (None, "x" * 2000, "sitemap_url", "body_length"),
+        (None, "short", "sitemap_url", None),
+        ("website", "short", "sitemap", "news_sitemap"),  # a Google News entry
+        (None, "short", "feed", "feed_entry"),
+    ],
+)
+def test_the_page_or_its_declaring_source_says_why_it_is_an_article(
+    page_type: str | None, text: str, source: str, reason: str | None
+) -> None:
+    assert article_reason(page_type, text, source) == reason
