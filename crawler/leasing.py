@@ -28,6 +28,7 @@ from scrapy.exceptions import DontCloseSpider
 from crawler.middlewares.leases import Lease
 from storage import Archive
 from storage.frontier import LeasedURL, lease_due, release_leases
+from storage.kinds import FrontierKind
 from storage.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,12 @@ log = logging.getLogger(__name__)
 LEASE_AHEAD_INTERVAL = 0.2  # seconds between two lease-ahead queries at most
 UNANSWERED_BATCHES = 2  # lease ahead once no more than this many batches are unanswered
 IDLE_CHECK_DELAY = 0.05  # seconds after an item before checking whether all work is done
-NOT_ARTICLES = ["feed", "sitemap", "page", "robots"]  # what is leased once max_articles is met
+NOT_ARTICLES = [
+    FrontierKind.FEED,
+    FrontierKind.SITEMAP,
+    FrontierKind.PAGE,
+    FrontierKind.ROBOTS,
+]  # what is leased once max_articles is met
 
 
 def new_owner_id() -> str:
@@ -144,7 +150,7 @@ class LeaseAhead:
         """Requests for rows leased at (monotonic) ``since`` or later, within max_articles."""
         lease = Lease(self.terms.owner, self.terms.seconds, since)
         for row in leased:
-            if row.kind == "article":
+            if row.kind == FrontierKind.ARTICLE:
                 if self._articles_capped():
                     continue
                 self.article_requests += 1

@@ -18,6 +18,7 @@ from crawler.discovery.feeds import FeedError, parse_feed
 from crawler.discovery.links import advertised_feeds, page_links, robots_sitemaps
 from crawler.discovery.sitemaps import SitemapEntry, SitemapError, open_sitemap
 from storage.frontier import FrontierURL
+from storage.kinds import FrontierKind
 
 # How deep sitemap indexes may nest: an index (depth 0, named by robots.txt or the user) may
 # list indexes down to depth 5; sitemaps.org allows one level, publishers use two or three.
@@ -112,7 +113,7 @@ def route_feed(body: bytes, url: str, rules: RoutingRules) -> Routed:
         return Routed(outcome="unreadable", problem=str(error))
     skipped = dict(feed.skipped)
     urls = tuple(
-        FrontierURL(entry.url, "article", "feed", 1, entry.published_at)
+        FrontierURL(entry.url, FrontierKind.ARTICLE, "feed", 1, entry.published_at)
         for entry in feed.entries
         if wanted(entry.url, rules, skipped) and recent(entry.published_at, rules, skipped)
     )
@@ -157,7 +158,9 @@ def route_sitemap_batches(
                     _skip(skipped, reason)
                     continue
                 listed = "sitemap" if entry.is_news else source
-                urls.append(FrontierURL(entry.url, "article", listed, 1, entry.published_at))
+                urls.append(
+                    FrontierURL(entry.url, FrontierKind.ARTICLE, listed, 1, entry.published_at)
+                )
                 if len(urls) >= batch:
                     yield Routed(tuple(urls))
                     urls = []
@@ -195,7 +198,9 @@ def _child_sitemaps(
             "(--max-pages)"
         )
         kept = kept[: rules.max_child_sitemaps]
-    return [FrontierURL(c.url, "sitemap", "sitemap", depth + 1, c.published_at) for c in kept]
+    return [
+        FrontierURL(c.url, FrontierKind.SITEMAP, "sitemap", depth + 1, c.published_at) for c in kept
+    ]
 
 
 # Where sitemaps usually are, read when a site's robots.txt names none (source ``well_known``:
@@ -208,10 +213,13 @@ def route_robots(body: bytes, url: str) -> Routed:
     """The ``Sitemap:`` lines of a robots.txt as sitemaps to read; the usual places if none."""
     named = robots_sitemaps(body, url)
     if named:
-        return Routed(tuple(FrontierURL(s, "sitemap", "robots", 0) for s in named))
+        return Routed(tuple(FrontierURL(s, FrontierKind.SITEMAP, "robots", 0) for s in named))
     root = urljoin(url, "/")
     return Routed(
-        tuple(FrontierURL(root + path, "sitemap", WELL_KNOWN, 0) for path in WELL_KNOWN_SITEMAPS)
+        tuple(
+            FrontierURL(root + path, FrontierKind.SITEMAP, WELL_KNOWN, 0)
+            for path in WELL_KNOWN_SITEMAPS
+        )
     )
 
 
@@ -223,7 +231,7 @@ def follows_links(*, html: bool, scope: str | None, depth: int, rules: RoutingRu
 def route_page_links(body: bytes, url: str, depth: int, rules: RoutingRules) -> Routed:
     """A page's advertised feeds, and its links one level deeper (classified by URL)."""
     skipped: dict[str, int] = {}
-    urls = [FrontierURL(feed, "feed", "page", 0) for feed in advertised_feeds(body, url)]
+    urls = [FrontierURL(feed, FrontierKind.FEED, "page", 0) for feed in advertised_feeds(body, url)]
     for link in page_links(body, url, limit=rules.links_per_page):
         verdict = classify_url(link)
         if verdict.kind == "skip":

@@ -39,6 +39,7 @@ from storage import (
     record_failure,
     record_not_modified,
 )
+from storage.kinds import FrontierKind
 from storage.not_modified import NotModified, record_not_modified_many
 from storage.revisits import DEFAULT_REVISIT_POLICY, RevisitPolicy
 from storage.timeutil import utcnow
@@ -190,7 +191,7 @@ class ArchivePipeline:
             if (
                 isinstance(item, FetchFailed)
                 and item.frontier_id is not None
-                and (item.kind != "article" or item.failure.reason in ROBOTS_REFUSALS)
+                and (item.kind != FrontierKind.ARTICLE or item.failure.reason in ROBOTS_REFUSALS)
             ):
                 await self._record_unarchived_failure(item)
                 return item

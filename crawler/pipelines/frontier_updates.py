@@ -13,6 +13,7 @@ from storage.frontier import (
     note_kept_because,
     schedule_revisit,
 )
+from storage.kinds import FrontierKind
 from storage.revisits import RevisitPolicy
 from storage.timeutil import utcnow
 
@@ -102,5 +103,10 @@ def finish_capture(
 def record_not_article(session: Session, frontier_id: int, owner: str | None) -> None:
     """A followed link that turned out not to be an article: a page, read."""
     complete_fetch(
-        session, frontier_id, now=utcnow(), outcome="not_article", kind="page", owner=owner
+        session,
+        frontier_id,
+        now=utcnow(),
+        outcome="not_article",
+        kind=FrontierKind.PAGE,
+        owner=owner,
     )

@@ -42,6 +42,7 @@ from crawler.middlewares.robots import ANSWER_FROM_ROBOTS
 from crawler.spiders.sitemap_parsing import SitemapParsing
 from crawler.stopping import CrawlStopping
 from storage.frontier import LeasedURL
+from storage.kinds import FrontierKind
 
 log = logging.getLogger(__name__)
 
@@ -130,12 +131,14 @@ class FrontierSpider(scrapy.Spider):
             "depth": row.depth,
             LEASE_META: lease,
         }
-        if row.kind == "robots":  # the copy the robots.txt middleware read, not a second fetch
+        if (
+            row.kind == FrontierKind.ROBOTS
+        ):  # the copy the robots.txt middleware read, not a second fetch
             meta.update({"dont_obey_robotstxt": True, ANSWER_FROM_ROBOTS: True})
-        conditional = row.kind in ("feed", "sitemap") or row.fetched_before
+        conditional = row.kind in (FrontierKind.FEED, FrontierKind.SITEMAP) or row.fetched_before
         return page_request(
             row.url,
-            self.parse_sitemap if row.kind == "sitemap" else self.parse,
+            self.parse_sitemap if row.kind == FrontierKind.SITEMAP else self.parse,
             self.on_error,
             etag=row.etag if conditional else None,
             last_modified=row.last_modified if conditional else None,
@@ -154,7 +157,9 @@ class FrontierSpider(scrapy.Spider):
         """
         if getattr(item, "frontier_id", None) is None or self.crawler.stats is None:
             return
-        kind = item.kind if hasattr(item, "kind") else "article"  # PageFetched: an article
+        kind = (
+            item.kind if hasattr(item, "kind") else FrontierKind.ARTICLE
+        )  # PageFetched: an article
         self.crawler.stats.inc_value(f"frontier/unrecorded/{kind or 'unknown'}")
 
     # -- responses ---------------------------------------------------------------------------
@@ -162,15 +167,15 @@ class FrontierSpider(scrapy.Spider):
     def parse(self, response: Response, **_: Any) -> Iterator[Item]:
         self.leases.answered()
         meta = response.meta
-        kind = meta.get("kind", "article")
-        if kind == "robots":  # none (4xx) names no sitemaps: the usual places are tried
+        kind = meta.get("kind", FrontierKind.ARTICLE)
+        if kind == FrontierKind.ROBOTS:  # none (4xx) names no sitemaps: the usual places are tried
             body = response.body if response.status < 400 else b""
             yield self._links(response, route_robots(body, response.url))
             return
         unread = self._unread(response)
         if unread is not None:
             yield unread
-        elif kind == "feed":
+        elif kind == FrontierKind.FEED:
             routed = route_feed(response.body, response.url, self.rules)
             yield from self._in_batches(response, routed)
         else:
@@ -195,14 +200,14 @@ class FrontierSpider(scrapy.Spider):
     def _unread(self, response: Response) -> Item | None:
         """The item for a feed's or sitemap's answer that has nothing to read (None: read it)."""
         meta = response.meta
-        kind = meta.get("kind", "article")
-        if response.status == 304 and kind != "article":
+        kind = meta.get("kind", FrontierKind.ARTICLE)
+        if response.status == 304 and kind != FrontierKind.ARTICLE:
             return DiscoveredLinks(
                 meta.get("frontier_id"), meta.get("scope", ""), outcome="not_modified", kind=kind
             )
         if response.status >= 400 and meta.get("source") == WELL_KNOWN:
             return self._links(response, Routed(skipped={"no_sitemap_at_usual_place": 1}))
-        if response.status >= 400 and kind != "article":
+        if response.status >= 400 and kind != FrontierKind.ARTICLE:
             return item_for_response(response)
         return None
 
@@ -226,10 +231,10 @@ class FrontierSpider(scrapy.Spider):
         scope = response.meta.get("scope")
         if follows_links(html=html, scope=scope, depth=depth, rules=self.rules):
             routed = route_page_links(response.body, response.url, depth, self.rules)
-            yield self._links(response, routed, complete=kind != "article")
-        elif kind != "article":
+            yield self._links(response, routed, complete=kind != FrontierKind.ARTICLE)
+        elif kind != FrontierKind.ARTICLE:
             yield self._links(response, Routed())
-        if kind == "article":
+        if kind == FrontierKind.ARTICLE:
             yield item_for_response(response)
 
     def _in_batches(self, response: Response, routed: Routed) -> Iterator[DiscoveredLinks]:
