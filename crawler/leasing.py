@@ -13,10 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -36,11 +33,6 @@ LEASE_AHEAD_INTERVAL = 0.2  # seconds between two lease-ahead queries at most
 UNANSWERED_BATCHES = 2  # lease ahead once no more than this many batches are unanswered
 IDLE_CHECK_DELAY = 0.05  # seconds after an item before checking whether all work is done
 NOT_ARTICLES = ["feed", "sitemap", "page", "robots"]  # what is leased once max_articles is met
-
-
-def new_owner_id() -> str:
-    """A lease owner id naming this host and process, so dead local owners can be recognised."""
-    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
 """Full-text search over version titles and texts, with one search backend per SQL dialect.
 
 ``search(session, query, ...)`` and ``count_matches`` are the entry points (``engine.py``);
-``bounds.py`` holds the one bound every caller shares (query length, terms, time limit). The query language, the
-same on every backend, is parsed in ``query.py``; ``filters.py`` turns a SearchRequest's
-site, date and version filters into WHERE clauses; ``sqlite.py`` (FTS5) and ``postgres.py``
-(tsvector, imported on first use) run it. ``backend_for(dialect)`` gives a dialect's backend.
+``bounds.py`` holds the one bound every caller shares (query length, terms, time limit).
+The query language, the same on every backend, is parsed in ``query.py``; ``filters.py``
+turns a SearchRequest's site, date and version filters into WHERE clauses; ``sqlite.py``
+(FTS5) and ``postgres.py`` (tsvector, imported on first use) run it; ``backend_for(dialect)``
+gives a dialect's backend.
 """
 
 from __future__ import annotations

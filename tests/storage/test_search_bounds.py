@@ -14,7 +14,6 @@ from starlette.testclient import TestClient
 
 from storage import Archive, CaptureResult
 from storage.search import (
-    MAX_QUERY_CHARS,
     MAX_QUERY_TERMS,
     InvalidQuery,
     SearchTooSlow,

@@ -129,7 +129,8 @@ def test_latest_versions_filtered_by_site_and_dates(
         if n % 3 == 1 and ts[-1] < until
     }
     found = _page_through(archive, site="beta.example", until=until)
-    assert len(found) == len(expected) and set(found) == expected
+    assert len(found) == len(expected)
+    assert set(found) == expected
     with archive.read() as s:
         assert count_matches(s, "said", site="beta.example", until=until) == len(expected)
         assert count_matches(s, "said", since=until) == ARTICLES - sum(
@@ -146,8 +147,10 @@ def test_api_pages_past_ten_thousand_matches(archive: Archive) -> None:
     )
     assert page.status_code == 200, page.text
     body = page.json()
-    assert len(body["items"]) == 100 and body["next"]
+    assert len(body["items"]) == 100
+    assert body["next"]
     last = client.get(
         "/api/search", params={"q": "said", "all_versions": "true", "per_page": 100, "page": 126}
     )
-    assert len(last.json()["items"]) == 100 and last.json()["next"] is None
+    assert len(last.json()["items"]) == 100
+    assert last.json()["next"] is None

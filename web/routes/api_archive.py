@@ -8,8 +8,8 @@ from fastapi import APIRouter, Path, Query, Request
 
 from storage.activity import ChangeEntry, CrawlRunRecord
 from storage.records import ArticleListing, SiteStats
-from storage.timeutil import utcnow
 from storage.search import MAX_QUERY_CHARS
+from storage.timeutil import utcnow
 from web import catalog
 from web.catalog import SiteOverview
 from web.deps import PagingDep, SessionDep
