@@ -24,7 +24,6 @@ from crawler.cli.errors import (
 from crawler.cli.options import json_option
 from crawler.cli.sites import load_configured_sites, sites_option
 from crawler.config import CrawlConfig
-from crawler.lifeline import die_with_parent
 from crawler.owners import new_owner_id, owner_pid
 from storage import CaptureResult
 from storage.timeutil import utcnow
@@ -96,6 +95,8 @@ def schedule(
     from crawler.scheduling import SchedulerBusy, run_due_work
 
     if owner is not None:
+        from crawler.lifeline import die_with_parent  # ctypes: only a round needs it
+
         # A round of a running scheduler: it must not outlive it (kill -9 included).
         die_with_parent(owner_pid(owner))
     sites = load_configured_sites(config_path)
