@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
-
-from scrapy.settings import Settings
+from typing import TYPE_CHECKING, Any
 
 from storage import DEFAULT_DATABASE_URL, Archive, open_archive
 from storage.database import DEFAULT_SQLITE_BUSY_TIMEOUT, DEFAULT_SQLITE_MAX_PAGES
+
+if TYPE_CHECKING:
+    from scrapy.settings import Settings
 
 # CrawlConfig fields that override a setting of crawler/settings.py when they are not None.
 OPTIONAL_SETTINGS = {
@@ -69,6 +70,9 @@ class CrawlConfig:
         )
 
     def scrapy_settings(self) -> Settings:
+        # Imported here: the read-only commands build a CrawlConfig but never need Scrapy.
+        from scrapy.settings import Settings
+
         settings = Settings()
         settings.setmodule("crawler.settings", priority="project")
         overrides: dict[str, object] = {

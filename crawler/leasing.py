@@ -13,10 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -42,11 +39,6 @@ NOT_ARTICLES = [
     FrontierKind.PAGE,
     FrontierKind.ROBOTS,
 ]  # what is leased once max_articles is met
-
-
-def new_owner_id() -> str:
-    """A lease owner id naming this host and process, so dead local owners can be recognised."""
-    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 @dataclass(frozen=True)

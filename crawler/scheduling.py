@@ -2,7 +2,10 @@
 
 The schedule is data in the database (frontier rows with next fetch times, seed read times),
 so a restarted scheduler continues where the last one was. A database lock keeps a second
-scheduler from running the same work; a killed scheduler's lock expires.
+scheduler from running the same work. The long-running `schedule` holds it for its whole life
+and hands its owner id to each round's process, which works under it and never releases it.
+A killed scheduler's lock is taken over at once when its process is gone from this machine,
+or once it expires (a scheduler of another machine).
 
 Schedulers given a worker id cooperate instead (several processes or machines on one
 PostgreSQL): each holds its own ``scheduler:worker:<id>`` lock, takes the ``discovery:<site>``
@@ -30,7 +33,7 @@ from crawler.crawling import (
     schedule_seeds,
     summarise,
 )
-from crawler.leasing import new_owner_id
+from crawler.owners import died_on_this_host, new_owner_id
 from crawler.runner import run_spider
 from crawler.sites import SiteConfig
 from crawler.spiders.frontier import FrontierSpider
@@ -115,13 +118,18 @@ class SchedulerLock:
     """Holds the scheduler lock, and the discovery locks taken later, until released.
 
     A background thread renews them, and the frontier leases of the crawl being run
-    (``keep_leases``), so that only a dead process's locks and leases expire.
+    (``keep_leases``), so that only a dead process's locks and leases expire. A ``borrowed``
+    scheduler lock is a `schedule` parent's, held by a round under the parent's owner id:
+    the round renews it while it runs but ``release`` leaves it to the parent.
     """
 
-    def __init__(self, archive: Archive, owner: str, name: str = SCHEDULER_LOCK) -> None:
+    def __init__(
+        self, archive: Archive, owner: str, name: str = SCHEDULER_LOCK, *, borrowed: bool = False
+    ) -> None:
         self.archive = archive
         self.owner = owner
         self.names = [name]
+        self._borrowed = borrowed
         self._lease_owner: str | None = None
         self._lease_seconds = 0.0
         self._stop = threading.Event()
@@ -129,7 +137,9 @@ class SchedulerLock:
 
     def _take(self, name: str) -> LockHolder | None:
         return self.archive.run_write(
-            lambda s: acquire_lock(s, name, self.owner, now=utcnow(), ttl=LOCK_TTL)
+            lambda s: acquire_lock(
+                s, name, self.owner, now=utcnow(), ttl=LOCK_TTL, holder_is_dead=died_on_this_host
+            )
         )
 
     def acquire(self) -> None:
@@ -188,7 +198,7 @@ class SchedulerLock:
             self._thread.join()
 
         def work(session: Any) -> None:
-            for name in self.names:
+            for name in self.names[1:] if self._borrowed else self.names:
                 release_lock(session, name, self.owner)
 
         self.archive.run_write(work)
@@ -217,16 +227,18 @@ def run_due_work(
 ) -> CrawlSummary:
     """Do what is due now: discovery of due sites, then every due revisit; return the summary.
 
-    ``owner`` holds the scheduler lock: a `schedule` parent hands its own to its rounds (default:
-    this process's own id).
+    ``owner`` is a `schedule` parent's id: the round works under the parent's scheduler lock and
+    leaves it held when it ends. Without it the round takes the lock as this process, and
+    releases it at the end (``--once`` from cron).
 
     With ``worker_id`` this scheduler cooperates with others on the same database: it discovers
     only the sites whose discovery lock it gets, fetches articles of all sites, and spaces its
     requests to each host with the others'.
     """
+    borrowed = owner is not None
     owner = owner or scheduler_owner()
     with config.open_archive() as archive:
-        lock = SchedulerLock(archive, owner, scheduler_lock_name(worker_id))
+        lock = SchedulerLock(archive, owner, scheduler_lock_name(worker_id), borrowed=borrowed)
         lock.acquire()
         try:
             release_dead_local_leases(archive)

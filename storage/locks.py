@@ -6,6 +6,7 @@ atomically so that workers on one database share a host's delay instead of multi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,12 +26,19 @@ class LockHolder:
 
 
 def acquire_lock(
-    session: Session, name: str, owner: str, *, now: datetime, ttl: timedelta
+    session: Session,
+    name: str,
+    owner: str,
+    *,
+    now: datetime,
+    ttl: timedelta,
+    holder_is_dead: Callable[[str], bool] | None = None,
 ) -> LockHolder | None:
     """Take or renew ``name`` for ``owner``; return the other holder if it is held and unexpired.
 
     Returns None on success. A lock whose holder stopped renewing it (a killed process) is taken
-    over once it has expired.
+    over once it has expired, or at once when ``holder_is_dead(its owner)`` says so (the caller
+    knows how to tell, e.g. a process of this machine that no longer exists).
     """
     locked = select(Lock).where(Lock.name == name).with_for_update()
     locked = locked.execution_options(populate_existing=True)
@@ -43,7 +51,8 @@ def acquire_lock(
             row = session.scalars(locked).one()
         else:
             return None
-    if row.owner != owner and row.expires_at > now:
+    alive = holder_is_dead is None or not holder_is_dead(row.owner)
+    if row.owner != owner and row.expires_at > now and alive:
         return LockHolder(row.name, row.owner, row.acquired_at, row.expires_at)
     if row.owner != owner:
         row.acquired_at = now

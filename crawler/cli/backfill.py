@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
 from crawler import output
-from crawler.backfill.client import ArchiveClient, ArchiveError
-from crawler.backfill.flow import UrlReport, backfill_url
-from crawler.backfill.sources import ArchiveSource, UnknownArchive, archive_source
 from crawler.cli.app import Context, main
 from crawler.cli.options import json_option
 from storage.timeutil import parse_instant
 from storage.urls import InvalidURL, canonical_url
+
+if TYPE_CHECKING:  # imported inside the command: the backfill flow loads the extractor
+    from crawler.backfill.flow import UrlReport
+    from crawler.backfill.sources import ArchiveSource
 
 
 def _instant(value: str | None, name: str) -> datetime | None:
@@ -27,6 +29,8 @@ def _instant(value: str | None, name: str) -> datetime | None:
 
 
 def _sources(values: tuple[str, ...]) -> list[ArchiveSource]:
+    from crawler.backfill.sources import UnknownArchive, archive_source
+
     try:
         return [archive_source(value) for value in values or ("wayback",)]
     except UnknownArchive as error:
@@ -87,6 +91,9 @@ def backfill_command(
     Example:
       newsarchive backfill https://example.com/news/story.html --archive wayback --max 50
     """
+    from crawler.backfill.client import ArchiveClient, ArchiveError
+    from crawler.backfill.flow import backfill_url
+
     sources = _sources(archives)
     window = (_instant(since, "--since"), _instant(until, "--until"))
     for url in urls:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,10 +14,12 @@ from crawler.cli.app import Context, main
 from crawler.cli.errors import EXIT_FAILED, EXIT_OK, exit_code_for
 from crawler.cli.options import json_option
 from crawler.cli.sites import load_configured_sites, sites_option
-from crawler.crawling import CrawlPlan, CrawlSummary, plan_for_site, plan_from_urls, run_crawl
 from crawler.sites import SiteConfig, find_site
 from storage import CaptureResult
 from storage.timeutil import parse_instant
+
+if TYPE_CHECKING:  # imported inside the commands: crawler.crawling loads Scrapy
+    from crawler.crawling import CrawlPlan, CrawlSummary
 
 
 def _plan(
@@ -26,6 +29,8 @@ def _plan(
     site: str | None,
     sites: list[SiteConfig],
 ) -> CrawlPlan:
+    from crawler.crawling import plan_for_site, plan_from_urls
+
     wanted = name or (site if site and "://" not in site else None)
     if wanted:
         configured = find_site(sites, wanted)
@@ -127,6 +132,8 @@ def crawl(
         if not quiet and not as_json and result.status in ("new", "changed"):
             url = output.terminal_safe(result.url)
             click.echo(f"{result.status:<8} v{result.version or '-':<3} {url}", err=True)
+
+    from crawler.crawling import run_crawl
 
     config = obj.crawl_config(track=not no_track, delay=delay)
     summary = run_crawl(config, plan, on_result)

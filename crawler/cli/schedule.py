@@ -13,7 +13,6 @@ import click
 
 from crawler import output
 from crawler.cli.app import Context, main
-from crawler.cli.crawl import print_summary
 from crawler.cli.errors import (
     EXIT_FAILED,
     EXIT_LOCKED,
@@ -25,18 +24,12 @@ from crawler.cli.errors import (
 from crawler.cli.options import json_option
 from crawler.cli.sites import load_configured_sites, sites_option
 from crawler.config import CrawlConfig
-from crawler.scheduling import (
-    WORKER_ID,
-    SchedulerBusy,
-    SchedulerLock,
-    due_report,
-    revisit_now,
-    run_due_work,
-    scheduler_lock_name,
-    scheduler_owner,
-)
+from crawler.owners import new_owner_id, owner_pid
 from storage import CaptureResult
 from storage.timeutil import utcnow
+
+# crawler.scheduling and crawler.cli.crawl import Scrapy: imported inside the commands, so that
+# loading the command line (for `show`, `list`, `--help` ...) does not.
 
 IDLE_POLL_SECONDS = 60.0
 LEASED_POLL_SECONDS = 5.0
@@ -49,6 +42,8 @@ def _print_change(result: CaptureResult) -> None:
 
 
 def _check_worker_id(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    from crawler.scheduling import WORKER_ID
+
     if value is not None and not WORKER_ID.match(value):
         raise click.BadParameter("use 1-24 letters, digits, '.', '_' or '-' (e.g. host-a)")
     return value
@@ -66,7 +61,8 @@ def _check_worker_id(_ctx: click.Context, _param: click.Parameter, value: str | 
 # The long-running scheduler starts each round's process ahead of time with --standby: it gets
 # ready (crawler.warmup) and waits for "go" on standard input, or exits on end of input.
 @click.option("--standby", is_flag=True, hidden=True)
-# The scheduler hands its lock owner id to each round's process, which holds the lock for it.
+# The scheduler hands its lock owner id to each round's process, which works under its lock
+# (never releasing it) and dies with the scheduler (crawler/lifeline.py).
 @click.option("--scheduler-owner", "owner", hidden=True)
 @json_option
 @click.pass_obj
@@ -82,7 +78,9 @@ def schedule(
     """Crawl each configured site on its interval and revisit articles when they come due.
 
     Runs until stopped (SIGTERM or Ctrl-C finish the pages in flight, then exit with 143).
-    Only one scheduler works on an archive at a time: a second one exits at once (status 6).
+    Only one scheduler works on an archive at a time: a second one exits at once (status 6),
+    naming the one that runs. The lock of a scheduler killed on this machine is taken over at
+    once; one of another machine's, when it expires (5 minutes without renewal).
     Schedulers with distinct --worker-id values share the work instead (one PostgreSQL, many
     processes or machines): each site is discovered by one of them at a time, articles are
     leased without overlap, and each host's delay holds across all of them.
@@ -93,6 +91,14 @@ def schedule(
       newsarchive schedule --config sites.toml            # as a long-running service
       newsarchive schedule --config sites.toml --worker-id host-a   # one of several workers
     """
+    from crawler.cli.crawl import print_summary
+    from crawler.scheduling import SchedulerBusy, run_due_work
+
+    if owner is not None:
+        from crawler.lifeline import die_with_parent  # ctypes: only a round needs it
+
+        # A round of a running scheduler: it must not outlive it (kill -9 included).
+        die_with_parent(owner_pid(owner))
     sites = load_configured_sites(config_path)
     config = obj.crawl_config()
     if standby and not once:
@@ -128,6 +134,8 @@ def _serve_schedule(
 ) -> int:
     """The long-running loop: hold the lock, run one `--once` child per cycle, sleep until due.
 
+    The lock is this process's for its whole life (renewed by a thread, released only on the
+    way out); each round works under it with this process's owner id, and dies with it.
     Each cycle's child is started as soon as the one before it ends, with --standby: it imports
     and starts its extraction fork server while this loop sleeps, so a round costs its crawl,
     not a process start (about 1.5 s). It is told to go when something is due.
@@ -140,9 +148,11 @@ def _serve_schedule(
         if child is not None and child.poll() is None:
             child.send_signal(signal.SIGTERM)
 
+    from crawler.scheduling import SchedulerBusy, SchedulerLock, scheduler_lock_name
+
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    owner = scheduler_owner()
+    owner = new_owner_id()
     command = [sys.executable, "-m", "crawler", *obj.global_arguments()]
     command += ["schedule", "--once", "--standby", "--scheduler-owner", owner]
     if config_path is not None:
@@ -203,6 +213,8 @@ def _dismiss(standby: subprocess.Popen[bytes]) -> None:
 
 
 def _sleep_until_due(stopping: dict[str, int], obj: Context, config_path: Path | None) -> None:
+    from crawler.scheduling import due_report
+
     sites = load_configured_sites(config_path)
     with obj.archive() as archive:
         report = due_report(archive, sites, utcnow())
@@ -233,6 +245,8 @@ def due(obj: Context, config_path: Path | None, as_json: bool) -> None:
     Example:
       newsarchive due --config sites.toml --json
     """
+    from crawler.scheduling import due_report
+
     sites = load_configured_sites(config_path)
     with obj.read_archive() as archive:
         report = due_report(archive, sites, utcnow())
@@ -268,6 +282,9 @@ def revisit(
       newsarchive revisit https://example.com/news/story.html
       newsarchive revisit --site example.com
     """
+    from crawler.cli.crawl import print_summary
+    from crawler.scheduling import revisit_now
+
     if sum(bool(x) for x in (urls, site, everything)) != 1:
         raise click.UsageError("give URLs, --site or --all (one of them)")
     config = obj.crawl_config()

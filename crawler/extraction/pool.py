@@ -17,6 +17,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from crawler.extraction.errors import ExtractionError
+from crawler.lifeline import die_with_parent
 from storage.content import ArticleContent
 
 __all__ = ["ExtractionPool"]
@@ -32,7 +33,12 @@ _START_TIMEOUT = 60.0
 
 
 def _worker_main(conn: Connection, memory_mb: int) -> None:
-    """Worker loop: cap the address space, then extract jobs until the pipe closes."""
+    """Worker loop: cap the address space, then extract jobs until the pipe closes.
+
+    The worker dies with the fork server that forked it, and the fork server exits when the
+    crawl process does (end of its input): no worker outlives its crawl, even a killed one.
+    """
+    die_with_parent()
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))

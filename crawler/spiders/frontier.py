@@ -36,9 +36,10 @@ from crawler.discovery.routing import (
 from crawler.extensions.archive_connection import archive_of
 from crawler.fetching import is_html, item_for_failure, item_for_response, page_request
 from crawler.items import DiscoveredLinks, FetchFailed, PageFetched
-from crawler.leasing import LeaseAhead, LeaseTerms, new_owner_id
+from crawler.leasing import LeaseAhead, LeaseTerms
 from crawler.middlewares.leases import LEASE_META, Lease, LeaseCheckMiddleware, LeaseLost
 from crawler.middlewares.robots import ANSWER_FROM_ROBOTS
+from crawler.owners import new_owner_id
 from crawler.spiders.sitemap_parsing import SitemapParsing
 from crawler.stopping import CrawlStopping
 from storage.frontier import LeasedURL

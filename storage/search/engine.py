@@ -1,4 +1,4 @@
-"""The entry point: parse a query and run it on the backend of the session's SQL dialect."""
+"""The entry points: check a query against the shared bounds, run it on the session's backend."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from sqlalchemy.orm import Session
 
 from storage.errors import StorageError
 from storage.records import SearchHit
+from storage.search.bounds import SEARCH_TIME_LIMIT, check_query_size, time_limited
 from storage.search.query import InvalidQuery, to_fts5
-from storage.search.request import DEFAULT_HIGHLIGHT, MAX_RANKED, SearchBackend, SearchRequest
+from storage.search.request import DEFAULT_HIGHLIGHT, SearchBackend, SearchRequest
 from storage.search.sqlite import SqliteFts5Search
 
-__all__ = ["SearchUnavailable", "backend_for", "search"]
+__all__ = ["SearchUnavailable", "backend_for", "count_matches", "search"]
 
 
 class SearchUnavailable(StorageError):
@@ -37,6 +38,37 @@ def backend_for(dialect: str) -> SearchBackend:
 _SQLITE = SqliteFts5Search()
 
 
+def _request(
+    query: str,
+    *,
+    site: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    all_versions: bool,
+    changed_only: bool,
+    limit: int = 20,
+    offset: int = 0,
+    highlight: tuple[str, str] = DEFAULT_HIGHLIGHT,
+) -> SearchRequest:
+    if limit < 1:
+        raise InvalidQuery("the result limit must be at least 1")
+    if offset < 0:
+        raise InvalidQuery("the result offset cannot be negative")
+    check_query_size(query)
+    return SearchRequest(
+        query=query,
+        match=to_fts5(query),
+        site=site,
+        since=since,
+        until=until,
+        all_versions=all_versions,
+        changed_only=changed_only,
+        limit=limit,
+        offset=offset,
+        highlight=highlight,
+    )
+
+
 def search(
     session: Session,
     query: str,
@@ -49,7 +81,7 @@ def search(
     limit: int = 20,
     offset: int = 0,
     highlight: tuple[str, str] = DEFAULT_HIGHLIGHT,
-    max_ranked: int = MAX_RANKED,
+    time_limit: float = SEARCH_TIME_LIMIT,
 ) -> list[SearchHit]:
     """Versions whose title or text match ``query``, best match first.
 
@@ -57,16 +89,13 @@ def search(
     text that a later edit removed). ``site`` keeps one site and its subdomains; ``since`` /
     ``until`` bound the version's capture time; ``changed_only`` keeps articles with more than
     one version. Matches in the snippet are wrapped in ``highlight``. Raises InvalidQuery for a
-    malformed query and SearchUnavailable on a database without a search backend.
+    malformed query, one past the bounds of storage.search.bounds (SearchTooSlow after
+    ``time_limit`` seconds) and SearchUnavailable on a database without a search backend.
 
-    A query matching more than ``max_ranked`` versions ranks only the newest ``max_ranked`` of
-    them (bm25 is computed per match; this bounds the time a very common word takes).
+    Every match that passes the filters is ranked, so ``offset`` reaches all of them.
     """
-    if limit < 1:
-        raise InvalidQuery("the result limit must be at least 1")
-    request = SearchRequest(
-        query=query,
-        match=to_fts5(query),
+    request = _request(
+        query,
         site=site,
         since=since,
         until=until,
@@ -75,7 +104,32 @@ def search(
         limit=limit,
         offset=offset,
         highlight=highlight,
-        max_ranked=max_ranked,
     )
-    dialect = session.get_bind().dialect.name
-    return backend_for(dialect).search(session, request)
+    backend = backend_for(session.get_bind().dialect.name)
+    with time_limited(session, time_limit):
+        return backend.search(session, request)
+
+
+def count_matches(
+    session: Session,
+    query: str,
+    *,
+    site: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    all_versions: bool = False,
+    changed_only: bool = False,
+    time_limit: float = SEARCH_TIME_LIMIT,
+) -> int:
+    """How many versions ``search`` with the same query and filters would page through."""
+    request = _request(
+        query,
+        site=site,
+        since=since,
+        until=until,
+        all_versions=all_versions,
+        changed_only=changed_only,
+    )
+    backend = backend_for(session.get_bind().dialect.name)
+    with time_limited(session, time_limit):
+        return backend.count(session, request)

@@ -81,26 +81,35 @@ def to_tsquery_text(session: Session, query: str) -> tuple[str, str]:
     return _render(parsed.tree, weighted), _render(parsed.tree, plain)
 
 
-class PostgresTextSearch:
-    """PostgreSQL: the GIN-indexed weighted tsvector of migration 0006, ranked by ts_rank_cd."""
+def _matching(request: SearchRequest, vector: ColumnElement[Any], *columns: Any) -> Select[Any]:
+    """``columns`` of the matching versions that pass the request's filters (all joined)."""
+    return (
+        select(*columns)
+        .select_from(Version)
+        .join(Article, Article.id == Version.article_id)
+        .join(Site, Site.id == Article.site_id)
+        .where(vector.bool_op("@@")(_tsquery("pg_query")))
+        .where(*version_filters(request))
+    )
 
-    def _statement(
-        self, request: SearchRequest, oldest: int | None, vector: ColumnElement[Any]
-    ) -> Select[Any]:
+
+class PostgresTextSearch:
+    """PostgreSQL: the GIN-indexed weighted tsvector of migration 0006, ranked by ts_rank_cd.
+
+    Filters, ranking and paging happen in one ranked subquery; only its page gets a snippet
+    (ts_headline). Nothing caps the ranked set: the time limit bounds a very common word.
+    """
+
+    def _statement(self, request: SearchRequest, vector: ColumnElement[Any]) -> Select[Any]:
         query_ts = _tsquery("pg_query")
         rank = func.ts_rank_cd(literal_column(f"'{RANK_WEIGHTS}'::float4[]"), vector, query_ts)
-        ranked = (
-            select(Version.id.label("version_id"), rank.label("rank"))
-            .join(Article, Article.id == Version.article_id)
-            .join(Site, Site.id == Article.site_id)
-            .where(vector.bool_op("@@")(query_ts))
+        hits = (
+            _matching(request, vector, Version.id.label("version_id"), rank.label("rank"))
             .order_by(rank.desc(), Version.id.desc())
             .limit(request.limit)
             .offset(request.offset)
+            .subquery("hits")
         )
-        if oldest is not None:
-            ranked = ranked.where(Version.id >= oldest)
-        hits = ranked.where(*version_filters(request)).subquery("hits")
         open_mark, close_mark = request.highlight
         options = (
             f'StartSel="{open_mark}", StopSel="{close_mark}", MaxWords={SNIPPET_TOKENS}, '
@@ -136,15 +145,7 @@ class PostgresTextSearch:
         weighted, plain = to_tsquery_text(session, request.query)
         params = {"pg_query": weighted, "pg_plain_query": plain}
         vector: ColumnElement[Any] = literal_column(SEARCH_VECTOR)
-        oldest = session.scalar(
-            select(Version.id)
-            .where(vector.bool_op("@@")(_tsquery("pg_query")))
-            .order_by(Version.id.desc())
-            .limit(1)
-            .offset(request.max_ranked - 1),
-            params,
-        )
-        rows = session.execute(self._statement(request, oldest, vector), params).all()
+        rows = session.execute(self._statement(request, vector), params).all()
         open_mark, close_mark = request.highlight
         joined = re.compile(re.escape(close_mark) + r"(\s+)" + re.escape(open_mark))
         return [
@@ -161,3 +162,9 @@ class PostgresTextSearch:
             )
             for url, host, number, count, title, captured_at, snippet, rank in rows
         ]
+
+    def count(self, session: Session, request: SearchRequest) -> int:
+        weighted, _ = to_tsquery_text(session, request.query)
+        vector: ColumnElement[Any] = literal_column(SEARCH_VECTOR)
+        statement = _matching(request, vector, func.count())
+        return int(session.scalar(statement, {"pg_query": weighted}) or 0)

@@ -13,7 +13,6 @@ from storage.records import SearchHit
 
 __all__ = [
     "DEFAULT_HIGHLIGHT",
-    "MAX_RANKED",
     "SNIPPET_TOKENS",
     "TITLE_WEIGHT",
     "SearchBackend",
@@ -21,16 +20,17 @@ __all__ = [
 ]
 
 DEFAULT_HIGHLIGHT = ("**", "**")
-# bm25 costs ~2 µs per matching version on SQLite: a query matching more versions than this
-# ranks only the newest this many of them, which keeps a search for a very common word fast.
-MAX_RANKED = 10_000
 TITLE_WEIGHT = 5.0
 SNIPPET_TOKENS = 24
 
 
 @dataclass(frozen=True)
 class SearchRequest:
-    """One search, as every backend receives it; ``match`` is already in FTS5 syntax."""
+    """One search, as every backend receives it; ``match`` is already in FTS5 syntax.
+
+    Every filter is applied inside the ranked query, before ``limit`` and ``offset``: every
+    match is reachable by paging, however many versions match.
+    """
 
     query: str
     match: str
@@ -42,10 +42,11 @@ class SearchRequest:
     limit: int = 20
     offset: int = 0
     highlight: tuple[str, str] = DEFAULT_HIGHLIGHT
-    max_ranked: int = MAX_RANKED
 
 
 class SearchBackend(Protocol):
     """Runs a search on one SQL dialect (storage.search.sqlite, storage.search.postgres)."""
 
     def search(self, session: Session, request: SearchRequest) -> list[SearchHit]: ...
+
+    def count(self, session: Session, request: SearchRequest) -> int: ...

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 
 from storage.activity import ChangeEntry, CrawlRunRecord
 from storage.records import ArticleListing, SiteStats
+from storage.search import MAX_QUERY_CHARS
 from storage.timeutil import utcnow
 from web import catalog
 from web.catalog import SiteOverview
@@ -25,7 +26,7 @@ def search(
     request: Request,
     session: SessionDep,
     paging: PagingDep,
-    q: Annotated[str, Query(min_length=1, max_length=500, description="Search query")],
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="Search query")],
     site: SiteHost = None,
     since: DateText = None,
     until: DateText = None,

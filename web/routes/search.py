@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from storage.search import MAX_QUERY_CHARS
 from web import catalog
 from web.deps import PagingDep, SessionDep
 from web.params import DateText, Paging, SiteHost, date_range
@@ -14,7 +15,7 @@ from web.routes.render import page, page_links
 
 router = APIRouter(include_in_schema=False)
 
-SearchQuery = Annotated[str, Query(max_length=500, description="Search query")]
+SearchQuery = Annotated[str, Query(max_length=MAX_QUERY_CHARS, description="Search query")]
 
 
 @router.api_route("/", methods=["GET", "HEAD"])

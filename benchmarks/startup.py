@@ -1,0 +1,156 @@
+"""Start-up cost of the read-only commands, as whole processes (issue 27).
+
+Runs each command as a user does (`python -m crawler --db ARCHIVE ...`, a fresh process each
+time) against a small archive, and `python -c pass` in the same run as the baseline: an
+interpreter start that no code of ours can go below. Prints the median (and the fastest) of
+``--runs`` runs per command, its overhead over the baseline, and whether the process imported
+Scrapy or trafilatura (it must not: those are for crawls). Goal: every command <= 300 ms.
+
+    python benchmarks/startup.py [--runs 9] [--json]
+
+`python -X importtime -m crawler list 2>&1 | sort -t'|' -k2 -n | tail` names what the rest is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from storage import (  # noqa: E402
+    ArticleContent,
+    FetchedPage,
+    open_archive,
+    record_capture,
+)
+
+URL = "https://news.example/politics/budget-vote.html"
+COMMANDS = [
+    ["--version"],
+    ["--help"],
+    ["list"],
+    ["stats"],
+    ["search", "budget"],
+    ["show", URL],
+    ["history", URL],
+    ["diff", URL],
+]
+HEAVY = ("scrapy", "trafilatura", "twisted")
+# Runs the CLI in-process, then reports which heavy packages the process had imported.
+PROBE = (
+    "import sys\n"
+    "from crawler.__main__ import main\n"
+    "sys.argv = ['newsarchive', *sys.argv[1:]]\n"
+    "try:\n    main()\nexcept SystemExit:\n    pass\n"
+    f"print(sorted({{m.split('.')[0] for m in sys.modules if m.startswith({HEAVY!r})}}), "
+    "file=sys.stderr)\n"
+)
+
+
+def build_archive(path: Path) -> str:
+    url = f"sqlite:///{path}"
+    with open_archive(url) as archive:
+        for number, text in enumerate(("The budget vote is today.", "The budget vote passed.")):
+            page = FetchedPage(
+                requested_url=URL,
+                final_url=URL,
+                fetched_at=datetime(2026, 12, 1, 10 + number, tzinfo=UTC),
+                http_status=200,
+                headers={"content-type": "text/html"},
+                body=f"<html><body><p>{text}</p></body></html>".encode(),
+            )
+            content = ArticleContent(
+                text=text, title="Budget", extractor="bench", extractor_version="1"
+            )
+            archive.run_write(partial(record_capture, page=page, content=content))
+    return url
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(argv: list[str], runs: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU (user + system) seconds of each run of ``argv``."""
+    walls, cpus = [], []
+    for _ in range(runs):
+        cpu = _children_cpu()
+        started = time.perf_counter()
+        subprocess.run(argv, cwd=REPO, capture_output=True, check=False)
+        walls.append(time.perf_counter() - started)
+        cpus.append(_children_cpu() - cpu)
+    return walls, cpus
+
+
+def heavy_imports(db_url: str, command: list[str]) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, "--db", db_url, *command],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    modules: list[str] = json.loads(done.stderr.strip().splitlines()[-1].replace("'", '"'))
+    return modules
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        db_url = build_archive(Path(folder) / "archive.db")
+        base_walls, base_cpus = timed([sys.executable, "-c", "pass"], args.runs)
+        baseline = statistics.median(base_walls)
+        rows = []
+        for command in COMMANDS:
+            argv = [sys.executable, "-m", "crawler", "--db", db_url, *command]
+            times, cpus = timed(argv, args.runs)
+            rows.append(
+                {
+                    "command": " ".join(command).replace(URL, "URL"),
+                    "median_ms": round(statistics.median(times) * 1000),
+                    "fastest_ms": round(min(times) * 1000),
+                    "cpu_ms": round(statistics.median(cpus) * 1000),
+                    "over_baseline_ms": round((statistics.median(times) - baseline) * 1000),
+                    "ratio": round(statistics.median(times) / baseline, 1),
+                    "imports": heavy_imports(db_url, command),
+                }
+            )
+    base_cpu = round(statistics.median(base_cpus) * 1000)
+    if args.json:
+        summary = {"baseline_ms": round(baseline * 1000), "baseline_cpu_ms": base_cpu}
+        print(json.dumps({**summary, "commands": rows}, indent=2))
+        return
+    print(
+        f"baseline `python -c pass`: {baseline * 1000:.0f} ms wall, {base_cpu} ms CPU "
+        f"(medians of {args.runs}); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
+    print(
+        f"{'command':<14} {'median':>8} {'fastest':>8} {'CPU':>7} {'over base':>10} {'x base':>7}"
+        "  heavy imports"
+    )
+    for row in rows:
+        heavy = ",".join(row["imports"]) or "none"  # type: ignore[arg-type]
+        print(
+            f"{row['command']:<14} {row['median_ms']:>5} ms {row['fastest_ms']:>5} ms "
+            f"{row['cpu_ms']:>4} ms {row['over_baseline_ms']:>7} ms {row['ratio']:>6}x  {heavy}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Read-only commands start without Scrapy or trafilatura (those are for crawls; issue 27).
+
+Each command runs in a fresh interpreter, as a user runs it, against a real archive; the
+process then lists the heavy packages it imported. Start-up times are measured by
+benchmarks/startup.py, not here.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from storage import open_archive
+
+REPO = Path(__file__).resolve().parents[3]
+HEAVY = ("scrapy", "trafilatura", "twisted")
+PROBE = (
+    "import sys\n"
+    "from crawler.__main__ import main\n"
+    "sys.argv = ['newsarchive', *sys.argv[1:]]\n"
+    "try:\n    main()\nexcept SystemExit:\n    pass\n"
+    f"print('HEAVY', sorted({{m for m in sys.modules if m.startswith({HEAVY!r})}}), "
+    "file=sys.stderr)\n"
+)
+URL = "https://news.example/story.html"
+COMMANDS = [
+    ["--version"],
+    ["--help"],
+    ["list"],
+    ["stats"],
+    ["search", "budget"],
+    ["show", URL],
+    ["history", URL],
+    ["diff", URL],
+    ["search", "--help"],
+]
+
+
+@pytest.fixture(scope="module")
+def archive_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('fast') / 'archive.db'}"
+    open_archive(url).close()
+    return url
+
+
+def heavy_modules(archive_url: str, command: list[str]) -> tuple[list[str], str]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, "--db", archive_url, *command],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    line = next(x for x in reversed(done.stderr.splitlines()) if x.startswith("HEAVY "))
+    return json.loads(line.removeprefix("HEAVY ").replace("'", '"')), done.stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_read_only_commands_import_neither_scrapy_nor_trafilatura(
+    archive_url: str, command: list[str]
+) -> None:
+    modules, stdout = heavy_modules(archive_url, command)
+    assert modules == []
+    if command == ["--version"]:
+        assert "0.1" in stdout  # the command really ran
+
+
+def test_the_probe_sees_a_crawl_command_import_scrapy(archive_url: str) -> None:
+    # `due` reads the schedule through crawler.scheduling, which is Scrapy's side.
+    modules, _ = heavy_modules(archive_url, ["due"])
+    assert any(m.startswith("scrapy") for m in modules)
