@@ -6,15 +6,15 @@ because the extractor changed: comparing them would record an edit that never ha
 raw body behind the latest version is read again with the current extractor (the caller's
 ``reread``; storage never imports the crawler) and the new content is compared against that.
 
-The re-read content is remembered per (raw body, extractor version) in this process, so a page
-revisited again in the same run is not re-read twice; a new process re-reads it once more on
-its first revisit, until the page really changes or `newsarchive reextract` rebases the
-archive for good.
+Nothing is cached: the caller's reading may depend on the archive's state (the crawler removes
+a site's learned boilerplate from it). So every revisit of an article whose latest version an
+older extractor made costs one extra extraction, until the page really changes or
+`newsarchive reextract` rebases the archive (which is why docs/extraction.md says to run it
+after an upgrade).
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
 
 from sqlalchemy import select
@@ -37,9 +37,6 @@ __all__ = ["Reread", "decide_like_with_like"]
 #: the current extractor finds no article in it.
 Reread = Callable[[bytes, str | None, str | None], ArticleContent | None]
 
-_MEMO_SIZE = 4096
-_memo: OrderedDict[tuple[str, str], LatestContent | None] = OrderedDict()
-
 
 def decide_like_with_like(
     session: Session,
@@ -61,7 +58,7 @@ def decide_like_with_like(
         or latest.extractor_version == content.extractor_version
     ):
         return decision
-    rebased = _reread_latest(session, latest, content.extractor_version, reread)
+    rebased = _reread_latest(session, latest, reread)
     if rebased is None:
         return decision
     again = decide_version(rebased, new)
@@ -70,9 +67,7 @@ def decide_like_with_like(
     return decision
 
 
-def _reread_latest(
-    session: Session, latest: Version, extractor_version: str, reread: Reread
-) -> LatestContent | None:
+def _reread_latest(session: Session, latest: Version, reread: Reread) -> LatestContent | None:
     """What the current extractor makes of the raw body that produced ``latest``."""
     row = session.execute(
         select(Capture.raw_body_sha256, Capture.final_url, Capture.content_type)
@@ -84,17 +79,9 @@ def _reread_latest(
         return None
     digest: str = row[0]
     url, content_type = row[1], row[2]
-    key = (digest, extractor_version)
-    if key in _memo:
-        _memo.move_to_end(key)
-        return _memo[key]
     body = load_raw_body(session, digest)
     content = reread(body, url, content_type) if body is not None else None
-    rebased = None
-    if content is not None:
-        again = NewContent.of(content)
-        rebased = LatestContent(again.title, again.authors, again.text, again.content_hash)
-    _memo[key] = rebased
-    if len(_memo) > _MEMO_SIZE:
-        _memo.popitem(last=False)
-    return rebased
+    if content is None:
+        return None
+    again = NewContent.of(content)
+    return LatestContent(again.title, again.authors, again.text, again.content_hash)
