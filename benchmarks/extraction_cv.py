@@ -25,7 +25,7 @@ from benchmarks.extraction import (
     page_scores,
     single_extractors,
 )
-from crawler.extraction import boilerplate, parse_html
+from crawler.extraction import body, boilerplate, parse_html
 from crawler.extraction.body import BodyCandidates, body_candidates, body_text
 from crawler.extraction.ensemble import DEFAULT_RULE, VoteRule
 from crawler.extraction.metadata import extract_metadata
@@ -57,7 +57,7 @@ class Found:
     candidates: BodyCandidates
 
 
-def _found(page: Page) -> Found:
+def page_candidates(page: Page) -> Found:
     tree = parse_html(page.html, "text/html; charset=utf-8")
     title = extract_metadata(tree, page.url).title
     return Found(title, body_candidates(tree, page.url))
@@ -114,16 +114,33 @@ def _without_rule(name: str) -> Iterator[None]:
         boilerplate._line_rule.cache_clear()
 
 
+@contextmanager
+def _without_pass(name: str) -> Iterator[None]:
+    """Switch one of the body module's tree passes off (a no-op in its place)."""
+    saved = getattr(body, name)
+    setattr(body, name, lambda tree: None)
+    try:
+        yield
+    finally:
+        setattr(body, name, saved)
+
+
+# The structural passes of crawler.extraction.body, ablated like the line rules.
+PASSES = ("_merge_split_bodies", "_unwrap_embedded_posts")
+
+
 def rule_ablation(halves: tuple[list[Page], list[Page]]) -> list[dict[str, object]]:
-    """Each line rule's gain in F1 on each half (F1 with it minus F1 without it)."""
+    """Each line rule's and tree pass's gain in F1 on each half (F1 with it minus without)."""
     with_rules = [evaluate("newsarchive", ours, half, samples=0).f1 for half in halves]
+    switches = [(rule.name, _without_rule(rule.name)) for rule in boilerplate.LINE_RULES]
+    switches += [(name.strip("_"), _without_pass(name)) for name in PASSES]
     rows: list[dict[str, object]] = []
-    for rule in boilerplate.LINE_RULES:
-        with _without_rule(rule.name):
+    for name, switch in switches:
+        with switch:
             without = [evaluate("ablation", ours, half, samples=0).f1 for half in halves]
         gains = [a - b for a, b in zip(with_rules, without, strict=True)]
         split = (gains[0] > 1e-9 and gains[1] < -1e-9) or (gains[1] > 1e-9 and gains[0] < -1e-9)
-        rows.append({"rule": rule.name, "gain_a": gains[0], "gain_b": gains[1], "flag": split})
+        rows.append({"rule": name, "gain_a": gains[0], "gain_b": gains[1], "flag": split})
     return rows
 
 
@@ -135,7 +152,7 @@ def cross_validate(pages: list[Page]) -> dict[str, object]:
         name: [evaluate(name, extractor, half, samples=0).f1 for half in halves]
         for name, extractor in runs
     }
-    found = {page.page_id: _found(page) for page in pages}
+    found = {page.page_id: page_candidates(page) for page in pages}
     return {
         "halves": [len(half) for half in halves],
         "extractors": singles,
