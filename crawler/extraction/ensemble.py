@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = ["DEFAULT_RULE", "VoteRule", "shingle_set", "vote_lines"]
 
@@ -44,12 +45,16 @@ class VoteRule:
 DEFAULT_RULE = VoteRule()
 
 
-def shingle_set(text: str) -> set[Shingle]:
-    """The 4-token shingles of ``text``; 1-3 tokens make one shingle, none make none."""
+@lru_cache(maxsize=8192)
+def shingle_set(text: str) -> frozenset[Shingle]:
+    """The 4-token shingles of ``text``; 1-3 tokens make one shingle, none make none.
+
+    Cached: each paragraph is looked up several times (by every voter, and when placed).
+    """
     tokens = _TOKEN.findall(text)
     if len(tokens) < 4:
-        return {tuple(tokens)} if tokens else set()
-    return {tuple(tokens[i : i + 4]) for i in range(len(tokens) - 3)}
+        return frozenset({tuple(tokens)}) if tokens else frozenset()
+    return frozenset(zip(tokens, tokens[1:], tokens[2:], tokens[3:], strict=False))
 
 
 def vote_lines(
@@ -77,10 +82,7 @@ def vote_lines(
 
 
 def _voter_shingles(text: str) -> set[Shingle]:
-    shingles: set[Shingle] = set()
-    for line in text.splitlines():
-        shingles |= shingle_set(line)
-    return shingles
+    return set().union(*map(shingle_set, text.splitlines()))
 
 
 def _add_majority_lines(
@@ -108,10 +110,10 @@ def _add_majority_lines(
 
 
 def _position_after(
-    merged: list[tuple[str, set[Shingle]]], shingles: set[Shingle], cursor: int
+    merged: list[tuple[str, frozenset[Shingle]]], shingles: frozenset[Shingle], cursor: int
 ) -> int:
     """The index after the first paragraph (from ``cursor`` on) sharing a shingle, else cursor."""
     for index in range(cursor, len(merged)):
-        if merged[index][1] & shingles:
+        if not shingles.isdisjoint(merged[index][1]):
             return index + 1
     return cursor
