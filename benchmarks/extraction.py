@@ -1,7 +1,11 @@
 """Extraction benchmark: our extractor vs raw trafilatura on the shared article-body bench.
 
 Run: python benchmarks/extraction.py [--bench-dir ../shared/extraction-bench] [--json]
-     [--cleanup-ablation]
+     [--cleanup-ablation] [--cross-validate]
+--cross-validate splits the bench by page into two fixed halves, tunes the paragraph vote on
+one and reports the other, both ways, next to every single extractor (benchmarks/extraction_cv.py).
+CPU ms per page: "newsarchive-single" is the pipeline without the vote (the extractor before
+the ensemble), so the CPU ratio printed is after/before in the same run.
 Metric as in the bench README: 4-token shingles of \\w+ tokens, P averaged over non-empty
 predictions, R over all pages, F1 = 2PR/(P+R); ± is a bootstrap standard deviation over pages.
 """
@@ -28,6 +32,7 @@ sys.path.insert(0, str(REPO))
 
 from crawler.extraction import ExtractionError, extract_article, parse_html  # noqa: E402
 from crawler.extraction.body import extract_body  # noqa: E402
+from crawler.extraction.candidates import summary_text  # noqa: E402
 from crawler.extraction.metadata import extract_metadata  # noqa: E402
 
 DEFAULT_BENCH = REPO.parent / "shared" / "extraction-bench"
@@ -107,7 +112,13 @@ def corpus_f1(precisions: list[float | None], recalls: list[float]) -> tuple[flo
 
 
 def evaluate(name: str, extractor: Extractor, pages: list[Page], samples: int = 1000) -> Score:
-    """Run ``extractor`` over ``pages`` and score it."""
+    """Run ``extractor`` over ``pages`` and score it.
+
+    One page is extracted first, untimed (lazy imports, first-call setup), so that the order
+    of the runs does not bias their CPU per page.
+    """
+    if pages:
+        extractor(pages[0].html, pages[0].url)
     outputs: dict[str, str] = {}
     elapsed = 0.0
     cpu_ms: list[float] = []
@@ -157,6 +168,53 @@ def raw_trafilatura(html: bytes, url: str) -> str:
     return trafilatura.extract(html.decode("utf-8"), url=url, include_comments=False) or ""
 
 
+def ours_single(html: bytes, url: str) -> str:
+    """Our pipeline without the paragraph vote: the extractor before the ensemble."""
+    tree = parse_html(html, "text/html; charset=utf-8")
+    text = extract_body(tree, url, extract_metadata(tree, url).title, ensemble=None)
+    return text if len(text) >= 40 else ""
+
+
+def trafilatura_precision(html: bytes, url: str) -> str:
+    """trafilatura with favor_precision=True and no comments."""
+    text = trafilatura.extract(
+        html.decode("utf-8"), url=url, include_comments=False, favor_precision=True
+    )
+    return text or ""
+
+
+def trafilatura_recall(html: bytes, url: str) -> str:
+    """trafilatura with favor_recall=True and no comments."""
+    text = trafilatura.extract(
+        html.decode("utf-8"), url=url, include_comments=False, favor_recall=True
+    )
+    return text or ""
+
+
+def readability_lxml(html: bytes, url: str) -> str:
+    """readability-lxml from PyPI (the dev extra): its summary, one block per line."""
+    from readability import Document  # type: ignore[import-untyped]
+
+    summary: str = Document(html.decode("utf-8")).summary(html_partial=True)
+    return summary_text(summary)
+
+
+def single_extractors() -> list[tuple[str, Extractor]]:
+    """Every single extractor we compare against (readability-lxml only if installed)."""
+    runs: list[tuple[str, Extractor]] = [
+        ("trafilatura-default", raw_trafilatura),
+        ("trafilatura-precision", trafilatura_precision),
+        ("trafilatura-recall", trafilatura_recall),
+    ]
+    try:
+        import readability  # noqa: F401
+    except ImportError:
+        print("readability-lxml is not installed: left out", file=sys.stderr)
+    else:
+        runs.append(("readability-lxml", readability_lxml))
+    return runs
+
+
 def ours_without_cleanup(html: bytes, url: str) -> str:
     """Our body pipeline with the curated boilerplate rules switched off."""
     tree = parse_html(html, "text/html; charset=utf-8")
@@ -181,13 +239,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cleanup-ablation", action="store_true", help="also measure without our boilerplate rules"
     )
+    parser.add_argument(
+        "--cross-validate",
+        action="store_true",
+        help="tune the vote on one half of the pages, report the other (both ways)",
+    )
     args = parser.parse_args(argv)
     pages = load_bench(args.bench_dir)
-    runs = [("newsarchive", ours), ("trafilatura-default", raw_trafilatura)]
+    if args.cross_validate:
+        from benchmarks.extraction_cv import cross_validate_main
+
+        return cross_validate_main(pages, as_json=args.json)
+    runs = [("newsarchive", ours), ("newsarchive-single", ours_single), *single_extractors()]
     if args.cleanup_ablation:
         runs.append(("newsarchive-no-cleanup", ours_without_cleanup))
     scores = [evaluate(name, extractor, pages) for name, extractor in runs]
-    worse = worse_pages(scores[0], scores[1])
+    worse = worse_pages(scores[0], scores[2])
+    cpu_ratio = scores[0].cpu_ms_mean / scores[1].cpu_ms_mean if scores[1].cpu_ms_mean else 0.0
     if args.json:
         summary: dict[str, object] = {
             s.name: {
@@ -195,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
             }
             for s in scores
         }
+        summary["cpu_ratio_vs_single"] = cpu_ratio
         summary["worse_recall_than_trafilatura"] = [
             {"page": key, "ours": a, "trafilatura": b} for key, a, b in worse
         ]
@@ -214,6 +283,10 @@ def main(argv: list[str] | None = None) -> int:
     print(
         "pages/s: wall clock; /cpu-s and cpu ms per page: CPU time of this process"
         " (steadier under load)"
+    )
+    print(
+        f"CPU ms per page, newsarchive (vote) / newsarchive-single (before the vote):"
+        f" {scores[0].cpu_ms_mean:.2f} / {scores[1].cpu_ms_mean:.2f} = {cpu_ratio:.2f}x"
     )
     print(f"pages where newsarchive keeps less gold recall than trafilatura: {len(worse)}")
     urls = {page.page_id: page.url for page in pages}

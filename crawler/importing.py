@@ -144,11 +144,13 @@ def _reextract_one(
 Reextracted = list[tuple[ReextractCandidate, ArticleContent | ReextractResult]]
 
 
-def _write_reextractions(session: Session, extracted: Reextracted) -> list[ReextractResult]:
+def _write_reextractions(
+    session: Session, extracted: Reextracted, dry_run: bool = False
+) -> list[ReextractResult]:
     return [
         outcome
         if isinstance(outcome, ReextractResult)
-        else record_reextraction(session, candidate, outcome)
+        else record_reextraction(session, candidate, outcome, dry_run=dry_run)
         for candidate, outcome in extracted
     ]
 
@@ -159,8 +161,12 @@ def reextract(
     site: str | None = None,
     extract: Extract | None = None,
     on_result: Callable[[ReextractResult], None] | None = None,
+    dry_run: bool = False,
 ) -> Counter[str]:
     """Re-run the current extractor over the stored body behind each article's latest version.
+
+    With ``dry_run`` nothing is written: articles whose text would change count as
+    ``would_change``.
 
     Different content becomes a new version with ``origin='reextract'`` (see
     ``storage.reextraction.record_reextraction``), so later captures compare against what the
@@ -175,7 +181,9 @@ def reextract(
         with archive.read() as session:
             extracted: Reextracted = [(c, _reextract_one(session, c, extractor)) for c in batch]
 
-        for result in archive.run_write(partial(_write_reextractions, extracted=extracted)):
+        for result in archive.run_write(
+            partial(_write_reextractions, extracted=extracted, dry_run=dry_run)
+        ):
             counts[result.status] += 1
             if on_result is not None:
                 on_result(result)

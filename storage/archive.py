@@ -22,6 +22,7 @@ from storage.inserts import table_of
 from storage.kinds import CaptureReason
 from storage.models import Article, Capture, Version
 from storage.rawbodies import store_raw_body
+from storage.rebase import Reread, decide_like_with_like
 from storage.records import CaptureFailure, CaptureOutcome, CaptureResult, FetchedPage
 from storage.urls import canonical_url, host_of, strip_credentials
 from storage.version_rows import insert_version, latest_content, version_from_content
@@ -194,8 +195,12 @@ def record_capture(
     crawl_run_id: int | None = None,
     track: bool = True,
     keep_unchanged_body: bool = False,
+    reread: Reread | None = None,
 ) -> CaptureResult:
     """Record a successful fetch and extraction, making a new version only if the content changed.
+
+    With ``reread``, a latest version made by another extractor version is compared like with
+    like: its raw body re-read by the current extractor (storage.rebase).
 
     Same normalised content as the latest version: outcome ``unchanged`` (the version's
     last-confirmed time moves). Different: a new version numbered after the latest. No text,
@@ -212,6 +217,7 @@ def record_capture(
     latest = latest_version(session, article)
     new = NewContent.of(content)
     decision = decide_version(latest_content(latest), new)
+    decision = decide_like_with_like(session, latest, content, new, decision, reread)
     if decision.outcome is VersionOutcome.EMPTY:
         failure = CaptureFailure(CaptureReason.NO_ARTICLE_TEXT, "the page has no article text")
         return record_failure(session, page, failure, crawl_run_id=crawl_run_id)

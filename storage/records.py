@@ -203,7 +203,9 @@ class ReextractCandidate:
     fetched_at: datetime
 
 
-ReextractStatus = Literal["reextracted", "unchanged", "collapsed", "empty", "stale", "failed"]
+ReextractStatus = Literal[
+    "reextracted", "would_change", "unchanged", "collapsed", "empty", "stale", "failed"
+]
 
 
 @dataclass(frozen=True)

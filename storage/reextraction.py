@@ -61,7 +61,11 @@ def reextract_candidates(session: Session, *, site: str | None = None) -> list[R
 
 
 def record_reextraction(
-    session: Session, candidate: ReextractCandidate, content: ArticleContent
+    session: Session,
+    candidate: ReextractCandidate,
+    content: ArticleContent,
+    *,
+    dry_run: bool = False,
 ) -> ReextractResult:
     """Record what the current extractor makes of the body behind an article's latest version.
 
@@ -69,6 +73,7 @@ def record_reextraction(
     with ``origin='reextract'``, the new extractor version, the body's capture time, and a
     change summary holding ``reextract_of`` (the version it re-reads). The publisher did not
     edit anything, so such a version is never a stealth edit and carries no new notices.
+    With ``dry_run`` nothing is written: a difference is reported as ``would_change``.
     """
     article = session.scalars(
         select(Article).where(Article.id == candidate.article_id).with_for_update()
@@ -94,6 +99,10 @@ def record_reextraction(
             "collapsed",
             latest.number,
             f"text shrank from {decision.latest_chars} to {decision.new_chars} characters; kept",
+        )
+    if dry_run:
+        return ReextractResult(
+            article.url, "would_change", latest.number, f"would re-read v{latest.number}"
         )
     number = latest.number + 1
     change = _change(session, latest, content, new.content_hash)

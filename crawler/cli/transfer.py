@@ -183,9 +183,14 @@ def import_warc_command(obj: Context, file: Path, as_json: bool) -> None:
     help="Only this site and its subdomains (a domain, or a configured site's name).",
 )
 @site_name_option
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Write nothing; count the articles whose text the current extractor would change.",
+)
 @json_option
 @click.pass_obj
-def reextract_command(obj: Context, site: str | None, as_json: bool) -> None:
+def reextract_command(obj: Context, site: str | None, dry_run: bool, as_json: bool) -> None:
     """Re-run the current extractor over the stored page behind each article's latest version.
 
     When the result differs, the article gets a new version marked origin=reextract (with the
@@ -194,6 +199,7 @@ def reextract_command(obj: Context, site: str | None, as_json: bool) -> None:
     \b
     Example:
       newsarchive reextract --site nbcnews.com
+      newsarchive reextract --dry-run
     """
     from crawler.importing import reextract
 
@@ -207,6 +213,13 @@ def reextract_command(obj: Context, site: str | None, as_json: bool) -> None:
             )
 
     with obj.archive() as archive:
-        counts = reextract(archive, site=site, on_result=show)
+        counts = reextract(archive, site=site, on_result=show, dry_run=dry_run)
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    click.echo(f"re-extracted: {summary or 'no stored pages'}", err=True)
+    if dry_run:
+        click.echo(
+            f"dry run, nothing written: the current extractor would change the content of"
+            f" {counts['would_change']} latest versions ({summary or 'no stored pages'})",
+            err=True,
+        )
+    else:
+        click.echo(f"re-extracted: {summary or 'no stored pages'}", err=True)

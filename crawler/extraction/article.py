@@ -18,7 +18,7 @@ from storage.content import ArticleContent
 logger = logging.getLogger(__name__)
 
 EXTRACTOR_NAME = "newsarchive-extract"
-EXTRACTOR_VERSION = f"{EXTRACTOR_NAME}/1 trafilatura/{trafilatura.__version__}"
+EXTRACTOR_VERSION = f"{EXTRACTOR_NAME}/2 trafilatura/{trafilatura.__version__}"
 #: Less text than this is a stub (error page, paywall teaser), not an article.
 MIN_TEXT_CHARS = 40
 # "Soft 404s": error pages answered with 200. Only short pages count, so an article about an

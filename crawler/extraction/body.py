@@ -1,4 +1,5 @@
-"""Article body text: a fast trafilatura pass on a cleaned tree, a full one on signs of loss."""
+"""Article body text: a fast trafilatura pass on a cleaned tree, a full one on signs of loss,
+then a paragraph vote with two other extractors run on the same cleaned tree."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import logging
 import re
 from collections.abc import Callable
 from copy import deepcopy
+from dataclasses import dataclass, field
 
 import trafilatura
 from lxml.etree import XPath
@@ -13,8 +15,10 @@ from lxml.html import HtmlElement
 from trafilatura.settings import MANUALLY_CLEANED
 
 from crawler.extraction.boilerplate import clean_tree, filter_lines, normalise_line, text_of
+from crawler.extraction.candidates import voter_texts
+from crawler.extraction.ensemble import DEFAULT_RULE, VoteRule, vote_lines
 
-__all__ = ["extract_body", "raw_trafilatura_text"]
+__all__ = ["BodyCandidates", "body_candidates", "body_text", "extract_body", "raw_trafilatura_text"]
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +26,7 @@ logger = logging.getLogger(__name__)
 # (ads or "chunks" between), and trafilatura keeps only the first.
 _BODY_CLASS = re.compile(
     r"article[-_]?body|articlebody|story[-_]?body|entry[-_]content|post[-_]content"
-    r"|article[-_]{1,2}content|article[-_]text|story[-_]content|body__container",
+    r"|article[-_]{1,2}content|article[-_]text|story[-_]content",
     re.IGNORECASE,
 )
 # Every _BODY_CLASS alternative holds one of these words: a cheap test for the many classes
@@ -65,6 +69,20 @@ def raw_trafilatura_text(tree: HtmlElement, url: str | None) -> str:
     return text or ""
 
 
+@dataclass
+class BodyCandidates:
+    """What the vote decides between: our pipeline's lines and the voters' texts.
+
+    ``recovered`` are the lines the full pass put back and ``removed`` the texts the tree rules
+    took out (filter_lines keeps those out of the result).
+    """
+
+    lines: list[str]
+    recovered: list[str] = field(default_factory=list)
+    removed: set[str] = field(default_factory=set)
+    voters: list[str] = field(default_factory=list)
+
+
 def extract_body(
     tree: HtmlElement,
     url: str | None,
@@ -72,19 +90,54 @@ def extract_body(
     *,
     cleanup: bool = True,
     recovery: bool = True,
+    ensemble: VoteRule | None = DEFAULT_RULE,
     original: Callable[[], HtmlElement] | None = None,
 ) -> str:
     """Article text, one paragraph per line, without headline, captions and furniture.
 
     ``tree`` is left as it was, unless ``original`` is given: then ``tree`` is cleaned in
     place (no copy) and ``original()`` must return the page as parsed, for the full pass
-    on the rare page that needs it. ``cleanup=False`` skips our curated boilerplate rules and
-    ``recovery=False`` the full trafilatura pass (both for measuring what they are worth).
+    on the rare page that needs it. ``cleanup=False`` skips our curated boilerplate rules,
+    ``recovery=False`` the full trafilatura pass and ``ensemble=None`` the paragraph vote
+    (crawler.extraction.ensemble): all three for measuring what they are worth.
     """
+    found = body_candidates(
+        tree,
+        url,
+        cleanup=cleanup,
+        recovery=recovery,
+        voters=ensemble is not None,
+        original=original,
+    )
+    return body_text(found, title, ensemble, cleanup=cleanup)
+
+
+def body_text(
+    found: BodyCandidates, title: str | None, rule: VoteRule | None, *, cleanup: bool = True
+) -> str:
+    """The article text the vote under ``rule`` (None: no vote) makes of ``found``."""
+    lines = vote_lines(found.lines, found.voters, rule) if rule is not None else found.lines
+    if not cleanup:
+        return "\n".join(line.strip() for line in lines)
+    # Recovered lines come from the uncleaned page: keep out what the tree rules removed there.
+    kept = filter_lines(lines, title=title, removed=found.removed, removed_within=found.recovered)
+    return "\n".join(kept)
+
+
+def body_candidates(
+    tree: HtmlElement,
+    url: str | None,
+    *,
+    cleanup: bool = True,
+    recovery: bool = True,
+    voters: bool = True,
+    original: Callable[[], HtmlElement] | None = None,
+) -> BodyCandidates:
+    """Run our pipeline (and, with ``voters``, the voting extractors) over ``tree``."""
     ours = tree if original is not None else deepcopy(tree)
-    removed: set[str] = set()
+    found = BodyCandidates([])
     if cleanup:
-        removed = clean_tree(ours).removed_texts
+        found.removed = clean_tree(ours).removed_texts
     _merge_split_bodies(ours)
     _unwrap_embedded_posts(ours)
     _drop_unread(ours)
@@ -92,16 +145,15 @@ def extract_body(
     primary: str | None = trafilatura.extract(
         ours, url=url, include_comments=False, fast=True, deduplicate=False
     )
-    lines = [line for line in (primary or "").splitlines() if line.strip()]
-    recovered: list[str] = []
-    if recovery and _looks_lossy(lines, paragraph_chars):
+    found.lines = [line for line in (primary or "").splitlines() if line.strip()]
+    if recovery and _looks_lossy(found.lines, paragraph_chars):
         page = original() if original is not None else tree
-        lines, recovered = _recover_lines(lines, raw_trafilatura_text(page, url).splitlines())
-    if not cleanup:
-        return "\n".join(line.strip() for line in lines)
-    # Recovered lines come from the uncleaned page: keep out what the tree rules removed there.
-    kept = filter_lines(lines, title=title, removed=removed, removed_within=recovered)
-    return "\n".join(kept)
+        found.lines, found.recovered = _recover_lines(
+            found.lines, raw_trafilatura_text(page, url).splitlines()
+        )
+    if voters:
+        found.voters = voter_texts(ours, url)  # last: the readability voter changes ``ours``
+    return found
 
 
 def _looks_lossy(lines: list[str], paragraph_chars: int) -> bool:

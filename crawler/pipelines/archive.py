@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from crawler import signals
 from crawler.discovery.classify import article_reason
 from crawler.extensions.archive_connection import archive_connection
-from crawler.extraction import ExtractionError
+from crawler.extraction import ExtractionError, extract_article
 from crawler.extraction.pool import ExtractionPool
 from crawler.items import DiscoveredLinks, FetchFailed, PageFetched
 from crawler.pipelines.batching import BatchWriter, GroupedWrites
@@ -290,7 +290,30 @@ class ArchivePipeline:
             crawl_run_id=self.crawl_run_id,
             track=self.track,
             keep_unchanged_body=self.keep_unchanged_bodies,
+            reread=lambda body, url, content_type: self._reread(
+                session, item, body, url, content_type
+            ),
         )
+
+    def _reread(
+        self,
+        session: Session,
+        item: PageFetched,
+        body: bytes,
+        url: str | None,
+        content_type: str | None,
+    ) -> ArticleContent | None:
+        """The current extractor's reading of a stored body (for storage.rebase), or None.
+
+        Runs in this process, not the pool: only after an extractor upgrade, once per article.
+        """
+        try:
+            content = extract_article(body, url, content_type)
+        except ExtractionError:
+            return None
+        if self.site_boilerplate is not None:
+            content = self.site_boilerplate.apply(session, item.page, content)
+        return content
 
     async def _submit(
         self,
