@@ -21,7 +21,7 @@ from benchmarks.extraction import (
     corpus_f1,
     evaluate,
     ours,
-    ours_single,
+    ours_with_vote,
     page_scores,
     single_extractors,
 )
@@ -147,7 +147,7 @@ def rule_ablation(halves: tuple[list[Page], list[Page]]) -> list[dict[str, objec
 def cross_validate(pages: list[Page]) -> dict[str, object]:
     """Every figure of the cross-validation, as one JSON-ready dict."""
     halves = split_halves(pages)
-    runs = [("newsarchive", ours), ("newsarchive-single", ours_single), *single_extractors()]
+    runs = [("newsarchive", ours), ("newsarchive-vote", ours_with_vote), *single_extractors()]
     singles = {
         name: [evaluate(name, extractor, half, samples=0).f1 for half in halves]
         for name, extractor in runs
