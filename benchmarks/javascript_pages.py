@@ -1,6 +1,9 @@
 """The app-shell detector over the shared benches: how many ordinary pages it flags or rewrites.
 
-Run: python benchmarks/javascript_pages.py [--bench-dir ../shared] [--json]
+Run: python benchmarks/javascript_pages.py [--bench-dir ../shared] [--json] [--cost]
+``--cost`` also measures the CPU the shell checks add per ordinary page: every page extracted
+with the checks and without them (``inspect_page``/``recover_body`` replaced by no-ops),
+interleaved over ``--rounds`` rounds, the ratio printed (the same run is the baseline).
 Every page of extraction-bench and metadata-bench is an ordinary server-rendered article, so
 a page reported ``needs_javascript`` is a false positive, and one whose body is read from
 JSON-LD or embedded data instead of its HTML is listed for a look.
@@ -12,36 +15,77 @@ import argparse
 import gzip
 import json
 import sys
+import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from crawler.extraction import ExtractionError, extract_article  # noqa: E402
+from crawler.extraction import ExtractionError, article, extract_article  # noqa: E402
+from crawler.extraction.shells import PageShape  # noqa: E402
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bench-dir", type=Path, default=REPO.parent / "shared")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--cost", action="store_true", help="measure the CPU the checks add")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     counts: Counter[str] = Counter()
     flagged: list[dict[str, str]] = []
-    for bench in ("extraction-bench", "metadata-bench"):
-        for path in sorted((args.bench_dir / bench / "html").glob("*.html.gz")):
-            outcome = _outcome(gzip.decompress(path.read_bytes()))
-            counts[outcome] += 1
-            if outcome not in ("html", "no_article_text", "too_short", "error_page"):
-                flagged.append({"bench": bench, "page": path.name, "outcome": outcome})
-    report = {"pages": sum(counts.values()), "outcomes": dict(counts), "flagged": flagged}
+    pages = list(_pages(args.bench_dir))
+    for bench, name, html in pages:
+        outcome = _outcome(html)
+        counts[outcome] += 1
+        if outcome not in ("html", "no_article_text", "too_short", "error_page"):
+            flagged.append({"bench": bench, "page": name, "outcome": outcome})
+    report: dict[str, object] = {
+        "pages": sum(counts.values()),
+        "outcomes": dict(counts),
+        "flagged": flagged,
+    }
+    if args.cost:
+        report["cost"] = _cost([html for _, _, html in pages], args.rounds)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
         print(f"{report['pages']} pages: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
         for row in flagged:
             print(f"  {row['bench']}/{row['page']}: {row['outcome']}")
+        if args.cost:
+            print("CPU per page: " + ", ".join(f"{k} {v}" for k, v in report["cost"].items()))  # type: ignore[union-attr]
     return 0
+
+
+def _pages(bench_dir: Path) -> Iterator[tuple[str, str, bytes]]:
+    for bench in ("extraction-bench", "metadata-bench"):
+        for path in sorted((bench_dir / bench / "html").glob("*.html.gz")):
+            yield bench, path.name, gzip.decompress(path.read_bytes())
+
+
+def _cost(pages: list[bytes], rounds: int) -> dict[str, float]:
+    """Mean CPU ms per page with the shell checks and without them, and the ratio."""
+    checks = (article.inspect_page, article.recover_body)
+    without = (lambda tree, url: PageShape(), lambda shape, text: None)
+    spent = {"with": 0.0, "without": 0.0}
+    for _ in range(rounds):
+        for label, (inspect, recover) in (("without", without), ("with", checks)):
+            article.inspect_page, article.recover_body = inspect, recover  # type: ignore[assignment]
+            started = time.process_time()
+            for html in pages:
+                _outcome(html)
+            spent[label] += time.process_time() - started
+    article.inspect_page, article.recover_body = checks
+    runs = rounds * len(pages)
+    with_ms, without_ms = 1000 * spent["with"] / runs, 1000 * spent["without"] / runs
+    return {
+        "with_checks_ms": round(with_ms, 2),
+        "without_checks_ms": round(without_ms, 2),
+        "ratio": round(with_ms / without_ms, 3),
+    }
 
 
 def _outcome(html: bytes) -> str:

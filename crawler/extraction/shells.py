@@ -13,7 +13,7 @@ The rule (docs/javascript-pages.md), general and by structure and text only:
 
 ``inspect_page`` runs before the body pass (which deletes scripts) and only looks at
 attributes and the first characters of scripts; JSON is decoded only for a page whose HTML
-text is short or whose embedded data is much larger than that text.
+text is short (``DECODE_BELOW_CHARS``) or that shows a structural shell signal.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
-from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from crawler.extraction.embedded import EmbeddedBlob, collect_blobs, decode_blob
@@ -35,18 +34,18 @@ __all__ = ["PageShape", "Recovery", "inspect_page", "recover_body"]
 SHELL_TEXT_CHARS = 500  # HTML text shorter than this may be a shell's furniture
 FAR_MORE = 3  # embedded prose this many times the HTML text is the real article ...
 FAR_MORE_MIN_CHARS = 500  # ... when it is also this much longer
+#: Embedded data is decoded (the costly step) only for a page whose HTML text is shorter than
+#: this (a teaser at most), or that has an empty mount point or a JavaScript <noscript>.
+DECODE_BELOW_CHARS = 1000
 _KEEP_SHARE = 0.8  # a body read from data in place of HTML text keeps at least this much of it
-_MOUNT_POINTS = XPath(
-    "//*[@id='__next' or @id='app' or @id='root' or @id='__nuxt' or @id='___gatsby'"
-    " or @data-reactroot]"
-)
+_MOUNT_IDS = frozenset({"__next", "app", "root", "__nuxt", "___gatsby"})
+_MOUNT_TAGS = ("div", "main", "section")  # iterated in Python: 4x faster than an XPath here
 _EMPTY_MOUNT_CHARS = 200  # a mount point with less text than this holds no article
 _SHELL_TEXT = re.compile(
     r"\bloading(?:\s*(?:\.\.\.|…))|\benable javascript|\bjavascript (?:is )?(?:required|disabled)"
     r"|\bturn on javascript|\brequires javascript|\bjavascript (?:must|needs to) be enabled",
     re.IGNORECASE,
 )
-_AMP_LINK = XPath("//link[@rel='amphtml'][@href]/@href")
 
 
 @dataclass(frozen=True)
@@ -75,9 +74,9 @@ class Recovery:
 
 def inspect_page(tree: HtmlElement, url: str | None) -> PageShape:
     """The page's shell signals and data blobs (call before the body pass deletes scripts)."""
-    empty = next((_mount_name(e) for e in _MOUNT_POINTS(tree) if _is_empty(e)), None)
+    empty = next((_mount_name(e) for e in _mount_points(tree) if _is_empty(e)), None)
     noscript = any(_SHELL_TEXT.search(e.text_content() or "") for e in tree.iter("noscript"))
-    amp = next(iter(_AMP_LINK(tree)), None)
+    amp = next((e.get("href") for e in tree.iter("link") if _is_amp_link(e)), None)
     bodies = tuple(_jsonld_bodies(tree))
     return PageShape(
         empty_mount=empty,
@@ -88,13 +87,31 @@ def inspect_page(tree: HtmlElement, url: str | None) -> PageShape:
     )
 
 
+def _mount_points(tree: HtmlElement) -> list[HtmlElement]:
+    return [
+        element
+        for element in tree.iter(*_MOUNT_TAGS)
+        if element.get("id") in _MOUNT_IDS or element.get("data-reactroot") is not None
+    ]
+
+
+def _is_amp_link(link: HtmlElement) -> bool:
+    return (link.get("rel") or "").strip().lower() == "amphtml" and bool(link.get("href"))
+
+
 def _mount_name(element: HtmlElement) -> str:
     ident = element.get("id")
     return f"#{ident}" if ident else "[data-reactroot]"
 
 
 def _is_empty(element: HtmlElement) -> bool:
-    return len((element.text_content() or "").strip()) < _EMPTY_MOUNT_CHARS
+    """Less than _EMPTY_MOUNT_CHARS of text (read only until that much is found)."""
+    chars = 0
+    for piece in element.itertext():
+        chars += len(piece.strip())
+        if chars >= _EMPTY_MOUNT_CHARS:
+            return False
+    return True
 
 
 def _jsonld_bodies(tree: HtmlElement) -> list[str]:
@@ -118,7 +135,7 @@ def recover_body(shape: PageShape, text: str) -> Recovery | None:
             _shell_structure(shape, text) and len(jsonld) >= _KEEP_SHARE * found
         ):
             return Recovery(jsonld, "jsonld")
-    if shape.blobs and (found < SHELL_TEXT_CHARS or shape.embedded_chars > FAR_MORE * found):
+    if shape.blobs and (found < DECODE_BELOW_CHARS or shape.empty_mount or shape.noscript_hint):
         article = _embedded_article(shape.blobs)
         if article is not None and (
             _far_more(article.prose_chars, found)
