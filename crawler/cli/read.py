@@ -13,7 +13,6 @@ from crawler.cli.options import json_option
 from storage import get_version, history
 from storage.diffs import paragraph_diff
 
-
 # How `show` names where a version's body came from (docs/javascript-pages.md).
 _BODY_SOURCES = {
     "html": "",  # the usual case: not worth a line

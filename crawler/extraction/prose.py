@@ -159,11 +159,11 @@ def find_article(values: list[Any]) -> EmbeddedArticle | None:
 def _headline_owner(parents: tuple[dict[str, Any], ...]) -> dict[str, Any]:
     """The nearest enclosing object with a headline, or with one in an object it holds."""
     for parent in reversed(parents):
-        if _first_string(parent, _HEADLINE_KEYS):
-            return parent
-        for value in parent.values():
-            if isinstance(value, dict) and _first_string(value, _HEADLINE_KEYS):
-                return value
+        candidates: list[dict[str, Any]] = [parent]
+        candidates.extend(v for v in parent.values() if isinstance(v, dict))
+        for candidate in candidates:
+            if _first_string(candidate, _HEADLINE_KEYS):
+                return candidate
     return {}
 
 

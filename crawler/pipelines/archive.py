@@ -7,8 +7,8 @@ import logging
 import os
 import resource
 import time
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
@@ -16,9 +16,9 @@ from scrapy.exceptions import DropItem, NotConfigured
 from sqlalchemy.orm import Session
 
 from crawler import signals
+from crawler.amp import amp_request
 from crawler.discovery.classify import is_article_page
 from crawler.extensions.archive_connection import archive_connection
-from crawler.amp import amp_request
 from crawler.extraction import ExtractionError
 from crawler.extraction.errors import NeedsJavaScript
 from crawler.extraction.pool import ExtractionPool

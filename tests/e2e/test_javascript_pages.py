@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import replace
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -37,7 +37,7 @@ class ShellSite:
 
     def page(self, path: str) -> str | None:
         if path in SHELLS:
-            return SHELLS[path][0](self.story_at(path))  # type: ignore[operator]
+            return SHELLS[path][0](self.story_at(path))
         if path == "/amp-linked.html":
             return amp_linked_shell(self.story_at(path))
         if path == "/amp/story.html":

@@ -64,8 +64,10 @@ def test_needs_javascript_survives_the_worker_process_boundary() -> None:
 
     error = NeedsJavaScript("an app shell", "http://127.0.0.1/amp")
     copy = pickle.loads(pickle.dumps(error))
-    assert isinstance(copy, NeedsJavaScript) and copy.amp_url == "http://127.0.0.1/amp"
-    assert isinstance(copy, ExtractionError) and copy.reason == "needs_javascript"
+    assert isinstance(copy, NeedsJavaScript)
+    assert copy.amp_url == "http://127.0.0.1/amp"
+    assert isinstance(copy, ExtractionError)
+    assert copy.reason == "needs_javascript"
 
 
 def test_an_ordinary_page_with_a_mount_point_and_a_noscript_stays_html() -> None:
