@@ -34,7 +34,6 @@ _FLIGHT_TEXT = re.compile(rb"T([0-9a-fA-F]{1,8}),")
 _HEAD_CHARS = 300  # a state assignment or push call starts within these characters of a script
 #: Nuxt's devalue format marks non-JSON values with a type name in a list's first place.
 _DEVALUE_WRAPPERS = frozenset({"Reactive", "ShallowReactive", "Ref", "ShallowRef", "EmptyRef"})
-_MAX_DEVALUE_NODES = 200_000
 
 
 @dataclass(frozen=True)
@@ -170,17 +169,17 @@ def _devalue(table: Any) -> Any:
     """Nuxt's ``__NUXT_DATA__``: a flat list where numbers in containers point at entries."""
     if not isinstance(table, list) or not table:
         return table
-    budget = [_MAX_DEVALUE_NODES]
     memo: dict[int, Any] = {}
+    resolving: set[int] = set()  # a reference back into an entry being resolved: a cycle
 
     def resolve(index: Any, depth: int) -> Any:
         if not isinstance(index, int) or isinstance(index, bool):
             return None
-        if not 0 <= index < len(table) or depth > 200 or budget[0] <= 0:
+        if not 0 <= index < len(table) or depth > 200 or index in resolving:
             return None
         if index in memo:
             return memo[index]
-        budget[0] -= 1
+        resolving.add(index)
         value = table[index]
         if isinstance(value, dict):
             resolved: Any = {key: resolve(item, depth + 1) for key, item in value.items()}
@@ -193,7 +192,8 @@ def _devalue(table: Any) -> Any:
                 resolved = [resolve(item, depth + 1) for item in value]
         else:
             resolved = value
-        memo[index] = resolved
+        resolving.discard(index)
+        memo[index] = resolved  # each entry resolved once: shared entries stay shared
         return resolved
 
     return resolve(0, 0)

@@ -38,7 +38,7 @@ _WORD = re.compile(r"\w{2,}")
 _CODE_SYMBOLS = re.compile(r"[{}\[\]<>=;|\\$_^`~*#]")
 _MAX_CODE_SHARE = 0.01  # prose has at most one such symbol in a hundred characters
 _MIN_PROSE_WORDS = 5  # a paragraph has this many words; labels and buttons have fewer
-_MAX_NODES = 300_000  # a bound on the walk, for hostile or huge blobs
+_MAX_NODES = 1_000_000  # values looked at, in all: a bound for hostile or huge blobs
 _MAX_DEPTH = 80
 _MAX_BLOCK_DEPTH = 8
 _NEAR_SHARE = 0.8  # of the most prose: a candidate this close may be the body, split finer
@@ -76,26 +76,38 @@ def _is_prose(paragraph: str) -> bool:
     return len(_CODE_SYMBOLS.findall(paragraph)) <= _MAX_CODE_SHARE * len(paragraph)
 
 
-def _block_text(value: Any, depth: int = 0) -> str:
+class _Budget:
+    """Work left for one search: every value looked at costs one (hostile or huge data stays
+    bounded, shared structures of decoded Nuxt data included)."""
+
+    def __init__(self, nodes: int) -> None:
+        self.left = nodes
+
+    def spend(self) -> bool:
+        self.left -= 1
+        return self.left >= 0
+
+
+def _block_text(value: Any, budget: _Budget, depth: int = 0) -> str:
     """The text of one block: a string, or the text under a block's text keys (spans joined)."""
-    if depth > _MAX_BLOCK_DEPTH:
+    if depth > _MAX_BLOCK_DEPTH or not budget.spend():
         return ""
     if isinstance(value, str):
         return " ".join(html_paragraphs(value))
     if isinstance(value, list):
         if len(value) == 4 and value[0] == "$" and isinstance(value[3], dict):  # React element
-            return _block_text(value[3].get("children"), depth + 1)
-        return "".join(_block_text(item, depth + 1) for item in value)
+            return _block_text(value[3].get("children"), budget, depth + 1)
+        return "".join(_block_text(item, budget, depth + 1) for item in value)
     if isinstance(value, dict):
         for key in _TEXT_KEYS:
             if key in value:
-                text = _block_text(value[key], depth + 1)
+                text = _block_text(value[key], budget, depth + 1)
                 if text:
                     return text
     return ""
 
 
-def _candidate(value: Any) -> list[str]:
+def _candidate(value: Any, budget: _Budget) -> list[str]:
     """The prose paragraphs ``value`` holds if it is a body (a list of blocks or HTML)."""
     if isinstance(value, str):
         if "<p" not in value and "\n" not in value:
@@ -104,18 +116,22 @@ def _candidate(value: Any) -> list[str]:
     if isinstance(value, list) and len(value) >= 1:
         if len(value) == 4 and value[0] == "$":  # one React element, not a list of blocks
             return []
-        blocks = (_block_text(item) for item in value if not isinstance(item, int | float))
+        blocks = (_block_text(item, budget) for item in value if not isinstance(item, int | float))
         return [" ".join(block.split()) for block in blocks if _is_prose(block)]
     return []
 
 
-def _walk(root: Any) -> Iterator[tuple[Any, tuple[dict[str, Any], ...]]]:
-    """Every value under ``root`` with the objects enclosing it (bounded in nodes and depth)."""
+def _walk(root: Any, budget: _Budget) -> Iterator[tuple[Any, tuple[dict[str, Any], ...]]]:
+    """Every value under ``root`` once (a container met again is not entered again) with the
+    objects enclosing it, bounded in depth and by ``budget``."""
     stack: list[tuple[Any, tuple[dict[str, Any], ...], int]] = [(root, (), 0)]
-    seen = 0
-    while stack and seen < _MAX_NODES:
+    entered: set[int] = set()
+    while stack and budget.spend():
         value, parents, depth = stack.pop()
-        seen += 1
+        if isinstance(value, dict | list):
+            if id(value) in entered:
+                continue
+            entered.add(id(value))
         yield value, parents
         if depth >= _MAX_DEPTH:
             continue
@@ -134,10 +150,11 @@ def find_article(values: list[Any]) -> EmbeddedArticle | None:
     split into the most paragraphs is the body itself.
     """
     candidates: list[tuple[int, list[str], tuple[dict[str, Any], ...]]] = []
+    budget = _Budget(_MAX_NODES)
     for root in values:
-        for value, parents in _walk(root):
+        for value, parents in _walk(root, budget):
             if isinstance(value, list | str):
-                paragraphs = _candidate(value)
+                paragraphs = _candidate(value, budget)
                 if paragraphs:
                     candidates.append((sum(len(p) for p in paragraphs), paragraphs, parents))
     if not candidates:

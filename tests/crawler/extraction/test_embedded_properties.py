@@ -44,7 +44,7 @@ def test_any_json_as_a_nuxt_table_never_raises(value: Any) -> None:
     find_article(decode_blob(blob))
 
 
-@settings(max_examples=50)
+@settings(max_examples=50, deadline=None)  # whole extractions, on a loaded machine
 @given(st.binary(max_size=2000), st.sampled_from(["__NEXT_DATA__", "__NUXT_DATA__"]))
 def test_any_bytes_in_a_page_script_extract_or_raise_extraction_error(
     payload: bytes, ident: str
@@ -55,3 +55,12 @@ def test_any_bytes_in_a_page_script_extract_or_raise_extraction_error(
     )
     with contextlib.suppress(ExtractionError):
         extract_article(page, "http://127.0.0.1/a")
+
+
+def test_a_nuxt_table_whose_entries_point_at_each_other_ends() -> None:
+    """Cycles and entries shared many times over (a DAG of exponential size) stay bounded."""
+    table: list[Any] = [[1, 1, 0]]
+    table += [[i + 2, i + 2, i + 2] for i in range(60)]
+    table.append("The end of a long chain of references holds a few words of prose.")
+    found = find_article(decode_blob(EmbeddedBlob("nuxt_data", json.dumps(table))))
+    assert found is None or found.paragraphs
