@@ -1,6 +1,6 @@
 """The app-shell detector over the shared benches: how many ordinary pages it flags or rewrites.
 
-Run: python benchmarks/javascript_pages.py [--bench-dir ../shared] [--json] [--cost]
+Run: python benchmarks/javascript_pages.py [--bench-dir ../shared] [--json] [--cost] [--finder]
 ``--cost`` also measures the CPU the shell checks add per ordinary page: every page extracted
 with the checks and without them (``inspect_page``/``recover_body`` replaced by no-ops),
 page by page in alternating order over ``--rounds`` rounds, and the ratio printed (the
@@ -24,7 +24,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from crawler.extraction import ExtractionError, article, extract_article  # noqa: E402
+from crawler.extraction import ExtractionError, article, extract_article, parse_html, shells  # noqa: E402  # noqa: E402
+from crawler.extraction.body import extract_body  # noqa: E402
 from crawler.extraction.shells import PageShape  # noqa: E402
 
 
@@ -34,6 +35,9 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--cost", action="store_true", help="measure the CPU the checks add")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--finder", action="store_true", help="how much of each page's text its data holds"
+    )
     args = parser.parse_args()
     counts: Counter[str] = Counter()
     flagged: list[dict[str, str]] = []
@@ -48,6 +52,9 @@ def main() -> int:
         "outcomes": dict(counts),
         "flagged": flagged,
     }
+    finder = _finder([html for _, _, html in pages]) if args.finder else {}
+    if finder:
+        report["finder"] = finder
     cost = _cost([html for _, _, html in pages], args.rounds) if args.cost else {}
     if cost:
         report["cost"] = cost
@@ -57,6 +64,8 @@ def main() -> int:
         print(f"{report['pages']} pages: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
         for row in flagged:
             print(f"  {row['bench']}/{row['page']}: {row['outcome']}")
+        if args.finder:
+            print("embedded-data finder: " + ", ".join(f"{k} {v}" for k, v in finder.items()))
         if args.cost:
             print("CPU per page: " + ", ".join(f"{k} {v}" for k, v in cost.items()))
     return 0
@@ -66,6 +75,21 @@ def _pages(bench_dir: Path) -> Iterator[tuple[str, str, bytes]]:
     for bench in ("extraction-bench", "metadata-bench"):
         for path in sorted((bench_dir / bench / "html").glob("*.html.gz")):
             yield bench, path.name, gzip.decompress(path.read_bytes())
+
+
+def _finder(pages: list[bytes]) -> dict[str, int]:
+    """On pages that carry embedded data: the prose the finder reads from it, against the
+    HTML text (the pages are ordinary, so the HTML text is the article)."""
+    carrying = close = 0
+    for html in pages:
+        shape = shells.inspect_page(parse_html(html), None)
+        if not shape.blobs:
+            continue
+        carrying += 1
+        found = shells.embedded_article(shape.blobs)
+        text = extract_body(parse_html(html), None)
+        close += found is not None and found.prose_chars >= 0.8 * len(text)
+    return {"pages_with_embedded_data": carrying, "finder_within_80pct_of_html_text": close}
 
 
 def _cost(pages: list[bytes], rounds: int) -> dict[str, float]:

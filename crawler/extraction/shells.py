@@ -136,7 +136,7 @@ def recover_body(shape: PageShape, text: str) -> Recovery | None:
         ):
             return Recovery(jsonld, "jsonld")
     if shape.blobs and (found < DECODE_BELOW_CHARS or shape.empty_mount or shape.noscript_hint):
-        article = _embedded_article(shape.blobs)
+        article = embedded_article(shape.blobs)
         if article is not None and (
             _far_more(article.prose_chars, found)
             or (_looks_like_shell(shape, text) and article.prose_chars > found)
@@ -163,7 +163,8 @@ def _looks_like_shell(shape: PageShape, text: str) -> bool:
     return bool(shape.empty_mount or shape.noscript_hint or _SHELL_TEXT.search(text))
 
 
-def _embedded_article(blobs: tuple[EmbeddedBlob, ...]) -> EmbeddedArticle | None:
+def embedded_article(blobs: tuple[EmbeddedBlob, ...]) -> EmbeddedArticle | None:
+    """The article the page's embedded data holds, if any (decoding every blob)."""
     values = [value for blob in blobs for value in decode_blob(blob)]
     return find_article(values) if values else None
 
