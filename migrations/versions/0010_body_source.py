@@ -21,11 +21,11 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Plain ALTER TABLE, not batch mode: rebuilding `versions` on SQLite would drop a table that
+# captures and the search index point at. SQLite drops a column in place since 3.35.
 def upgrade() -> None:
-    with op.batch_alter_table("versions") as batch:
-        batch.add_column(sa.Column("body_source", sa.String(16), nullable=True))
+    op.add_column("versions", sa.Column("body_source", sa.String(16), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("versions") as batch:
-        batch.drop_column("body_source")
+    op.drop_column("versions", "body_source")
