@@ -41,6 +41,8 @@ _MIN_PROSE_WORDS = 5  # a paragraph has this many words; labels and buttons have
 _MAX_NODES = 1_000_000  # values looked at, in all: a bound for hostile or huge blobs
 _MAX_DEPTH = 80
 _MAX_BLOCK_DEPTH = 8
+_SENTENCE_ENDS = frozenset(".!?:;\u2026\u3002")
+_SENTENCE_SHARE = 0.5  # of a body's text, in paragraphs that end like sentences
 _NEAR_SHARE = 0.8  # of the most prose: a candidate this close may be the body, split finer
 
 
@@ -117,8 +119,15 @@ def _candidate(value: Any, budget: _Budget) -> list[str]:
         if len(value) == 4 and value[0] == "$":  # one React element, not a list of blocks
             return []
         blocks = (_block_text(item, budget) for item in value if not isinstance(item, int | float))
-        return [" ".join(block.split()) for block in blocks if _is_prose(block)]
+        paragraphs = [" ".join(block.split()) for block in blocks if _is_prose(block)]
+        return paragraphs if _reads_as_sentences(paragraphs) else []
     return []
+
+
+def _reads_as_sentences(paragraphs: list[str]) -> bool:
+    """Most of the text ends its paragraphs like sentences: a body, not a list of headlines."""
+    ended = sum(len(p) for p in paragraphs if p.rstrip("\"'\u201d\u2019)")[-1:] in _SENTENCE_ENDS)
+    return ended >= _SENTENCE_SHARE * sum(len(p) for p in paragraphs)
 
 
 def _walk(root: Any, budget: _Budget) -> Iterator[tuple[Any, tuple[dict[str, Any], ...]]]:

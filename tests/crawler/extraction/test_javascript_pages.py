@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from crawler.extraction import ExtractionError, extract_article
@@ -104,3 +106,16 @@ def test_a_short_html_text_next_to_far_more_embedded_prose_takes_the_embedded_bo
     )
     content = extract_article(page.encode(), URL)
     assert story.paragraphs[-1] in content.text
+
+
+def test_a_shell_whose_data_holds_only_related_headlines_is_not_given_them_as_a_body() -> None:
+    related = [
+        {"title": f"Council votes on the new harbour budget plan number {n}"} for n in range(9)
+    ]
+    data = json.dumps({"props": {"pageProps": {"related": related, "title": "Bridge"}}})
+    page = (
+        "<html><head><title>Daily Planet</title></head><body><div id='__next'></div>"
+        f"<script id='__NEXT_DATA__' type='application/json'>{data}</script></body></html>"
+    )
+    with pytest.raises(NeedsJavaScript):
+        extract_article(page.encode(), URL)
