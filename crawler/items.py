@@ -21,6 +21,7 @@ class PageFetched:
     source: str = "url"
     frontier_id: int | None = None
     scope: str | None = None
+    amp: bool = False  # the AMP version of a shell, fetched in its place (crawler/amp.py)
 
     @property
     def vouched(self) -> bool:

@@ -55,6 +55,9 @@ class ArticleContent:
     extractor: str = "newsarchive"
     extractor_version: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    #: Where the text came from: html, jsonld, embedded_data, amp or rendered
+    #: (docs/javascript-pages.md). Not part of the content hash.
+    body_source: str = "html"
 
 
 def normalise_text(text: str) -> str:

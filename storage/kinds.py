@@ -34,6 +34,7 @@ class CaptureReason(StrEnum):
     UNPARSABLE = "unparsable"
     TOO_SHORT = "too_short"
     ERROR_PAGE = "error_page"
+    NEEDS_JAVASCRIPT = "needs_javascript"  # an app shell: the article is built by its scripts
     TIMEOUT = "timeout"  # extraction or download ran past its time limit
     MEMORY = "memory"
     WORKER_CRASHED = "worker_crashed"

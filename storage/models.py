@@ -189,6 +189,8 @@ class Version(Base):
     extractor_version: Mapped[str] = mapped_column(String(128))
     origin: Mapped[str] = mapped_column(String(16), default="capture")
     change: Mapped[dict[str, Any] | None] = mapped_column(JSON())
+    # html, jsonld, embedded_data, amp or rendered (docs/javascript-pages.md); NULL: older
+    body_source: Mapped[str | None] = mapped_column(String(16))
 
 
 class FrontierEntry(Base):

@@ -72,6 +72,7 @@ def _record(article: Article, version: Version) -> VersionRecord:
         extractor_version=version.extractor_version,
         origin=version.origin,
         change=version.change,
+        body_source=version.body_source,
     )
 
 

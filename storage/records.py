@@ -90,6 +90,7 @@ class VersionRecord:
     extractor_version: str
     origin: str
     change: dict[str, Any] | None
+    body_source: str | None = None  # html, jsonld, embedded_data, amp, rendered; None: older
 
 
 @dataclass(frozen=True)

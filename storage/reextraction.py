@@ -154,6 +154,9 @@ def _reextracted_version(
     change: dict[str, Any],
 ) -> Version:
     captured_at: datetime = max(candidate.fetched_at, latest.captured_at)
+    if latest.body_source == "amp" and content.body_source == "html":
+        # The stored raw body of a shell read through its AMP version is the AMP page.
+        content = dataclasses.replace(content, body_source="amp")
     return version_from_content(
         content,
         article_id=article.id,

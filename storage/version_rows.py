@@ -73,4 +73,5 @@ def version_from_content(
         extractor_version=content.extractor_version,
         origin=origin,
         change=change,
+        body_source=content.body_source,
     )

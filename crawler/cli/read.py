@@ -13,6 +13,15 @@ from crawler.cli.options import json_option
 from storage import get_version, history
 from storage.diffs import paragraph_diff
 
+# How `show` names where a version's body came from (docs/javascript-pages.md).
+_BODY_SOURCES = {
+    "html": "",  # the usual case: not worth a line
+    "jsonld": "the page's JSON-LD articleBody",
+    "embedded_data": "data embedded in the page for its scripts",
+    "amp": "the page's AMP version",
+    "rendered": "the page as a browser rendered it",
+}
+
 
 def _describe_change(change: dict[str, Any] | None, origin: str = "capture") -> str:
     described = _change_text(change)
@@ -116,6 +125,7 @@ def show(obj: Context, url: str, number: int | None, at: str | None, as_json: bo
         ("Modified", output.format_time(record.modified_at) if record.modified_at else ""),
         ("Site", record.site_name or ""),
         ("Language", record.language or ""),
+        ("Body from", _BODY_SOURCES.get(record.body_source or "html", record.body_source or "")),
     ]
     for label, value in meta:
         if value:

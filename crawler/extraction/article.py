@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 
 import trafilatura
 from lxml.html import HtmlElement
@@ -13,6 +14,7 @@ from crawler.extraction.decoding import decode_body
 from crawler.extraction.errors import ExtractionError
 from crawler.extraction.metadata import PageMetadata, extract_metadata
 from crawler.extraction.parsing import remove_invalid_xml_chars, text_to_tree
+from crawler.extraction.shells import Recovery, inspect_page, recover_body
 from storage.content import ArticleContent
 
 logger = logging.getLogger(__name__)
@@ -62,9 +64,15 @@ def extract_article(
     """
     html, utf8_source = _parsable_text(body, content_type)
     tree = _parse(html, utf8_source)
+    shape = inspect_page(tree, url)  # before the body pass deletes the scripts it reads
     metadata = extract_metadata(tree, url)
     # The body pass cleans the tree in place; the rare recovery pass parses the page afresh.
     text = extract_body(tree, url, metadata.title, original=lambda: _parse(html, utf8_source))
+    # -- pages built by JavaScript (shells.py, docs/javascript-pages.md) -----------------------
+    recovery = recover_body(shape, text)  # raises NeedsJavaScript for an unrecoverable shell
+    if recovery is not None:
+        text, metadata = recovery.text, _with_embedded(metadata, recovery)
+    # ------------------------------------------------------------------------------------------
     if not text:
         raise ExtractionError("no_article_text", f"no main text found in {url or 'the page'}")
     if len(text) < MIN_TEXT_CHARS:
@@ -76,7 +84,22 @@ def extract_article(
             "error_page", f"the page says it is an error page ({metadata.title!r}), not an article"
         )
     logger.debug("extracted %d chars from %s", len(text), url)
-    return _content(text, metadata)
+    content = _content(text, metadata)
+    return replace(content, body_source=recovery.body_source) if recovery else content
+
+
+def _with_embedded(metadata: PageMetadata, recovery: Recovery) -> PageMetadata:
+    """The page's metadata, with headline, authors and dates of the recovered article's object."""
+    found = recovery.article
+    if found is None:
+        return metadata
+    return replace(
+        metadata,
+        title=found.headline or metadata.title,
+        authors=found.authors or metadata.authors,
+        published_at=found.published_at or metadata.published_at,
+        modified_at=found.modified_at or metadata.modified_at,
+    )
 
 
 def _is_error_page(title: str | None, text: str) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ExtractionError"]
+__all__ = ["ExtractionError", "NeedsJavaScript"]
 
 
 class ExtractionError(Exception):
@@ -16,3 +16,17 @@ class ExtractionError(Exception):
     def __reduce__(self) -> tuple[type[ExtractionError], tuple[str, str]]:
         # Keeps the reason when the error crosses a process boundary.
         return (type(self), (self.reason, self.message))
+
+
+class NeedsJavaScript(ExtractionError):
+    """The page is an app shell whose article nothing in it holds (docs/javascript-pages.md).
+
+    ``amp_url`` is the page's ``<link rel="amphtml">``, for the crawler to fetch instead.
+    """
+
+    def __init__(self, message: str, amp_url: str | None = None) -> None:
+        super().__init__("needs_javascript", message)
+        self.amp_url = amp_url
+
+    def __reduce__(self) -> tuple[type[NeedsJavaScript], tuple[str, str | None]]:  # type: ignore[override]
+        return (type(self), (self.message, self.amp_url))

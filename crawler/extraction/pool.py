@@ -57,8 +57,8 @@ def _worker_main(conn: Connection, memory_mb: int) -> None:
         try:
             content = extract_article(body, url, content_type)
             conn.send(("ok", content, time.process_time() - started))
-        except ExtractionError as error:
-            conn.send(("error", error.reason, error.message))
+        except ExtractionError as error:  # sent whole: a subclass keeps its fields (amp_url)
+            conn.send(("failed", error))
         except MemoryError:
             conn.send(("error", "memory", "the page needs more memory than the worker may use"))
             return  # the heap may be in a bad state: let the parent start a fresh worker
@@ -203,6 +203,8 @@ class ExtractionPool:
                 self.cpu_seconds += reply[2]
                 self.jobs += 1
             return content
+        if reply[0] == "failed":
+            raise reply[1]
         raise ExtractionError(reply[1], reply[2])
 
     def _run(self, worker: _Worker, job: tuple[bytes, str | None, str | None]) -> Any:

@@ -8,6 +8,7 @@ import os
 import resource
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
@@ -15,9 +16,11 @@ from scrapy.exceptions import DropItem, NotConfigured
 from sqlalchemy.orm import Session
 
 from crawler import signals
+from crawler.amp import amp_request
 from crawler.discovery.classify import article_reason
 from crawler.extensions.archive_connection import archive_connection
 from crawler.extraction import ExtractionError, extract_article
+from crawler.extraction.errors import NeedsJavaScript
 from crawler.extraction.pool import ExtractionPool
 from crawler.items import DiscoveredLinks, FetchFailed, PageFetched
 from crawler.pipelines.batching import BatchWriter, GroupedWrites
@@ -262,13 +265,28 @@ class ArchivePipeline:
             )
         except ExtractionError as error:
             self._extract_seconds += time.perf_counter() - started
+            if self._follow_amp(item, error):
+                return None  # recorded when the AMP answer (or its failure) comes back
             return await self._submit_failure(item, CaptureFailure(error.reason, str(error)))
         self._extract_seconds += time.perf_counter() - started
+        if item.amp:
+            content = replace(content, body_source="amp")
         reason = article_reason(content.page_type, content.text, item.source)
         if not item.vouched and reason is None:  # the page, not its URL, decides
             await self._skip_non_article(item)
             return None
         return await self._submit(item, lambda s: self._capture(s, item, content), reason)
+
+    def _follow_amp(self, item: PageFetched, error: ExtractionError) -> bool:
+        """Fetch the AMP version a shell names in its place (crawler/amp.py); True if asked."""
+        engine = self.crawler.engine if self.crawler is not None else None
+        if not isinstance(error, NeedsJavaScript) or not error.amp_url or item.amp:
+            return False
+        if engine is None or item.page.http_status == 304:
+            return False
+        engine.crawl(amp_request(item, error.amp_url, error.message))
+        self._inc("archive/amp_followed")
+        return True
 
     async def _record_not_modified(
         self, item: PageFetched, frontier_id: int

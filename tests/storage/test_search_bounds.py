@@ -65,7 +65,9 @@ def test_cli_refuses_a_2000_term_query_in_one_line(
     assert "search query too long: 22886 characters (at most 500)" in result.stderr
 
 
-def test_whole_cli_process_refuses_it_quickly(db_url: str, tmp_path: Path) -> None:
+def test_whole_cli_process_refuses_it_quickly(
+    db_url: str, archive: Archive, tmp_path: Path
+) -> None:
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "crawler", "--db", db_url, "search", HUGE_OR],

@@ -1,0 +1,69 @@
+"""The AMP follow-up: a shell's article fetched from the AMP version it links to.
+
+When extraction finds an app shell (``NeedsJavaScript``) that names its AMP version with
+``<link rel="amphtml">``, the archive pipeline asks the engine for that URL with the request
+built here. It is an ordinary page request, so the frontier lease, robots.txt, politeness,
+size limits and the private-network guard apply to it as to any other. Its answer becomes the
+shell's capture: requested URL the shell's, final URL (the capture's source) the AMP page's,
+and the version records ``body_source = "amp"``. An AMP page that cannot be fetched leaves the
+shell's ``needs_javascript`` capture, with why in its message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+from scrapy import Request
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawler.fetching import failure_reason, item_for_response, page_request
+from crawler.items import FetchFailed, PageFetched
+from storage.kinds import CaptureReason
+from storage.records import CaptureFailure
+
+__all__ = ["AMP_META", "amp_request"]
+
+AMP_META = "amp_of"  # request meta: the shell's item this AMP request stands in for
+
+
+def amp_request(shell: PageFetched, amp_url: str, hint: str) -> Request:
+    """The request for the AMP version of ``shell`` (a page found to need JavaScript)."""
+    page = shell.page
+    meta: dict[str, Any] = {
+        "source": shell.source,
+        "frontier_id": shell.frontier_id,
+        "scope": shell.scope,
+        "kind": "article",
+        AMP_META: (shell, hint),
+    }
+    request = page_request(amp_url, _amp_answered, _amp_failed, **meta)
+    # Recorded under the shell's URL: the AMP URL becomes the capture's final URL.
+    request.meta["requested_url"] = page.requested_url
+    request.meta["redirect_urls"] = [u for u in (page.final_url, *page.redirect_urls) if u]
+    return request
+
+
+def _amp_answered(response: Response) -> Iterator[PageFetched | FetchFailed]:
+    shell, hint = response.meta[AMP_META]
+    item = item_for_response(response)
+    if isinstance(item, PageFetched) and response.status < 300:
+        yield replace(item, amp=True)
+        return
+    yield _shell_failure(shell, f"{hint}; fetching it answered HTTP {response.status}")
+
+
+def _amp_failed(failure: Failure) -> Iterator[FetchFailed]:
+    request = getattr(failure, "request", None)
+    if request is None or AMP_META not in request.meta:
+        return
+    shell, hint = request.meta[AMP_META]
+    reason = failure_reason(failure)
+    yield _shell_failure(shell, f"{hint}; fetching it failed: {reason.reason}")
+
+
+def _shell_failure(shell: PageFetched, message: str) -> FetchFailed:
+    failure = CaptureFailure(CaptureReason.NEEDS_JAVASCRIPT, message)
+    return FetchFailed(shell.page, failure, shell.source, shell.frontier_id, scope=shell.scope)
