@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from crawler.cli.errors import reported_errors
+from crawler.cli.errors import command_line_errors, reported_errors
 from crawler.cli.options import limit_arguments, limit_options
 from crawler.config import CrawlConfig
 from storage import DEFAULT_DATABASE_URL, Archive
@@ -50,6 +50,37 @@ class Context:
         return arguments + limit_arguments(self.config)
 
 
+def _allow_private_network_here(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """`newsarchive CMD --allow-private-network`: the global flag, given after the command."""
+    if not value or not isinstance(ctx.obj, Context):
+        return
+    allowed = replace(ctx.obj, config=replace(ctx.obj.config, allow_private_network=True))
+    context: click.Context | None = ctx
+    while context is not None:
+        context.obj = allowed
+        context = context.parent
+
+
+def accept_global_flags_after_command(command: click.Command) -> None:
+    """Let ``command`` (and the commands of a group) take --allow-private-network too.
+
+    New users put it after the command name; it means the same as before it.
+    """
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            accept_global_flags_after_command(sub)
+        return
+    command.params.append(
+        click.Option(
+            ["--allow-private-network"],
+            is_flag=True,
+            expose_value=False,
+            callback=_allow_private_network_here,
+            help="Same as the global option of that name (before or after the command).",
+        )
+    )
+
+
 def log_level_for(verbose: int) -> str:
     return ["WARNING", "INFO", "DEBUG"][min(verbose, 2)]
 
@@ -70,6 +101,16 @@ class ArchiveGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         with reported_errors(ctx):
             return super().invoke(ctx)
+
+    def main(self, args: Any = None, *positional: Any, **extra: Any) -> Any:
+        """Run the command; whatever goes wrong ends as one `newsarchive: error:` line."""
+        standalone = extra.pop("standalone_mode", True)
+        arguments = list(sys.argv[1:] if args is None else args)
+        if not standalone:
+            return super().main(arguments, *positional, standalone_mode=False, **extra)
+        with command_line_errors(arguments):
+            code = super().main(arguments, *positional, standalone_mode=False, **extra)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 @click.group(cls=ArchiveGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -12,11 +12,25 @@ from crawler import output
 from crawler.cli.app import Context, main
 from crawler.cli.errors import exit_code_for
 from crawler.cli.options import json_option
-from crawler.cli.sites import load_configured_sites, sites_option
+from crawler.cli.sites import DEFAULT_SITES_FILE, load_configured_sites, sites_option
 from crawler.crawling import CrawlPlan, CrawlSummary, plan_for_site, plan_from_urls, run_crawl
 from crawler.sites import SiteConfig, find_site
 from storage import CaptureResult
 from storage.timeutil import parse_instant
+
+
+def _unknown_site(wanted: str, sites: list[SiteConfig], config_path: Path | None) -> str:
+    """Where `crawl NAME` looked for NAME, and what it found there."""
+    path = config_path or Path(DEFAULT_SITES_FILE)
+    shown = str(path) if config_path else f"./{DEFAULT_SITES_FILE}"
+    if not path.exists():
+        return (
+            f"no site named {wanted!r}: there is no sites file {shown} "
+            "(write one, see README.md, Sites config; or pass --config FILE; or crawl a URL with "
+            "--site, --feed or --sitemap)"
+        )
+    known = ", ".join(s.name for s in sites) or "none"
+    return f"no site named {wanted!r} in {shown} (sites there: {known})"
 
 
 def _plan(
@@ -24,14 +38,14 @@ def _plan(
     feeds: tuple[str, ...],
     sitemaps: tuple[str, ...],
     site: str | None,
-    sites: list[SiteConfig],
+    config_path: Path | None,
 ) -> CrawlPlan:
+    sites = load_configured_sites(config_path)
     wanted = name or (site if site and "://" not in site else None)
     if wanted:
         configured = find_site(sites, wanted)
         if configured is None:
-            known = ", ".join(s.name for s in sites) or "none configured"
-            raise click.UsageError(f"no configured site named {wanted!r} (sites: {known})")
+            raise click.UsageError(_unknown_site(wanted, sites, config_path))
         return plan_for_site(configured)
     if site:
         configured = find_site(sites, site)
@@ -107,7 +121,7 @@ def crawl(
       newsarchive crawl --site https://example.com/ --max-articles 100
       newsarchive crawl example --config sites.toml
     """
-    plan = _plan(site_name, feeds, sitemaps, site, load_configured_sites(config_path))
+    plan = _plan(site_name, feeds, sitemaps, site, config_path)
     changes: dict[str, object] = {}
     if since:
         try:
