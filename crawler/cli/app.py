@@ -160,5 +160,21 @@ def main(
         level=ctx.obj.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     # Scrapy sets its own loggers to DEBUG; the handler's level keeps stderr at what -v asked.
+    # Without -v, Scrapy's and Twisted's own lines are left out: each outcome is already one
+    # line of ours (its reason names what went wrong).
     for handler in logging.root.handlers:
         handler.setLevel(ctx.obj.log_level)
+        for old in [f for f in handler.filters if isinstance(f, OwnLinesOnly)]:
+            handler.removeFilter(old)
+        if verbose == 0:
+            handler.addFilter(OwnLinesOnly())
+
+
+class OwnLinesOnly(logging.Filter):
+    """Keeps newsarchive's log lines, drops the libraries' (Scrapy, Twisted): shown with -v."""
+
+    FOREIGN = ("scrapy", "twisted", "py.warnings", "asyncio", "filelock", "urllib3")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        top = record.name.partition(".")[0]
+        return top not in self.FOREIGN
