@@ -163,7 +163,7 @@ def _robots_fetch_failed(cause: BaseException) -> CaptureFailure:
     A host that refuses connections or does not resolve is ``connection_refused`` or
     ``dns_error``, not ``robots_unavailable``: robots.txt is just the first thing asked of it.
     """
-    underlying = failure_reason(Failure(cause))
+    underlying = failure_reason(Failure(cause))  # type: ignore[no-untyped-call]
     if underlying.reason in ("fetch_error", "ignored"):
         return CaptureFailure(
             "robots_unavailable", f"robots.txt could not be read ({underlying.message})"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -102,14 +103,20 @@ class ArchiveGroup(click.Group):
         with reported_errors(ctx):
             return super().invoke(ctx)
 
-    def main(self, args: Any = None, *positional: Any, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         """Run the command; whatever goes wrong ends as one `newsarchive: error:` line."""
-        standalone = extra.pop("standalone_mode", True)
         arguments = list(sys.argv[1:] if args is None else args)
-        if not standalone:
-            return super().main(arguments, *positional, standalone_mode=False, **extra)
+        if not standalone_mode:
+            return super().main(arguments, prog_name, complete_var, False, **extra)
         with command_line_errors(arguments):
-            code = super().main(arguments, *positional, standalone_mode=False, **extra)
+            code = super().main(arguments, prog_name, complete_var, False, **extra)
         sys.exit(code if isinstance(code, int) else 0)
 
 

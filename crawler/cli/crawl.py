@@ -12,6 +12,7 @@ from crawler import output
 from crawler.cli.app import Context, main
 from crawler.cli.errors import exit_code_for
 from crawler.cli.options import json_option
+from crawler.cli.reasons import meaning_of
 from crawler.cli.sites import DEFAULT_SITES_FILE, load_configured_sites, sites_option
 from crawler.crawling import CrawlPlan, CrawlSummary, plan_for_site, plan_from_urls, run_crawl
 from crawler.sites import SiteConfig, find_site
@@ -75,6 +76,29 @@ def print_summary(summary: CrawlSummary, as_json: bool) -> None:
             "  errors: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.errors.items()))
         )
     click.echo("\n".join(lines), err=True)
+    for source in summary.failed_sources:
+        click.echo(
+            f"newsarchive: warning: {source.kind} {output.terminal_safe(source.url)} could not be "
+            f"read: {source.reason} ({meaning_of(source.reason)})",
+            err=True,
+        )
+    if summary.finish_reason in ("interrupted", "shutdown"):
+        click.echo(
+            f"stopped; run the same command again to resume ({summary.left} URLs left)", err=True
+        )
+    elif summary.nothing_read:
+        click.echo(
+            "newsarchive: error: nothing was archived: every source or fetch failed "
+            "(see the reasons above; docs/cli.md explains each)",
+            err=True,
+        )
+
+
+def exit_code_of(summary: CrawlSummary) -> int:
+    """The crawl's exit status: its finish reason's, or a failure when it read nothing."""
+    if summary.nothing_read:
+        return exit_code_for("failed")
+    return exit_code_for(summary.finish_reason)
 
 
 @main.command()
@@ -145,4 +169,4 @@ def crawl(
     config = obj.crawl_config(track=not no_track, delay=delay)
     summary = run_crawl(config, plan, on_result)
     print_summary(summary, as_json)
-    sys.exit(exit_code_for(summary.finish_reason))
+    sys.exit(exit_code_of(summary))

@@ -29,6 +29,7 @@ from storage.frontier.reports import (
     leasable_count,
     lease_owners,
     revisits_due,
+    seed_outcomes,
     seeds_last_read,
 )
 
@@ -50,5 +51,6 @@ __all__ = [
     "revisits_due",
     "schedule_revisit",
     "schedule_seed",
+    "seed_outcomes",
     "seeds_last_read",
 ]
