@@ -113,6 +113,7 @@ class ArchiveGroup(click.Group):
     ) -> Any:
         """Run the command; whatever goes wrong ends as one `newsarchive: error:` line."""
         arguments = list(sys.argv[1:] if args is None else args)
+        prog_name = prog_name or "newsarchive"  # also under `python -m crawler`
         if not standalone_mode:
             return super().main(arguments, prog_name, complete_var, False, **extra)
         with command_line_errors(arguments):

@@ -110,7 +110,12 @@ def exit_code_of(summary: CrawlSummary) -> int:
 )
 @sites_option
 @click.option("--since", help="Only articles whose feed or sitemap date is newer (ISO 8601).")
-@click.option("--max-articles", type=click.IntRange(min=1), help="Stop after this many articles.")
+@click.option(
+    "--max-articles",
+    type=click.IntRange(min=1),
+    help="Stop this run after this many articles; the rest discovered stay queued for the next "
+    "run (`newsarchive due` counts them).",
+)
 @click.option("--max-depth", type=click.IntRange(min=0), help="Link depth from start pages.")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Page budget for this crawl.")
 @click.option("--delay", type=float, help="Seconds between requests to one host.")

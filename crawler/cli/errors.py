@@ -152,6 +152,10 @@ def command_line_errors(arguments: Sequence[str]) -> Iterator[None]:
     """
     try:
         yield
+    except click.exceptions.NoArgsIsHelpError as error:
+        # `newsarchive` or `newsarchive db` alone: the help, as asked for, not an error line.
+        click.echo(error.format_message())
+        sys.exit(EXIT_OK)
     except click.UsageError as error:
         fail(_usage_message(error), error.exit_code)
     except click.ClickException as error:

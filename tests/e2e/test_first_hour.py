@@ -191,3 +191,16 @@ def test_demo_help_runs_nothing_and_deletes_nothing(tmp_path: Path) -> None:
     assert "serving" not in done.stdout
     assert kept.read_bytes() == b"an archive from an earlier demo"
     assert time.monotonic() - started < 20
+
+
+def test_crawl_of_an_unknown_site_says_where_it_looked(cli: Cli, tmp_path: Path) -> None:
+    done = cli("crawl", "mysite")
+    assert done.code == 2
+    assert "no site named 'mysite': there is no sites file ./sites.toml" in done.stderr
+    (tmp_path / "mine.toml").write_text(
+        '[[site]]\nname = "daily"\nfeeds = ["https://daily.example/rss.xml"]\n'
+    )
+    named = cli("crawl", "mysite", "--config", "mine.toml")
+    assert named.code == 2
+    assert "no site named 'mysite' in mine.toml (sites there: daily)" in named.stderr
+    assert len(named.stderr.strip().splitlines()) == 1
