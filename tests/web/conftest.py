@@ -123,7 +123,11 @@ def build_sample(archive: Archive, canary: str) -> Sample:
         record_capture(
             session,
             fetched(BRIDGE, T0 + timedelta(hours=1)),
-            plain_content("Harbour bridge reopens", "The harbour bridge reopened on Monday.\n" * 5),
+            plain_content(
+                "Harbour bridge reopens",
+                "The harbour bridge reopened on Monday.\n" * 5,
+                top_image="https://news.example/img/bridge.jpg",
+            ),
         )
         for at, text in (
             (T0, "Parliament votes today.\n"),

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from click.testing import CliRunner
 
 from crawler.cli import main
@@ -34,7 +33,8 @@ def test_a_sqlite_url_with_two_slashes_gets_the_right_forms(tmp_path: Path) -> N
     done = newsarchive("--db", "sqlite://tmp/x.db", "list", cwd=tmp_path)
     assert done.returncode == 2
     line = one_error_line(done)
-    assert "sqlite:///relative/path.db" in line and "sqlite:////absolute/path.db" in line
+    assert "sqlite:///relative/path.db" in line
+    assert "sqlite:////absolute/path.db" in line
 
 
 def test_a_file_that_is_not_sqlite_is_exit_5_and_left_untouched(tmp_path: Path) -> None:
@@ -74,7 +74,8 @@ def test_wrong_arguments_are_one_line_and_exit_2(tmp_path: Path, args: tuple[str
 def test_no_command_at_all_shows_the_help(tmp_path: Path) -> None:
     done = newsarchive(cwd=tmp_path)
     assert done.returncode == 0
-    assert "Usage: newsarchive" in done.stdout and "Commands:" in done.stdout
+    assert "Usage: newsarchive" in done.stdout
+    assert "Commands:" in done.stdout
 
 
 def test_a_file_that_is_not_a_warc_is_one_line(tmp_path: Path) -> None:
@@ -106,7 +107,8 @@ def test_max_articles_says_it_is_per_run() -> None:
 def test_a_table_not_on_a_terminal_keeps_every_value_whole() -> None:
     url = "https://example.com/news/" + "a-very-long-slug-" * 10 + ".html"
     printed = table(["title", "url"], [["Headline", url]])
-    assert url in printed and "…" not in printed
+    assert url in printed
+    assert "…" not in printed
 
 
 def test_a_table_on_a_terminal_is_fitted_to_its_width() -> None:
