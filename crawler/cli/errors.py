@@ -121,7 +121,7 @@ def reported_errors(ctx: click.Context | None = None) -> Iterator[None]:
 def _bad_url_message(url: str | None) -> str:
     shown = output.terminal_safe(url) if url else "the database URL"
     if url and url.startswith("sqlite:") and not url.startswith("sqlite:///"):
-        return f"--db {shown}: a SQLite URL needs three slashes: {_SQLITE_URL_FORMS}"
+        return f"--db {shown}: malformed SQLite URL: {_SQLITE_URL_FORMS}"
     return (
         f"--db {shown}: not a database URL (e.g. sqlite:///archive.db, "
         "postgresql+psycopg://user@host/name); " + _SQLITE_URL_FORMS
