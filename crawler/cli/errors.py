@@ -168,6 +168,11 @@ def command_line_errors(arguments: Sequence[str]) -> Iterator[None]:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(EXIT_OK)
+    except OSError as error:  # a file or folder a command was pointed at
+        if asked_for_detail(arguments):
+            traceback.print_exc(file=sys.stderr)
+        where = f"{error.filename}: " if error.filename else ""
+        fail(f"{where}{error.strerror or _first_line(error)}", EXIT_FAILED)
     except Exception as error:  # the last resort: one line, the cause with -v
         if asked_for_detail(arguments):
             traceback.print_exc(file=sys.stderr)

@@ -116,3 +116,10 @@ def test_a_table_on_a_terminal_is_fitted_to_its_width() -> None:
     printed = table(["title", "url"], [["Headline", url]], width=60)
     assert all(len(line) <= 60 for line in printed.splitlines())
     assert "…" in printed
+
+
+def test_an_output_file_in_a_missing_folder_is_one_line(tmp_path: Path) -> None:
+    done = newsarchive("--db", f"sqlite:///{tmp_path / 'a.db'}", "export", "--output",
+                       str(tmp_path / "no" / "such" / "x.jsonl"), cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 1
+    assert "x.jsonl: No such file or directory" in one_error_line(done)
