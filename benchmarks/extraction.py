@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import random
 import re
 import statistics
@@ -36,7 +37,22 @@ from crawler.extraction.candidates import summary_text  # noqa: E402
 from crawler.extraction.ensemble import DEFAULT_RULE  # noqa: E402
 from crawler.extraction.metadata import extract_metadata  # noqa: E402
 
-DEFAULT_BENCH = REPO.parent / "shared" / "extraction-bench"
+DEFAULT_BENCH = Path(
+    os.environ.get("NEWSARCHIVE_BENCH_DIR", REPO.parent / "shared" / "extraction-bench")
+)
+
+
+def require_bench(bench_dir: Path) -> None:
+    """Stop with one line naming the data needed and where it was looked for, when absent."""
+    if not (bench_dir / "ground-truth.json").is_file():
+        sys.exit(
+            f"{Path(sys.argv[0]).name}: no extraction-bench at {bench_dir}: it needs "
+            "ground-truth.json "
+            "and html/<key>.html.gz (the shared bench, kept outside the repository); pass "
+            "--bench-dir DIR or set NEWSARCHIVE_BENCH_DIR"
+        )
+
+
 _TOKEN = re.compile(r"\w+")
 
 Extractor = Callable[[bytes, str], str]
@@ -72,6 +88,7 @@ class Score:
 
 def load_bench(bench_dir: Path) -> list[Page]:
     """Read ground-truth.json and the gzipped pages."""
+    require_bench(bench_dir)
     truth = json.loads((bench_dir / "ground-truth.json").read_text(encoding="utf-8"))
     return [
         Page(

@@ -18,6 +18,7 @@ import gzip
 import hashlib
 import importlib.util
 import json
+import os
 import sys
 import unicodedata
 from collections.abc import Callable
@@ -35,7 +36,20 @@ sys.path.insert(0, str(REPO))
 
 from crawler.extraction import ExtractionError, extract_article  # noqa: E402
 
-DEFAULT_BENCH = REPO.parent / "shared" / "metadata-bench"
+DEFAULT_BENCH = Path(
+    os.environ.get("NEWSARCHIVE_METADATA_BENCH_DIR", REPO.parent / "shared" / "metadata-bench")
+)
+
+
+def require_bench(bench_dir: Path) -> None:
+    """Stop with one line naming the data needed and where it was looked for, when absent."""
+    if not (bench_dir / "ground-truth.json").is_file():
+        sys.exit(
+            f"{Path(sys.argv[0]).name}: no metadata-bench at {bench_dir}: it needs "
+            "ground-truth.json "
+            "and html/<key>.html.gz (the shared bench, kept outside the repository); pass "
+            "--bench-dir DIR or set NEWSARCHIVE_METADATA_BENCH_DIR"
+        )
 
 
 def _extraction_benchmark() -> ModuleType:
@@ -95,6 +109,7 @@ class Scores:
 
 def load_bench(bench_dir: Path) -> list[Page]:
     """Read ground-truth.json and the gzipped pages."""
+    require_bench(bench_dir)
     truth = json.loads((bench_dir / "ground-truth.json").read_text(encoding="utf-8"))
     return [
         Page(

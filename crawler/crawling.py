@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import signal
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,10 +18,16 @@ from crawler.runner import RunSummary, run_spider
 from crawler.sites import SiteConfig
 from crawler.spiders.frontier import FrontierSpider
 from storage import Archive, CaptureResult
-from storage.frontier import lease_owners, release_leases, schedule_seed
-from storage.kinds import FrontierKind
+from storage.frontier import (
+    leasable_count,
+    lease_owners,
+    release_leases,
+    schedule_seed,
+    seed_outcomes,
+)
+from storage.kinds import CaptureReason, FrontierKind
 from storage.timeutil import utcnow
-from storage.urls import host_of
+from storage.urls import canonical_url, host_of
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,15 @@ class CrawlPlan:
         return any(kind == FrontierKind.PAGE for _, kind in self.seeds)
 
 
+@dataclass(frozen=True)
+class FailedSource:
+    """A feed, sitemap or start page the crawl could not read, and the reason."""
+
+    kind: str
+    url: str
+    reason: str
+
+
 @dataclass
 class CrawlSummary:
     """What one crawl did; printed at the end, one JSON object with --json."""
@@ -61,6 +77,27 @@ class CrawlSummary:
     elapsed_seconds: float = 0.0
     run_id: int = 0
     problems: list[str] = field(default_factory=list)  # why nothing was archived (see below)
+    left: int = 0  # frontier rows of the scope still due when the crawl ended
+    sources: int = 0  # the scope's feeds, sitemaps and start pages (robots.txt aside)
+    failed_sources: list[FailedSource] = field(default_factory=list)
+
+    @property
+    def archived(self) -> int:
+        """Pages that made or confirmed a version (new, changed, unchanged, not modified)."""
+        return self.new_articles + self.new_versions + self.unchanged + self.not_modified
+
+    @property
+    def nothing_read(self) -> bool:
+        """A finished crawl that got nothing: every source failed, or every fetch did.
+
+        Sources that are not due this run keep their last outcome; a crawl that archived or
+        confirmed any page is not "nothing read".
+        """
+        if self.finish_reason != "finished" or self.archived:
+            return False
+        if self.errors and not self.discovered:
+            return True
+        return bool(self.failed_sources) and len(self.failed_sources) == self.sources
 
 
 def site_root(url: str) -> str:
@@ -164,19 +201,41 @@ def run_crawl(
         follow_scopes=[plan.scope] if plan.follows_links else [],
     )
     summary = summarise(plan.scope, run)
+    with config.open_archive() as archive, archive.read() as session:
+        summary.left = leasable_count(session, now=utcnow(), scope=plan.scope)
+        planned = {canonical_url(url) for url, kind in plan.seeds if kind != FrontierKind.ROBOTS}
+        sources = [
+            row for row in seed_outcomes(session, plan.scope) if canonical_url(row[0]) in planned
+        ]
+        summary.sources = len(sources)
+        summary.failed_sources = [
+            FailedSource(kind, url, outcome)
+            for url, kind, outcome in sources
+            if outcome is not None and failed_outcome(outcome)
+        ]
     if summary.finish_reason == "finished":
         with config.open_archive() as archive:
             summary.problems = crawl_problems(archive, plan.scope, started, summary)
     return summary
 
 
+def failed_outcome(outcome: str) -> bool:
+    """Whether a source's last outcome says it could not be read (a fetch or parse failure)."""
+    if outcome.startswith("http_") and outcome[5:].isdigit():
+        return True
+    return outcome == "unreadable" or outcome in set(CaptureReason)
+
+
 def summarise(scope: str, run: RunSummary) -> CrawlSummary:
     """A crawl summary from a finished run's counts and Scrapy stats."""
     stats = run.stats
     prefix_skipped, prefix_errors = "archive/skipped/", "archive/error/"
+    finish_reason = run.finish_reason
+    if finish_reason == "shutdown" and run.stop_signal == signal.SIGINT:
+        finish_reason = "interrupted"  # Ctrl-C: exit 130, not SIGTERM's 143
     return CrawlSummary(
         scope=scope,
-        finish_reason=run.finish_reason,
+        finish_reason=finish_reason,
         discovered=int(stats.get("archive/discovered", 0)),
         fetched=int(stats.get("downloader/response_count", 0)),
         new_articles=run.counts.get("new", 0),

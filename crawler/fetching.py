@@ -23,7 +23,7 @@ from twisted.python.failure import Failure
 from crawler.items import FetchFailed, PageFetched
 from crawler.middlewares.refused import RequestRefused
 from crawler.middlewares.resolver import REFUSED_MARK
-from crawler.middlewares.robots import UNREADABLE
+from crawler.middlewares.robots import UNREADABLE, RobotsUnreadable
 from storage.kinds import CaptureReason, FrontierKind
 from storage.records import CaptureFailure, FetchedPage
 from storage.timeutil import utcnow
@@ -113,6 +113,8 @@ def failure_reason(failure: Failure) -> CaptureFailure:
     message = text.splitlines()[0] if text else type(value).__name__
     if isinstance(value, RequestRefused):
         return CaptureFailure(value.reason, value.message)
+    if isinstance(value, RobotsUnreadable) and value.cause is not None:
+        return _robots_fetch_failed(value.cause)
     if isinstance(value, HttpError):  # an IgnoreRequest too: test it first
         status = value.response.status
         if 300 <= status < 400:  # a redirect Scrapy would not follow: not http(s)
@@ -154,6 +156,20 @@ def failure_reason(failure: Failure) -> CaptureFailure:
     if "download max size" in message or "maxsize" in message.lower():
         return CaptureFailure("too_large", message)
     return CaptureFailure("fetch_error", f"{type(value).__name__}: {message}")
+
+
+def _robots_fetch_failed(cause: BaseException) -> CaptureFailure:
+    """The reason a page was not fetched when fetching its robots.txt failed: that failure's.
+
+    A host that refuses connections or does not resolve is ``connection_refused`` or
+    ``dns_error``, not ``robots_unavailable``: robots.txt is just the first thing asked of it.
+    """
+    underlying = failure_reason(Failure(cause))
+    if underlying.reason in ("fetch_error", "ignored"):
+        return CaptureFailure(
+            "robots_unavailable", f"robots.txt could not be read ({underlying.message})"
+        )
+    return CaptureFailure(underlying.reason, f"{underlying.message} (asking for robots.txt)")
 
 
 def _refused_redirect(response: Response) -> CaptureFailure:

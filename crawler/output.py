@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import shutil
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -46,18 +47,45 @@ def format_time(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%SZ") if value else "-"
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """An aligned plain-text table; cells are made terminal-safe and cut at 80 characters."""
-    cells = [[terminal_safe(c)[:80] for c in row] for row in rows]
+def table(
+    headers: Sequence[str], rows: Iterable[Sequence[object]], width: int | None = None
+) -> str:
+    """An aligned plain-text table of terminal-safe cells.
+
+    Fitted to ``width`` columns (default: the terminal's, when stdout is one), the widest
+    columns cut with an ellipsis; piped or redirected, every value is printed in full.
+    """
+    cells = [[terminal_safe(c) for c in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in cells:
         widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+    if width is None and sys.stdout.isatty():
+        width = shutil.get_terminal_size().columns
+    if width is not None:
+        widths = _fitted(widths, [len(h) for h in headers], width)
+        cells = [[_cut(c, w) for c, w in zip(row, widths, strict=True)] for row in cells]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
     lines += [
         "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
     ]
     return "\n".join(lines)
+
+
+def _fitted(widths: list[int], minimums: list[int], width: int) -> list[int]:
+    """Column widths within ``width`` (with two spaces between), narrowing the widest first."""
+    widths = list(widths)
+    floors = [max(m, 8) for m in minimums]
+    while sum(widths) + 2 * (len(widths) - 1) > width:
+        widest = max(range(len(widths)), key=lambda i: widths[i] - floors[i])
+        if widths[widest] <= floors[widest]:
+            break  # as narrow as it can be: the terminal wraps the rest
+        widths[widest] -= 1
+    return widths
+
+
+def _cut(cell: str, width: int) -> str:
+    return cell if len(cell) <= width else cell[: max(width - 1, 0)] + "…"
 
 
 _DIFF_COLOURS = {"-": "red", "+": "green", "@": "cyan", " ": None}

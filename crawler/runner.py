@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,10 +33,29 @@ class RunSummary:
     errors: dict[str, int] = field(default_factory=dict)
     elapsed_seconds: float = 0.0
     stats: dict[str, Any] = field(default_factory=dict)
+    stop_signal: int | None = None  # SIGINT or SIGTERM when a signal stopped the run
 
     @property
     def failed(self) -> int:
         return self.counts.get("error", 0)
+
+
+class _SignalNotingProcess(AsyncCrawlerProcess):
+    """Scrapy's process, noting which signal stopped it (Ctrl-C exits 130, SIGTERM 143)."""
+
+    stop_signal: int | None = None
+
+    def _noted(self, signum: int) -> None:
+        if self.stop_signal is None and signum in (signal.SIGINT, signal.SIGTERM):
+            self.stop_signal = signum
+
+    def _signal_shutdown(self, signum: int, frame: Any) -> None:
+        self._noted(signum)
+        super()._signal_shutdown(signum, frame)
+
+    def _signal_shutdown_reactorless(self, signum: int, frame: Any) -> None:
+        self._noted(signum)
+        super()._signal_shutdown_reactorless(signum, frame)
 
 
 def run_spider(
@@ -58,7 +78,7 @@ def run_spider(
         if on_result is not None:
             on_result(result)
 
-    process = AsyncCrawlerProcess(config.scrapy_settings())
+    process = _SignalNotingProcess(config.scrapy_settings())
     crawler = process.create_crawler(spider_class)
     crawler.signals.connect(recorded, signal=signals.archive_recorded)
 
@@ -77,6 +97,7 @@ def run_spider(
     summary.finish_reason = str(stats.get("finish_reason", "unknown"))
     summary.elapsed_seconds = float(stats.get("elapsed_time_seconds", 0.0))
     summary.stats = _json_stats(stats)
+    summary.stop_signal = process.stop_signal
     status = "finished" if summary.finish_reason == "finished" else summary.finish_reason
     owner = crawler.settings.get("ARCHIVE_LEASE_OWNER")
     with config.open_archive() as archive:

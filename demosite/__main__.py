@@ -7,6 +7,7 @@ shown. Every newsarchive command is printed before it runs, so it doubles as a t
 
 from __future__ import annotations
 
+import argparse
 import os
 import shlex
 import subprocess
@@ -29,7 +30,22 @@ def run(*args: str, database: str) -> None:
     subprocess.run([sys.executable, "-m", "crawler", *args], env=env, check=False)
 
 
-def main() -> int:
+def parse_arguments(arguments: list[str] | None = None) -> argparse.Namespace:
+    """The demo takes no options; --help explains what it does before anything runs."""
+    parser = argparse.ArgumentParser(
+        prog="python -m demosite",
+        description=(
+            "Run the offline newsarchive demo: start a sample news site on 127.0.0.1, crawl it, "
+            "let the site edit some articles, revisit them, and show a history and a diff. "
+            f"The demo's archive is {DEMO_DIR}/newsarchive.db under the current folder; it is "
+            "replaced on every run (nothing else is touched)."
+        ),
+    )
+    return parser.parse_args(arguments)
+
+
+def main(arguments: list[str] | None = None) -> int:
+    parse_arguments(arguments)
     DEMO_DIR.mkdir(exist_ok=True)
     database_file = DEMO_DIR / "newsarchive.db"
     for leftover in DEMO_DIR.glob("newsarchive.db*"):

@@ -14,7 +14,10 @@ from crawler.cli import (
     serve,
     transfer,
 )
-from crawler.cli.app import main
+from crawler.cli.app import accept_global_flags_after_command, main
+
+for _command in main.commands.values():
+    accept_global_flags_after_command(_command)
 
 __all__ = [
     "archive",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import click
 
-from crawler.cli.errors import reported_errors
+from crawler.cli.errors import command_line_errors, reported_errors
 from crawler.cli.options import limit_arguments, limit_options
 from crawler.config import CrawlConfig
 from storage import DEFAULT_DATABASE_URL, Archive, ArchiveMissing
@@ -62,6 +63,37 @@ class Context:
         return arguments + limit_arguments(self.config)
 
 
+def _allow_private_network_here(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """`newsarchive CMD --allow-private-network`: the global flag, given after the command."""
+    if not value or not isinstance(ctx.obj, Context):
+        return
+    allowed = replace(ctx.obj, config=replace(ctx.obj.config, allow_private_network=True))
+    context: click.Context | None = ctx
+    while context is not None:
+        context.obj = allowed
+        context = context.parent
+
+
+def accept_global_flags_after_command(command: click.Command) -> None:
+    """Let ``command`` (and the commands of a group) take --allow-private-network too.
+
+    New users put it after the command name; it means the same as before it.
+    """
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            accept_global_flags_after_command(sub)
+        return
+    command.params.append(
+        click.Option(
+            ["--allow-private-network"],
+            is_flag=True,
+            expose_value=False,
+            callback=_allow_private_network_here,
+            help="Same as the global option of that name (before or after the command).",
+        )
+    )
+
+
 def log_level_for(verbose: int) -> str:
     return ["WARNING", "INFO", "DEBUG"][min(verbose, 2)]
 
@@ -82,6 +114,23 @@ class ArchiveGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         with reported_errors(ctx):
             return super().invoke(ctx)
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run the command; whatever goes wrong ends as one `newsarchive: error:` line."""
+        arguments = list(sys.argv[1:] if args is None else args)
+        prog_name = prog_name or "newsarchive"  # also under `python -m crawler`
+        if not standalone_mode:
+            return super().main(arguments, prog_name, complete_var, False, **extra)
+        with command_line_errors(arguments):
+            code = super().main(arguments, prog_name, complete_var, False, **extra)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 @click.group(cls=ArchiveGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -131,5 +180,21 @@ def main(
         level=ctx.obj.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     # Scrapy sets its own loggers to DEBUG; the handler's level keeps stderr at what -v asked.
+    # Without -v, Scrapy's and Twisted's own lines are left out: each outcome is already one
+    # line of ours (its reason names what went wrong).
     for handler in logging.root.handlers:
         handler.setLevel(ctx.obj.log_level)
+        for old in [f for f in handler.filters if isinstance(f, OwnLinesOnly)]:
+            handler.removeFilter(old)
+        if verbose == 0:
+            handler.addFilter(OwnLinesOnly())
+
+
+class OwnLinesOnly(logging.Filter):
+    """Keeps newsarchive's log lines, drops the libraries' (Scrapy, Twisted): shown with -v."""
+
+    FOREIGN = ("scrapy", "twisted", "py.warnings", "asyncio", "filelock", "urllib3")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        top = record.name.partition(".")[0]
+        return top not in self.FOREIGN

@@ -120,6 +120,7 @@ def archive(
     """
     from crawler.runner import run_spider
     from crawler.spiders.archive import ArchiveSpider
+    from storage.validators import validators_for
 
     wanted = _read_urls(urls, from_file)
     if not wanted:
@@ -138,7 +139,11 @@ def archive(
 
     if valid:
         config = obj.crawl_config(track=not no_track, delay=delay)
-        summary = run_spider(config, ArchiveSpider, "archive", on_result, urls=valid)
+        with config.open_archive() as archive, archive.read() as session:
+            known = validators_for(session, valid)
+        summary = run_spider(
+            config, ArchiveSpider, "archive", on_result, urls=valid, validators=known
+        )
         if summary.finish_reason not in ("finished", "unknown"):
             click.echo(f"newsarchive: crawl ended early: {summary.finish_reason}", err=True)
             code = exit_code_for(summary.finish_reason)

@@ -13,7 +13,8 @@ from crawler import output
 from crawler.cli.app import Context, main
 from crawler.cli.errors import EXIT_FAILED, EXIT_OK, exit_code_for
 from crawler.cli.options import json_option
-from crawler.cli.sites import load_configured_sites, sites_option
+from crawler.cli.reasons import meaning_of
+from crawler.cli.sites import DEFAULT_SITES_FILE, load_configured_sites, sites_option
 from crawler.sites import SiteConfig, find_site
 from storage import CaptureResult
 from storage.timeutil import parse_instant
@@ -22,21 +23,35 @@ if TYPE_CHECKING:  # imported inside the commands: crawler.crawling loads Scrapy
     from crawler.crawling import CrawlPlan, CrawlSummary
 
 
+def _unknown_site(wanted: str, sites: list[SiteConfig], config_path: Path | None) -> str:
+    """Where `crawl NAME` looked for NAME, and what it found there."""
+    path = config_path or Path(DEFAULT_SITES_FILE)
+    shown = str(path) if config_path else f"./{DEFAULT_SITES_FILE}"
+    if not path.exists():
+        return (
+            f"no site named {wanted!r}: there is no sites file {shown} "
+            "(write one, see README.md, Sites config; or pass --config FILE; or crawl a URL with "
+            "--site, --feed or --sitemap)"
+        )
+    known = ", ".join(s.name for s in sites) or "none"
+    return f"no site named {wanted!r} in {shown} (sites there: {known})"
+
+
 def _plan(
     name: str | None,
     feeds: tuple[str, ...],
     sitemaps: tuple[str, ...],
     site: str | None,
-    sites: list[SiteConfig],
+    config_path: Path | None,
 ) -> CrawlPlan:
     from crawler.crawling import plan_for_site, plan_from_urls
 
+    sites = load_configured_sites(config_path)
     wanted = name or (site if site and "://" not in site else None)
     if wanted:
         configured = find_site(sites, wanted)
         if configured is None:
-            known = ", ".join(s.name for s in sites) or "none configured"
-            raise click.UsageError(f"no configured site named {wanted!r} (sites: {known})")
+            raise click.UsageError(_unknown_site(wanted, sites, config_path))
         return plan_for_site(configured)
     if site:
         configured = find_site(sites, site)
@@ -66,6 +81,29 @@ def print_summary(summary: CrawlSummary, as_json: bool) -> None:
             "  errors: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.errors.items()))
         )
     click.echo("\n".join(lines), err=True)
+    for source in summary.failed_sources:
+        click.echo(
+            f"newsarchive: warning: {source.kind} {output.terminal_safe(source.url)} could not be "
+            f"read: {source.reason} ({meaning_of(source.reason)})",
+            err=True,
+        )
+    if summary.finish_reason in ("interrupted", "shutdown"):
+        click.echo(
+            f"stopped; run the same command again to resume ({summary.left} URLs left)", err=True
+        )
+    elif summary.nothing_read:
+        click.echo(
+            "newsarchive: error: nothing was archived: every source or fetch failed "
+            "(see the reasons above; docs/cli.md explains each)",
+            err=True,
+        )
+
+
+def exit_code_of(summary: CrawlSummary) -> int:
+    """The crawl's exit status: its finish reason's, or a failure when it read nothing."""
+    if summary.nothing_read:
+        return exit_code_for("failed")
+    return exit_code_for(summary.finish_reason)
 
 
 @main.command()
@@ -77,7 +115,12 @@ def print_summary(summary: CrawlSummary, as_json: bool) -> None:
 )
 @sites_option
 @click.option("--since", help="Only articles whose feed or sitemap date is newer (ISO 8601).")
-@click.option("--max-articles", type=click.IntRange(min=1), help="Stop after this many articles.")
+@click.option(
+    "--max-articles",
+    type=click.IntRange(min=1),
+    help="Stop this run after this many articles; the rest discovered stay queued for the next "
+    "run (`newsarchive due` counts them).",
+)
 @click.option("--max-depth", type=click.IntRange(min=0), help="Link depth from start pages.")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Page budget for this crawl.")
 @click.option("--delay", type=float, help="Seconds between requests to one host.")
@@ -112,7 +155,7 @@ def crawl(
       newsarchive crawl --site https://example.com/ --max-articles 100
       newsarchive crawl example --config sites.toml
     """
-    plan = _plan(site_name, feeds, sitemaps, site, load_configured_sites(config_path))
+    plan = _plan(site_name, feeds, sitemaps, site, config_path)
     changes: dict[str, object] = {}
     if since:
         try:
@@ -138,7 +181,8 @@ def crawl(
     config = obj.crawl_config(track=not no_track, delay=delay)
     summary = run_crawl(config, plan, on_result)
     print_summary(summary, as_json)
-    for problem in summary.problems:  # a crawl that archived nothing says why, per source
-        click.echo(f"error: {output.terminal_safe(problem)}", err=True)
-    code = exit_code_for(summary.finish_reason)
+    if not summary.nothing_read:  # the lines above already said why nothing was read
+        for problem in summary.problems:  # a crawl that archived nothing says why, per source
+            click.echo(f"newsarchive: error: {output.terminal_safe(problem)}", err=True)
+    code = exit_code_of(summary)
     sys.exit(EXIT_FAILED if code == EXIT_OK and summary.problems else code)

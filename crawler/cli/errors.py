@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
-from collections.abc import Iterator
+import traceback
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import NoReturn
 
 import click
 from click.core import ParameterSource
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError
 
 from crawler import output
 from storage import DatabaseBusy, InvalidURL, StorageError, StorageFull
@@ -23,6 +25,7 @@ EXIT_STORAGE_FULL = 3
 EXIT_DATABASE_BUSY = 4
 EXIT_DATABASE_UNREACHABLE = 5
 EXIT_LOCKED = 6  # another scheduler works on this archive
+EXIT_INTERRUPTED = 130  # 128 + SIGINT (Ctrl-C): in-flight pages finished, state saved
 EXIT_STOPPED = 143  # 128 + SIGTERM: stopped by a signal, in-flight pages finished, state saved
 
 # A crawl's finish reason (RunSummary.finish_reason) or a failure's name -> the exit status.
@@ -35,8 +38,31 @@ EXIT_CODES = {
     "database_busy": EXIT_DATABASE_BUSY,
     "database_unreachable": EXIT_DATABASE_UNREACHABLE,
     "locked": EXIT_LOCKED,
+    "interrupted": EXIT_INTERRUPTED,
     "shutdown": EXIT_STOPPED,
 }
+
+# Each exit code with the sentence docs/cli.md gives it (a test checks the two agree).
+EXIT_CODE_MEANINGS = {
+    EXIT_OK: "The command did what it was asked (a crawl finished with something fetched).",
+    EXIT_FAILED: "The command failed: a bad input, nothing could be fetched, or an unexpected "
+    "error (run it again with -v for the cause).",
+    EXIT_USAGE: "The command line is wrong: an unknown command or option, a missing argument, "
+    "a malformed value or database URL.",
+    EXIT_STORAGE_FULL: "The disk (or the SQLite size limit) is full; everything written before "
+    "is kept.",
+    EXIT_DATABASE_BUSY: "Another process held the archive's write lock for longer than the "
+    "busy timeout.",
+    EXIT_DATABASE_UNREACHABLE: "The database cannot be used: the server is down or refuses us, "
+    "or the file is not an archive (it is left untouched).",
+    EXIT_LOCKED: "Another scheduler already works on this archive.",
+    EXIT_INTERRUPTED: "Stopped by Ctrl-C (SIGINT); run the same command again to resume.",
+    EXIT_STOPPED: "Stopped by SIGTERM; run the same command again to resume.",
+}
+
+_SQLITE_URL_FORMS = (
+    "write sqlite:///relative/path.db (three slashes) or sqlite:////absolute/path.db (four)"
+)
 
 log = logging.getLogger(__name__)
 
@@ -69,20 +95,92 @@ def reported_errors(ctx: click.Context | None = None) -> Iterator[None]:
         fail(str(error), exit_code_for("database_busy"))
     except (StorageError, InvalidURL) as error:  # NotFound is a StorageError too
         fail(str(error), exit_code_for("failed"))
-    except OperationalError as error:
+    except ArgumentError as error:
+        if "url" not in str(error).lower():
+            raise
+        fail(_bad_url_message(getattr(ctx.obj, "database_url", None) if ctx else None), EXIT_USAGE)
+    except DatabaseError as error:
         # The server is down, unreachable or refuses us (PostgreSQL); SQLite's own
         # operational errors are StorageErrors by now. The traceback is for -vv.
         log.debug("database error", exc_info=True)
         url = _safe_url(getattr(ctx.obj, "database_url", None) if ctx else None)
+        cause = _first_line(error.orig or error)
+        if "not a database" in cause:
+            cause += " (not an SQLite archive; the file was left untouched)"
         fail(
-            f"cannot use the database at {url}: {_first_line(error.orig or error)}",
+            f"cannot use the database at {url}: {cause}",
             exit_code_for("database_unreachable"),
         )
     except click.BadParameter as error:
         variable = _environment_variable(error)
         if variable is None:
-            raise  # a flag typed on the command line: click shows the usage with it
+            raise  # a flag typed on the command line: command_line_errors reports it
         fail(f"{variable}: {error.message}", exit_code_for("usage"))
+
+
+def _bad_url_message(url: str | None) -> str:
+    shown = output.terminal_safe(url) if url else "the database URL"
+    if url and url.startswith("sqlite:") and not url.startswith("sqlite:///"):
+        return f"--db {shown}: malformed SQLite URL: {_SQLITE_URL_FORMS}"
+    return (
+        f"--db {shown}: not a database URL (e.g. sqlite:///archive.db, "
+        "postgresql+psycopg://user@host/name); " + _SQLITE_URL_FORMS
+    )
+
+
+def asked_for_detail(arguments: Sequence[str]) -> bool:
+    """Whether the command line has -v (or the group saw it): the traceback is then shown."""
+    return any(
+        arg == "--verbose" or (arg.startswith("-v") and set(arg[1:]) == {"v"}) for arg in arguments
+    )
+
+
+def _usage_message(error: click.UsageError) -> str:
+    message = " ".join(error.format_message().split())
+    ctx = error.ctx
+    if ctx is None:
+        return message
+    path = ctx.command_path
+    return f"{message} (see '{path} --help')"
+
+
+@contextmanager
+def command_line_errors(arguments: Sequence[str]) -> Iterator[None]:
+    """Whatever escapes a command, as one line on stderr and its exit code (never a traceback).
+
+    The traceback is shown only with -v. Ctrl-C outside a crawl exits 130.
+    """
+    try:
+        yield
+    except click.exceptions.NoArgsIsHelpError as error:
+        # `newsarchive` or `newsarchive db` alone: the help, as asked for, not an error line.
+        click.echo(error.format_message())
+        sys.exit(EXIT_OK)
+    except click.UsageError as error:
+        fail(_usage_message(error), error.exit_code)
+    except click.ClickException as error:
+        fail(" ".join(error.format_message().split()), error.exit_code)
+    except (KeyboardInterrupt, click.Abort):
+        click.echo("newsarchive: stopped (Ctrl-C)", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        # `newsarchive list | head`: the reader has gone; nothing more to say to it.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(EXIT_OK)
+    except OSError as error:  # a file or folder a command was pointed at
+        if asked_for_detail(arguments):
+            traceback.print_exc(file=sys.stderr)
+        where = f"{error.filename}: " if error.filename else ""
+        fail(f"{where}{error.strerror or _first_line(error)}", EXIT_FAILED)
+    except Exception as error:  # the last resort: one line, the cause with -v
+        if asked_for_detail(arguments):
+            traceback.print_exc(file=sys.stderr)
+        fail(
+            f"unexpected {type(error).__name__}: {_first_line(error)} "
+            "(run the command again with -v for the details)",
+            EXIT_FAILED,
+        )
 
 
 def _environment_variable(error: click.BadParameter) -> str | None:

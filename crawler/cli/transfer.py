@@ -15,7 +15,7 @@ import click
 
 from crawler import output
 from crawler.cli.app import Context, main
-from crawler.cli.errors import EXIT_FAILED
+from crawler.cli.errors import EXIT_FAILED, fail
 from crawler.cli.options import json_option
 from crawler.cli.query import filter_options
 from crawler.cli.sites import site_name_option, site_to_domain
@@ -166,10 +166,15 @@ def import_warc_command(obj: Context, file: Path, as_json: bool) -> None:
     Example:
       newsarchive import-warc crawl-2026-11.warc.gz
     """
+    from warcio.exceptions import ArchiveLoadFailed
+
     from crawler.importing import import_warc
 
-    with obj.archive() as archive, file.open("rb") as stream:
-        summary = import_warc(archive, stream, on_result=lambda r: _print_capture(r, as_json))
+    try:
+        with obj.archive() as archive, file.open("rb") as stream:
+            summary = import_warc(archive, stream, on_result=lambda r: _print_capture(r, as_json))
+    except ArchiveLoadFailed as error:
+        fail(f"{file}: not a WARC file ({error}); nothing after that point was imported")
     outcomes = ", ".join(f"{n} {status}" for status, n in sorted(summary.outcomes.items()))
     skipped = ", ".join(f"{n} {why}" for why, n in sorted(summary.skipped.items()))
     click.echo(f"imported: {outcomes or 'nothing'}; skipped: {skipped or 'none'}", err=True)

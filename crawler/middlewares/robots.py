@@ -124,6 +124,18 @@ if not any(isinstance(f, _WithoutScrapysDownloadError) for f in _SCRAPY_ROBOTS_L
     _SCRAPY_ROBOTS_LOG.addFilter(_WithoutScrapysDownloadError())
 
 
+class RobotsUnreadable(IgnoreRequest):
+    """A request refused because its host's robots.txt could not be read.
+
+    ``cause`` is the exception the robots.txt fetch failed with (None for a 5xx answer):
+    the capture's reason names it (``connection_refused``, ``dns_error``, ``timeout``).
+    """
+
+    def __init__(self, message: str, cause: BaseException | None) -> None:
+        super().__init__(message)
+        self.cause = cause
+
+
 class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
     """Like Scrapy's, except that a robots.txt answering 5xx or not answering means disallow.
 
@@ -158,6 +170,7 @@ class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
         self._ready: dict[str, RobotParser | None] = {}
         self._unreadable: set[str] = set()  # hosts refused because robots.txt failed
         self._bodies: dict[str, tuple[int, bytes]] = {}  # netloc: (status, body) as read
+        self._unreadable_cause: dict[str, BaseException] = {}  # ... and why, when it failed
         self._waiting: dict[str, asyncio.Future[RobotParser | None]] = {}
 
     async def process_request(  # type: ignore[override]
@@ -197,8 +210,11 @@ class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
 
     def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
         """Refuse as Scrapy does, saying so when robots.txt could not be read at all."""
-        if urlparse_cached(request).netloc in self._unreadable:
-            raise IgnoreRequest(f"{UNREADABLE}: not crawling this host for now")
+        netloc = urlparse_cached(request).netloc
+        if netloc in self._unreadable:
+            raise RobotsUnreadable(
+                f"{UNREADABLE}: not crawling this host for now", self._unreadable_cause.get(netloc)
+            )
         super().process_request_2(rp, request)
 
     async def _cached_parser(self, request: Request) -> RobotParser | None:
@@ -245,7 +261,9 @@ class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
         await self.cache.put(robots_origin(url.scheme, url.netloc), response.status, body)
 
     def _robots_error(self, exc: Exception, netloc: str) -> None:
-        log.warning(
+        # Each refused page's capture names the cause; this line is for -v.
+        self._unreadable_cause[netloc] = exc
+        log.info(
             "robots.txt of %s could not be read (%s): not crawling that host for now", netloc, exc
         )
         self._stats.inc_value("archive/robots/unavailable")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
 import scrapy
@@ -12,6 +12,7 @@ from twisted.python.failure import Failure
 from crawler.fetching import item_for_failure, item_for_response, page_request
 from crawler.items import FetchFailed, PageFetched
 from crawler.stopping import CrawlStopping
+from storage.validators import Validators
 
 
 class ArchiveSpider(scrapy.Spider):
@@ -19,13 +20,27 @@ class ArchiveSpider(scrapy.Spider):
 
     name = "archive"
 
-    def __init__(self, urls: Iterable[str] | str = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        urls: Iterable[str] | str = (),
+        validators: Mapping[str, Validators] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.urls = list(urls.split(",")) if isinstance(urls, str) else list(urls)
+        # An archived URL's last ETag/Last-Modified: fetched again, it asks "changed since?"
+        self.validators = dict(validators or {})
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.urls:
-            yield page_request(url, self.parse_page, self.on_error)
+            known = self.validators.get(url)
+            yield page_request(
+                url,
+                self.parse_page,
+                self.on_error,
+                etag=known.etag if known else None,
+                last_modified=known.last_modified if known else None,
+            )
 
     def parse_page(self, response: Response) -> Iterable[PageFetched | FetchFailed]:
         yield item_for_response(response)

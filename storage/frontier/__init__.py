@@ -32,6 +32,7 @@ from storage.frontier.reports import (
     leasable_count,
     lease_owners,
     revisits_due,
+    seed_outcomes,
     seeds_last_read,
     sources_read_since,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "revisits_due",
     "schedule_revisit",
     "schedule_seed",
+    "seed_outcomes",
     "seeds_last_read",
     "sources_read_since",
 ]

@@ -15,7 +15,12 @@ from storage.models import FrontierEntry
 
 
 def leasable_count(
-    session: Session, *, now: datetime, kinds: Iterable[str] | None = None, leased: bool = False
+    session: Session,
+    *,
+    now: datetime,
+    kinds: Iterable[str] | None = None,
+    leased: bool = False,
+    scope: str | None = None,
 ) -> int:
     """How many rows a worker could lease now: due, and not leased or with an expired lease.
 
@@ -32,6 +37,8 @@ def leasable_count(
         query = select(func.count()).select_from(FrontierEntry).where(*due(now))
     if kinds is not None:
         query = query.where(FrontierEntry.kind.in_(list(kinds)))
+    if scope is not None:
+        query = query.where(FrontierEntry.scope == scope)
     return session.scalar(query) or 0
 
 
@@ -67,6 +74,16 @@ def seeds_last_read(session: Session, scope: str) -> tuple[int, datetime | None]
     times: list[datetime | None] = [row[0] for row in rows]
     read = [t for t in times if t is not None]
     return len(times), min(read) if len(read) == len(times) else None
+
+
+def seed_outcomes(session: Session, scope: str) -> list[tuple[str, str, str | None]]:
+    """Each seed of a scope as (url, kind, last outcome): what reading each source last gave."""
+    rows = session.execute(
+        select(FrontierEntry.url, FrontierEntry.kind, FrontierEntry.last_outcome)
+        .where(FrontierEntry.scope == scope, FrontierEntry.source == "seed")
+        .order_by(FrontierEntry.id)
+    ).all()
+    return [(url, kind, outcome) for url, kind, outcome in rows]
 
 
 def revisits_due(session: Session, *, now: datetime) -> list[RevisitsDue]:

@@ -27,10 +27,10 @@ def test_archive_then_unchanged_then_edited(cli: Cli, news_site: DemoServer) -> 
     assert first.code == 0, first.stderr
     assert [r["status"] for r in first.json_lines()] == ["new"] * len(urls)
 
-    # Ads, nonces and "rendered at" stamps differ on every fetch: still no new version.
+    # Archived again, each URL is asked with its stored validators: the site answers 304.
     again = cli("archive", "--json", *urls)
     assert again.code == 0, again.stderr
-    assert {r["status"] for r in again.json_lines()} == {"unchanged"}
+    assert {r["status"] for r in again.json_lines()} == {"not_modified"}
 
     site.round = 2
     third = by_url(cli("archive", "--json", *urls).json_lines())
@@ -38,7 +38,7 @@ def test_archive_then_unchanged_then_edited(cli: Cli, news_site: DemoServer) -> 
         assert third[news_site.url + path]["status"] == "changed"
         assert third[news_site.url + path]["version"] == 2
     for path in untouched:
-        assert third[news_site.url + path]["status"] == "unchanged"
+        assert third[news_site.url + path]["status"] == "not_modified"  # its ETag still matches
 
     headline_edit = news_site.url + paths[0]  # article 1: headline and a paragraph rewritten
     shown = cli("show", "--json", headline_edit).json_lines()[0]

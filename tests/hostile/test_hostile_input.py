@@ -203,7 +203,8 @@ def test_ads_changing_on_every_fetch_make_no_new_version(
 
 def test_robots_5xx_and_timeout_mean_not_crawled_for_now(hostile_run: HostileRun) -> None:
     assert hostile_run.reason("/article/x", "robots_500") == "robots_unavailable"
-    assert hostile_run.reason("/article/x", "robots_hang") == "robots_unavailable"
+    # A robots.txt that never answers: the page is refused, for the real reason (issue 21).
+    assert hostile_run.reason("/article/x", "robots_hang") == "timeout"
     server = hostile_run.server
     assert not server.hits("/article/", "robots_500")
     assert not server.hits("/article/", "robots_hang")

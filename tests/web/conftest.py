@@ -73,9 +73,14 @@ def hostile_content(canary: str) -> ArticleContent:
     )
 
 
-def plain_content(title: str, text: str) -> ArticleContent:
+def plain_content(title: str, text: str, top_image: str | None = None) -> ArticleContent:
     return ArticleContent(
-        text=text, title=title, authors=("Cal Columnist",), extractor="test", extractor_version="1"
+        text=text,
+        title=title,
+        authors=("Cal Columnist",),
+        extractor="test",
+        extractor_version="1",
+        top_image=top_image,
     )
 
 
@@ -120,7 +125,11 @@ def build_sample(archive: Archive, canary: str) -> Sample:
         record_capture(
             session,
             fetched(BRIDGE, T0 + timedelta(hours=1)),
-            plain_content("Harbour bridge reopens", "The harbour bridge reopened on Monday.\n" * 5),
+            plain_content(
+                "Harbour bridge reopens",
+                "The harbour bridge reopened on Monday.\n" * 5,
+                top_image="https://news.example/img/bridge.jpg",
+            ),
         )
         for at, text in (
             (T0, "Parliament votes today.\n"),

@@ -49,6 +49,22 @@ def test_article_page_shows_latest_version_escaped(client: TestClient, sample: S
     assert not re.search(r'href="\s*javascript', html, re.IGNORECASE)
 
 
+def test_article_page_names_the_extractor_once(client: TestClient, sample: Sample) -> None:
+    html = client.get("/article", params={"url": sample.story}).text
+    assert "<dt>Extractor</dt><dd>test/1</dd>" in html
+
+
+def test_article_page_links_the_lead_image_without_loading_it(
+    client: TestClient, sample: Sample
+) -> None:
+    html = client.get("/article", params={"url": sample.bridge}).text
+    link = re.search(r'<a class="lead-image" href="([^"]+)"[^>]*>([^<]+)</a>', html)
+    assert link is not None, html
+    assert link.group(1) == "https://news.example/img/bridge.jpg"
+    assert "lead image" in link.group(2)
+    assert "<img" not in html
+
+
 def test_timeline_marks_fields_sizes_and_flipflops(client: TestClient, sample: Sample) -> None:
     html = client.get("/article", params={"url": sample.story}).text
     timeline = html.split('class="timeline"', 1)[1]

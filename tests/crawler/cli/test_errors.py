@@ -66,7 +66,9 @@ def test_a_bad_value_in_the_environment_is_one_line_and_status_2(variable: str, 
     assert lines[0].startswith(f"newsarchive: error: {variable}: ")
 
 
-def test_a_bad_flag_still_shows_the_usage() -> None:
+def test_a_bad_flag_is_one_line_pointing_at_the_help() -> None:
     result = CliRunner().invoke(main, ["--retry-times", "x", "list"], prog_name="newsarchive")
     assert result.exit_code == EXIT_USAGE
-    assert "Usage: newsarchive" in result.stderr
+    assert result.stderr.startswith("newsarchive: error: Invalid value for '--retry-times'")
+    assert result.stderr.strip().endswith("(see 'newsarchive --help')")
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -54,7 +54,9 @@ def test_same_author_as_trafilatura(body: str) -> None:
 
 
 @pytest.mark.skipif(
-    not (BENCH / "ground-truth.json").is_file(), reason=f"no extraction bench at {BENCH}"
+    not (BENCH / "ground-truth.json").is_file(),
+    reason=f"no extraction bench at {BENCH} (needs ground-truth.json and html/*.html.gz; "
+    "set NEWSARCHIVE_BENCH_DIR)",
 )
 def test_same_author_as_trafilatura_on_the_bench() -> None:
     keys = json.loads((BENCH / "ground-truth.json").read_text(encoding="utf-8"))

@@ -37,7 +37,9 @@ def _benchmark_module() -> ModuleType:
 
 
 @pytest.mark.skipif(
-    not (BENCH / "ground-truth.json").is_file(), reason=f"no metadata bench at {BENCH}"
+    not (BENCH / "ground-truth.json").is_file(),
+    reason=f"no metadata bench at {BENCH} (needs ground-truth.json and html/*.html.gz; "
+    "set NEWSARCHIVE_METADATA_BENCH_DIR)",
 )
 def test_metadata_gate() -> None:
     bench = _benchmark_module()

@@ -1,0 +1,125 @@
+"""Issue 21: a new user's mistakes with commands that fetch nothing, run as the user runs them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from crawler.cli import main
+from crawler.output import table
+
+
+def newsarchive(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    return subprocess.run(
+        [sys.executable, "-m", "crawler", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+
+
+def one_error_line(done: subprocess.CompletedProcess[str]) -> str:
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("newsarchive: error: "), done.stderr
+    return lines[0]
+
+
+def test_a_sqlite_url_with_two_slashes_gets_the_right_forms(tmp_path: Path) -> None:
+    done = newsarchive("--db", "sqlite://tmp/x.db", "list", cwd=tmp_path)
+    assert done.returncode == 2
+    line = one_error_line(done)
+    assert "sqlite:///relative/path.db" in line
+    assert "sqlite:////absolute/path.db" in line
+
+
+def test_a_file_that_is_not_sqlite_is_exit_5_and_left_untouched(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.db"
+    notes.write_bytes(b"my notes, not a database\n" * 100)
+    done = newsarchive("--db", f"sqlite:///{notes}", "list", cwd=tmp_path)
+    assert done.returncode == 5
+    assert "not a database" in one_error_line(done)
+    assert notes.read_bytes() == b"my notes, not a database\n" * 100
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.db"]
+
+
+def test_a_mistyped_command_is_one_line_with_did_you_mean(tmp_path: Path) -> None:
+    done = newsarchive("lst", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Did you mean 'list'?" in one_error_line(done)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("history",),
+        ("search",),
+        ("list", "--limit", "many"),
+        ("list", "--since", "yesterday"),
+        ("export", "--format", "pdf"),
+        ("serve", "--port", "99999"),
+        ("list", "--no-such-option"),
+    ],
+)
+def test_wrong_arguments_are_one_line_and_exit_2(tmp_path: Path, args: tuple[str, ...]) -> None:
+    done = newsarchive("--db", f"sqlite:///{tmp_path / 'a.db'}", *args, cwd=tmp_path)
+    assert done.returncode == 2
+    assert f"see 'newsarchive {args[0]} --help'" in one_error_line(done)
+
+
+def test_no_command_at_all_shows_the_help(tmp_path: Path) -> None:
+    done = newsarchive(cwd=tmp_path)
+    assert done.returncode == 0
+    assert "Usage: newsarchive" in done.stdout
+    assert "Commands:" in done.stdout
+
+
+def test_a_file_that_is_not_a_warc_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "x.warc").write_text("hello\n")
+    done = newsarchive("--db", f"sqlite:///{tmp_path / 'a.db'}", "import-warc", "x.warc",
+                       cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 1
+    assert "not a WARC file" in one_error_line(done)
+
+
+def test_verbose_shows_the_cause_of_an_unexpected_error(tmp_path: Path) -> None:
+    (tmp_path / "x.warc").write_text("hello\n")
+    done = newsarchive("--db", f"sqlite:///{tmp_path / 'a.db'}", "-v", "import-warc", "x.warc",
+                       cwd=tmp_path)  # fmt: skip
+    assert "not a WARC file" in done.stderr
+
+
+def test_allow_private_network_is_accepted_after_the_command(tmp_path: Path) -> None:
+    done = newsarchive("--db", f"sqlite:///{tmp_path / 'a.db'}", "list",
+                       "--allow-private-network", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
+def test_max_articles_says_it_is_per_run() -> None:
+    result = CliRunner().invoke(main, ["crawl", "--help"], prog_name="newsarchive")
+    assert "Stop this run after this many articles" in " ".join(result.stdout.split())
+
+
+def test_a_table_not_on_a_terminal_keeps_every_value_whole() -> None:
+    url = "https://example.com/news/" + "a-very-long-slug-" * 10 + ".html"
+    printed = table(["title", "url"], [["Headline", url]])
+    assert url in printed
+    assert "…" not in printed
+
+
+def test_a_table_on_a_terminal_is_fitted_to_its_width() -> None:
+    url = "https://example.com/news/" + "a-very-long-slug-" * 10 + ".html"
+    printed = table(["title", "url"], [["Headline", url]], width=60)
+    assert all(len(line) <= 60 for line in printed.splitlines())
+    assert "…" in printed
+
+
+def test_an_output_file_in_a_missing_folder_is_one_line(tmp_path: Path) -> None:
+    done = newsarchive("--db", f"sqlite:///{tmp_path / 'a.db'}", "export", "--output",
+                       str(tmp_path / "no" / "such" / "x.jsonl"), cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 1
+    assert "x.jsonl: No such file or directory" in one_error_line(done)
