@@ -117,11 +117,13 @@ _JOB_WORDS = frozenset(
 def split_names(raw: str) -> list[str]:
     """A declared byline ("By A (ab), B and dpa") as its names: ["A", "B", "dpa"]."""
     raw = " ".join(raw.split())
-    raw = _EMAIL_OR_LINK.sub(" ", _BRACKETED.sub(" ", _ROLE_PREFIX.sub("", raw)))
+    # What is cut out separates names (" | "), so no name is glued across the gap it leaves.
+    raw = _EMAIL_OR_LINK.sub(" | ", _BRACKETED.sub(" | ", _ROLE_PREFIX.sub("", raw)))
     names = []
     for part in _SPLIT.split(raw):
         part = _ROLE_PREFIX.sub("", _LABEL_BEFORE_ROLE.sub("", part))
         part = _AFFILIATION.sub("", part.split("(")[0].split("[")[0]).strip(" .:-–—|·•")
+        part = " ".join(part.split())
         if _is_name(part):
             names.append(part)
     return names
