@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 # (ads or "chunks" between), and trafilatura keeps only the first.
 _BODY_CLASS = re.compile(
     r"article[-_]?body|articlebody|story[-_]?body|entry[-_]content|post[-_]content"
-    r"|article[-_]{1,2}content|article[-_]text|story[-_]content",
+    r"|article[-_]{1,2}content|article[-_]text|story[-_]content|body__container",
     re.IGNORECASE,
 )
 # Every _BODY_CLASS alternative holds one of these words: a cheap test for the many classes
