@@ -94,8 +94,8 @@ def _switch_to_wal(cursor: Any, busy_timeout: float) -> None:
 def sqlite_file(url: str) -> Path | None:
     """The file of an SQLite URL (relative to the working directory), or None (memory, a server)."""
     parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.host:
+        return None  # a server, or a malformed URL (sqlite://x/y.db) that opening reports
     database = parsed.database or ""
     if database in ("", ":memory:") or database.startswith("file:"):
         return None

@@ -65,7 +65,12 @@ def _plan(
 def print_summary(summary: CrawlSummary, as_json: bool) -> None:
     if as_json:
         output.print_json(summary)
-        return
+    else:
+        _print_counts(summary)
+    _report_failures(summary)
+
+
+def _print_counts(summary: CrawlSummary) -> None:
     lines = [
         f"crawl of {summary.scope}: {summary.finish_reason} in {summary.elapsed_seconds:.1f} s",
         f"  discovered {summary.discovered}, fetched {summary.fetched}",
@@ -81,6 +86,10 @@ def print_summary(summary: CrawlSummary, as_json: bool) -> None:
             "  errors: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.errors.items()))
         )
     click.echo("\n".join(lines), err=True)
+
+
+def _report_failures(summary: CrawlSummary) -> None:
+    """On stderr, with or without --json: what failed, and how to go on after a stop."""
     for source in summary.failed_sources:
         click.echo(
             f"newsarchive: warning: {source.kind} {output.terminal_safe(source.url)} could not be "
@@ -181,7 +190,7 @@ def crawl(
     config = obj.crawl_config(track=not no_track, delay=delay)
     summary = run_crawl(config, plan, on_result)
     print_summary(summary, as_json)
-    if not summary.nothing_read:  # the lines above already said why nothing was read
+    if not summary.failed_sources:  # else the warnings above already named each source
         for problem in summary.problems:  # a crawl that archived nothing says why, per source
             click.echo(f"newsarchive: error: {output.terminal_safe(problem)}", err=True)
     code = exit_code_of(summary)

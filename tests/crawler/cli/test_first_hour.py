@@ -94,6 +94,8 @@ def test_verbose_shows_the_cause_of_an_unexpected_error(tmp_path: Path) -> None:
 
 
 def test_allow_private_network_is_accepted_after_the_command(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    assert newsarchive("--db", db, "db", "upgrade", cwd=tmp_path).returncode == 0
     done = newsarchive("--db", f"sqlite:///{tmp_path / 'a.db'}", "list",
                        "--allow-private-network", cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -119,6 +121,8 @@ def test_a_table_on_a_terminal_is_fitted_to_its_width() -> None:
 
 
 def test_an_output_file_in_a_missing_folder_is_one_line(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    assert newsarchive("--db", db, "db", "upgrade", cwd=tmp_path).returncode == 0
     done = newsarchive("--db", f"sqlite:///{tmp_path / 'a.db'}", "export", "--output",
                        str(tmp_path / "no" / "such" / "x.jsonl"), cwd=tmp_path)  # fmt: skip
     assert done.returncode == 1
