@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ def drop_queued_requests_when_closing(crawler: Any) -> None:
     close: Callable[..., Awaitable[None]] = engine.close_spider_async
 
     async def close_spider_async(*, reason: str = "cancelled") -> None:
-        dropped = _drop_queued(engine.downloader)
+        dropped = _drop_queued(engine.downloader, crawler.spider)
         if dropped:
             log.info("stopping: %d queued requests not sent (their URLs stay due)", dropped)
             if crawler.stats is not None:
@@ -41,12 +42,17 @@ def drop_queued_requests_when_closing(crawler: Any) -> None:
     engine.close_spider_async = close_spider_async
 
 
-def _drop_queued(downloader: Any) -> int:
+def _drop_queued(downloader: Any, spider: Any) -> int:
     dropped = 0
     for slot in list(getattr(downloader, "slots", {}).values()):
         queue = getattr(slot, "queue", None)
         while queue:
             request, waiting = queue.popleft()
             waiting.errback(CrawlStopping(f"not sent, the crawl stopped: {request.url}"))
+            # It leaves the downloader without a download: say so, as a download would, so
+            # that what holds a place for it (HostConcurrencyMiddleware) gives the place up.
+            downloader.signals.send_catch_log(
+                signal=signals.request_left_downloader, request=request, spider=spider
+            )
             dropped += 1
     return dropped
