@@ -32,6 +32,9 @@ def drop_queued_requests_when_closing(crawler: Any) -> None:
     close: Callable[..., Awaitable[None]] = engine.close_spider_async
 
     async def close_spider_async(*, reason: str = "cancelled") -> None:
+        for middleware in engine.downloader.middleware.middlewares:
+            if hasattr(middleware, "stop_admitting"):  # HostConcurrencyMiddleware
+                middleware.stop_admitting()
         dropped = _drop_queued(engine.downloader, crawler.spider)
         if dropped:
             log.info("stopping: %d queued requests not sent (their URLs stay due)", dropped)

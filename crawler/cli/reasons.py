@@ -31,6 +31,10 @@ REASON_MEANINGS: dict[str, str] = {
     R.CONNECTION_REFUSED: "Nothing listens at that address: the server refused the connection.",
     R.CONNECTION_LOST: "The connection broke before the page was complete.",
     R.TRUNCATED: "The connection closed before the body the server announced was complete.",
+    R.TRUNCATED_BODY: "The body was cut off (a compressed stream not ended, Content-Length not "
+    "reached, a chunked body cut): never a version.",
+    R.NEEDS_JAVASCRIPT: "The page is an app shell whose article is built by its scripts and "
+    "was not found in its data or AMP version: archiving it needs a browser.",
     R.BAD_RESPONSE: "The server sent something that is not a valid HTTP response.",
     R.TOO_LARGE: "The response passed the size limit (--download-maxsize).",
     R.FETCH_ERROR: "The fetch failed for another reason; run with -v to see it.",

@@ -27,6 +27,8 @@ from scrapy import signals as scrapy_signals
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
+from crawler.stopping import CrawlStopping
+
 
 class _HostPlaces:
     """The places of one download slot: a semaphore and how many requests hold or want one."""
@@ -52,6 +54,7 @@ class HostConcurrencyMiddleware:
         # A request holding a place -> its slot key. Keyed by the request itself (Scrapy's
         # requests hash by identity): an id() could be reused by a later request.
         self._holders: dict[Request, str] = {}
+        self._stopping = False  # the crawl is closing: requests still waiting are not sent
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -87,8 +90,16 @@ class HostConcurrencyMiddleware:
         except BaseException:  # cancelled while waiting: it holds no place
             self._forget(key, places)
             raise
+        if self._stopping:  # its turn came after the crawl began to close: not sent
+            places.semaphore.release()
+            self._forget(key, places)
+            raise CrawlStopping(f"not sent, the crawl stopped: {request.url}")
         self._holders[request] = key
         return None
+
+    def stop_admitting(self) -> None:
+        """The crawl is closing: a request still waiting for its host's place is not sent."""
+        self._stopping = True
 
     def request_left(self, request: Request, **_: Any) -> None:
         """The request left the downloader: its place goes to the next request for the host."""
