@@ -1,14 +1,16 @@
-"""The WHERE clauses of a SearchRequest's filters, the same for every backend."""
+"""What every backend's search statement shares: the filters' WHERE clauses, the hit columns."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement
+from typing import Any
+
+from sqlalchemy import ColumnElement, FromClause, Select, Subquery, select
 
 from storage.listing import site_matches
-from storage.models import Article, Version
+from storage.models import Article, Site, Version
 from storage.search.request import SearchRequest
 
-__all__ = ["version_filters"]
+__all__ = ["hit_rows", "version_filters"]
 
 
 def version_filters(request: SearchRequest) -> list[ColumnElement[bool]]:
@@ -29,3 +31,26 @@ def version_filters(request: SearchRequest) -> list[ColumnElement[bool]]:
     if request.until is not None:
         conditions.append(Version.captured_at < request.until)
     return conditions
+
+
+def hit_rows(hits: Subquery, snippet: ColumnElement[Any], source: FromClause) -> Select[Any]:
+    """A page of ranked ``hits`` as SearchHit columns, its version, article and site joined.
+
+    ``source`` is ``hits`` itself, or ``hits`` joined to what the backend's snippet reads.
+    """
+    return (
+        select(
+            Article.url,
+            Site.host,
+            Version.number,
+            Article.version_count,
+            Version.title,
+            Version.captured_at,
+            snippet,
+            hits.c.rank,
+        )
+        .select_from(source)
+        .join(Version, Version.id == hits.c.version_id)
+        .join(Article, Article.id == Version.article_id)
+        .join(Site, Site.id == Article.site_id)
+    )

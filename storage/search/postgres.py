@@ -20,7 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from storage.models import Article, Site, Version
 from storage.records import SearchHit
-from storage.search.filters import version_filters
+from storage.search.filters import hit_rows, version_filters
 from storage.search.query import InvalidQuery, QueryTerm, parse_query
 from storage.search.request import SNIPPET_TOKENS, TITLE_WEIGHT, SearchRequest
 
@@ -121,23 +121,7 @@ class PostgresTextSearch:
             _tsquery("pg_plain_query"),
             options,
         )
-        return (
-            select(
-                Article.url,
-                Site.host,
-                Version.number,
-                Article.version_count,
-                Version.title,
-                Version.captured_at,
-                snippet,
-                hits.c.rank,
-            )
-            .select_from(hits)
-            .join(Version, Version.id == hits.c.version_id)
-            .join(Article, Article.id == Version.article_id)
-            .join(Site, Site.id == Article.site_id)
-            .order_by(hits.c.rank.desc(), Version.id.desc())
-        )
+        return hit_rows(hits, snippet, hits).order_by(hits.c.rank.desc(), Version.id.desc())
 
     def search(self, session: Session, request: SearchRequest) -> list[SearchHit]:
         if '"' in request.highlight[0] + request.highlight[1]:

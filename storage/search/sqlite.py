@@ -18,7 +18,7 @@ from sqlalchemy.sql.expression import ColumnClause, TableClause
 
 from storage.models import Article, Site, Version
 from storage.records import SearchHit
-from storage.search.filters import version_filters
+from storage.search.filters import hit_rows, version_filters
 from storage.search.query import QUERY_ENDS_TOO_EARLY, InvalidQuery, cannot_search
 from storage.search.request import SNIPPET_TOKENS, TITLE_WEIGHT, SearchRequest
 
@@ -60,30 +60,14 @@ def _statement(request: SearchRequest) -> Select[Any]:
     open_mark, close_mark = request.highlight
     fts_table: ColumnClause[Any] = literal_column("versions_fts")
     snippet = func.snippet(fts_table, 1, open_mark, close_mark, "…", SNIPPET_TOKENS)
-    return (
-        select(
-            Article.url,
-            Site.host,
-            Version.number,
-            Article.version_count,
-            Version.title,
-            Version.captured_at,
-            snippet,
-            hits.c.rank,
-        )
-        .select_from(hits)
-        .join(
-            fts,
-            and_(
-                fts.c.rowid == hits.c.version_id,
-                text("versions_fts MATCH :snippet_match").bindparams(snippet_match=request.match),
-            ),
-        )
-        .join(Version, Version.id == hits.c.version_id)
-        .join(Article, Article.id == Version.article_id)
-        .join(Site, Site.id == Article.site_id)
-        .order_by(hits.c.rank, Version.id.desc())
+    matched = hits.join(
+        fts,
+        and_(
+            fts.c.rowid == hits.c.version_id,
+            text("versions_fts MATCH :snippet_match").bindparams(snippet_match=request.match),
+        ),
     )
+    return hit_rows(hits, snippet, matched).order_by(hits.c.rank, Version.id.desc())
 
 
 def _invalid(request: SearchRequest, error: OperationalError) -> InvalidQuery:
