@@ -1,10 +1,18 @@
-"""Raw response bodies, stored once per distinct content (sha256) and zlib-compressed."""
+"""Raw response bodies, stored once per distinct content (sha256) and zstd-compressed.
+
+Bodies are compressed with Zstandard level 3 (``compression = "zstd"``): on the 220 pages of
+the two shared benches (263 KB of HTML on average) it takes 0.7 ms per page against zlib level
+3's 2.0 ms and stores 5.6x smaller against 4.7x (measured in docs/performance.md). Rows written
+before that say ``"zlib"`` and are read as they are; ``"identity"`` means stored as is.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import threading
 import zlib
 
+import zstandard
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,8 +20,35 @@ from storage.inserts import insert_missing
 from storage.models import RawBody
 from storage.timeutil import utcnow
 
-# Level 3: HTML compresses about 4.7x at under half the CPU of zlib's default level 6.
+COMPRESSION = "zstd"
 COMPRESSION_LEVEL = 3
+
+# zstandard's (de)compressor objects are not safe to share between threads: one per thread.
+_local = threading.local()
+
+
+def _compressor() -> zstandard.ZstdCompressor:
+    compressor: zstandard.ZstdCompressor | None = getattr(_local, "compressor", None)
+    if compressor is None:
+        compressor = _local.compressor = zstandard.ZstdCompressor(level=COMPRESSION_LEVEL)
+    return compressor
+
+
+def compress_raw_body(body: bytes) -> bytes:
+    """``body`` as stored under ``compression = COMPRESSION``."""
+    return _compressor().compress(body)
+
+
+def decompress_raw_body(compression: str, data: bytes) -> bytes:
+    """The original bytes of a stored body, whichever compression its row names."""
+    if compression == "zstd":
+        decompressor: zstandard.ZstdDecompressor | None = getattr(_local, "decompressor", None)
+        if decompressor is None:
+            decompressor = _local.decompressor = zstandard.ZstdDecompressor()
+        return decompressor.decompress(data)
+    if compression == "zlib":
+        return zlib.decompress(data)
+    return bytes(data)
 
 
 def store_raw_body(session: Session, body: bytes) -> str:
@@ -24,8 +59,8 @@ def store_raw_body(session: Session, body: bytes) -> str:
         row = {
             "sha256": digest,
             "size": len(body),
-            "compression": "zlib",
-            "data": zlib.compress(body, COMPRESSION_LEVEL),
+            "compression": COMPRESSION,
+            "data": compress_raw_body(body),
             "stored_at": utcnow(),
         }
         insert_missing(session, RawBody, [row])
@@ -37,6 +72,4 @@ def load_raw_body(session: Session, sha256: str) -> bytes | None:
     row = session.get(RawBody, sha256)
     if row is None:
         return None
-    if row.compression == "zlib":
-        return zlib.decompress(row.data)
-    return bytes(row.data)
+    return decompress_raw_body(row.compression, row.data)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from warcio.warcwriter import WARCWriter
 
 from storage.listing import site_matches
 from storage.models import Article, Capture, RawBody, Site
+from storage.rawbodies import decompress_raw_body
 from storage.records import FetchedPage, WarcSummary
 from storage.timeutil import parse_instant
 
@@ -151,7 +151,7 @@ def write_warc(
             )
             revisits += 1
         else:
-            body = zlib.decompress(data) if compression == "zlib" else bytes(data)
+            body = decompress_raw_body(compression, data)
             record = writer.create_warc_record(
                 uri,
                 "response",
