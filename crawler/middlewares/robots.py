@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
@@ -16,6 +17,7 @@ from scrapy.robotstxt import RobotParser
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 from twisted.internet.defer import Deferred
 
 from crawler.extensions.archive_connection import archive_connection
@@ -47,12 +49,27 @@ class RobotsTxtCache:
     opened it yet (None: no cache). Any database failure (unreachable, not migrated, locked
     past the busy timeout) logs one warning and turns the cache off for the rest of the crawl:
     robots.txt is then fetched as it always was, and the crawl goes on.
+
+    Copies are written behind the crawl: ``keep`` returns at once, and the copies kept within
+    ``write_seconds`` go to the archive together, in one transaction. A host's first page
+    therefore never waits for a database write (with hundreds of hosts, one transaction each
+    queued behind the page writer cost seconds), and ``close`` writes what is left when the
+    spider closes. A copy lost to a crash costs the next crawl one request, nothing more.
     """
 
-    def __init__(self, archive: Callable[[], Archive] | None, max_age: timedelta) -> None:
+    def __init__(
+        self,
+        archive: Callable[[], Archive] | None,
+        max_age: timedelta,
+        write_seconds: float = 1.0,
+    ) -> None:
         self.archive = archive
         self.max_age = max_age
+        self.write_seconds = write_seconds
         self.enabled = archive is not None and max_age > timedelta(0)
+        self._unwritten: dict[str, tuple[int, bytes, datetime]] = {}
+        self._writer: asyncio.Task[None] | None = None
+        self._closing = asyncio.Event()
 
     async def get(self, origin: str) -> CachedRobots | None:
         """The fresh copy of ``origin``'s robots.txt, or None (none, stale, cache off)."""
@@ -64,14 +81,31 @@ class RobotsTxtCache:
             self._fail(error)
             return None
 
-    async def put(self, origin: str, status: int, body: bytes) -> None:
-        """Keep what ``origin``'s robots.txt just answered (a status below 500)."""
+    def keep(self, origin: str, status: int, body: bytes) -> None:
+        """Keep what ``origin``'s robots.txt just answered (a status below 500), soon."""
         if not self.enabled:
             return
-        try:
-            await asyncio.to_thread(self._write, origin, status, body)
-        except (StorageError, SQLAlchemyError) as error:
-            self._fail(error)
+        self._unwritten[origin] = (status, body, utcnow())
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(self._write_unwritten())
+
+    async def close(self) -> None:
+        """Write every copy kept so far; called when the spider closes."""
+        self._closing.set()
+        if self._writer is not None:
+            await self._writer
+
+    async def _write_unwritten(self) -> None:
+        if not self._closing.is_set():
+            # Gather the copies of the hosts whose robots.txt arrive meanwhile.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), self.write_seconds)
+        while self._unwritten and self.enabled:
+            copies, self._unwritten = self._unwritten, {}
+            try:
+                await asyncio.to_thread(self._write, copies)
+            except (StorageError, SQLAlchemyError) as error:
+                self._fail(error)
 
     def _opened(self) -> Archive:
         assert self.archive is not None, "a cache without an archive is never enabled"
@@ -81,12 +115,14 @@ class RobotsTxtCache:
         with self._opened().read() as session:
             return cached_robots(session, origin, now=utcnow(), max_age=self.max_age)
 
-    def _write(self, origin: str, status: int, body: bytes) -> None:
-        # No retries: a copy not kept costs the next crawl one request, a host kept waiting
+    def _write(self, copies: dict[str, tuple[int, bytes, datetime]]) -> None:
+        # No retries: a copy not kept costs the next crawl one request, a crawl kept waiting
         # for a locked database costs more.
-        self._opened().run_write(
-            lambda session: store_robots(session, origin, status, body, now=utcnow()), retries=0
-        )
+        def store(session: Session) -> None:
+            for origin, (status, body, fetched_at) in copies.items():
+                store_robots(session, origin, status, body, now=fetched_at)
+
+        self._opened().run_write(store, retries=0)
 
     def _fail(self, error: Exception) -> None:
         if self.enabled:
@@ -167,6 +203,7 @@ class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
             archive = archive_connection(crawler).archive
         seconds = cache_seconds(settings.getfloat("ARCHIVE_ROBOTSTXT_CACHE_SECONDS", CACHE_SECONDS))
         self.cache = RobotsTxtCache(archive, timedelta(seconds=seconds))
+        crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
         self._ready: dict[str, RobotParser | None] = {}
         self._unreadable: set[str] = set()  # hosts refused because robots.txt failed
         self._bodies: dict[str, tuple[int, bytes]] = {}  # netloc: (status, body) as read
@@ -258,7 +295,10 @@ class CautiousRobotsTxtMiddleware(RobotsTxtMiddleware):
         self._bodies[netloc] = (response.status, body)
         self._install(netloc, self._parser_for(body))
         url = urlparse_cached(request)  # the page's: a redirected robots.txt is still its own
-        await self.cache.put(robots_origin(url.scheme, url.netloc), response.status, body)
+        self.cache.keep(robots_origin(url.scheme, url.netloc), response.status, body)
+
+    async def _spider_closed(self) -> None:
+        await self.cache.close()
 
     def _robots_error(self, exc: Exception, netloc: str) -> None:
         # Each refused page's capture names the cause; this line is for -v.

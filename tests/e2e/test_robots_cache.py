@@ -212,7 +212,8 @@ def test_an_unusable_database_turns_the_cache_off_with_one_warning(
 
     async def use() -> None:
         assert await cache.get("http://a.example") is None
-        await cache.put("http://a.example", 200, b"")
+        cache.keep("http://a.example", 200, b"")
+        await cache.close()
         assert await cache.get("http://b.example") is None
 
     with caplog.at_level(logging.WARNING, logger="crawler.middlewares.robots"):
@@ -220,6 +221,30 @@ def test_an_unusable_database_turns_the_cache_off_with_one_warning(
     assert not cache.enabled
     assert len(caplog.records) == 1
     assert "fetching robots.txt as usual" in caplog.records[0].getMessage()
+    connection.close()
+
+
+def test_copies_are_written_behind_the_crawl_together_and_all_by_close(tmp_path: Path) -> None:
+    """keep() never waits for the database; close() leaves every kept copy in the archive."""
+    connection = ArchiveConnection(f"sqlite:///{tmp_path}/archive.db")
+    cache = RobotsTxtCache(connection.archive, timedelta(days=1), write_seconds=30.0)
+    origins = [f"http://host{n}.example" for n in range(200)]
+
+    async def crawl() -> None:
+        for n, origin in enumerate(origins):
+            cache.keep(origin, 200, f"User-agent: *\nCrawl-delay: {n}\n".encode())
+        # Nothing written yet: the writer waits for more copies (30 s here) or for close().
+        assert await cache.get(origins[0]) is None
+        await cache.close()
+
+    asyncio.run(crawl())
+    assert cache.enabled
+
+    async def next_crawl() -> list[bytes]:
+        return [kept.body for o in origins if (kept := await cache.get(o)) is not None]
+
+    bodies = asyncio.run(next_crawl())
+    assert bodies == [f"User-agent: *\nCrawl-delay: {n}\n".encode() for n in range(200)]
     connection.close()
 
 
