@@ -17,12 +17,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.inserts import dialect_insert, table_of
 from storage.models import RobotsTxt
 
-__all__ = ["CachedRobots", "cached_robots", "robots_origin", "store_robots"]
+__all__ = [
+    "CachedRobots",
+    "all_fresh_robots",
+    "cached_robots",
+    "robots_origin",
+    "store_robots",
+]
 
 _ROBOTS_TXT = table_of(RobotsTxt)
 
@@ -56,6 +63,22 @@ def cached_robots(
     if row is None or not now - max_age < row.fetched_at <= now:
         return None
     return CachedRobots(row.origin, row.status, row.body, row.fetched_at)
+
+
+def all_fresh_robots(
+    session: Session, *, now: datetime, max_age: timedelta, limit: int
+) -> dict[str, CachedRobots] | None:
+    """Every stored robots.txt fetched less than ``max_age`` before ``now``, by origin.
+
+    One query instead of one per host at the start of a crawl over many hosts; None when more
+    than ``limit`` are fresh (then ask per origin with ``cached_robots``).
+    """
+    fresh = (RobotsTxt.fetched_at > now - max_age) & (RobotsTxt.fetched_at <= now)
+    count = session.scalar(select(func.count()).select_from(RobotsTxt).where(fresh)) or 0
+    if count > limit:
+        return None
+    rows = session.scalars(select(RobotsTxt).where(fresh))
+    return {r.origin: CachedRobots(r.origin, r.status, r.body, r.fetched_at) for r in rows}
 
 
 def store_robots(session: Session, origin: str, status: int, body: bytes, *, now: datetime) -> None:

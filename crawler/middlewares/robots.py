@@ -23,7 +23,13 @@ from twisted.internet.defer import Deferred
 from crawler.extensions.archive_connection import archive_connection
 from crawler.signals import robots_txt_cached
 from storage import Archive, StorageError
-from storage.robots_cache import CachedRobots, cached_robots, robots_origin, store_robots
+from storage.robots_cache import (
+    CachedRobots,
+    all_fresh_robots,
+    cached_robots,
+    robots_origin,
+    store_robots,
+)
 from storage.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -55,7 +61,14 @@ class RobotsTxtCache:
     therefore never waits for a database write (with hundreds of hosts, one transaction each
     queued behind the page writer cost seconds), and ``close`` writes what is left when the
     spider closes. A copy lost to a crash costs the next crawl one request, nothing more.
+
+    Reading works the same way round: the first ``get`` loads every fresh copy at once (up to
+    ``PRELOAD_LIMIT`` of them; more are asked for one by one), so a crawl over hundreds of
+    hosts makes one query, not one per host. A copy another worker keeps later in the crawl
+    is not seen then, which costs one robots.txt request.
     """
+
+    PRELOAD_LIMIT = 20_000
 
     def __init__(
         self,
@@ -70,12 +83,20 @@ class RobotsTxtCache:
         self._unwritten: dict[str, tuple[int, bytes, datetime]] = {}
         self._writer: asyncio.Task[None] | None = None
         self._closing = asyncio.Event()
+        self._preloading: asyncio.Task[dict[str, CachedRobots] | None] | None = None
 
     async def get(self, origin: str) -> CachedRobots | None:
         """The fresh copy of ``origin``'s robots.txt, or None (none, stale, cache off)."""
         if not self.enabled:
             return None
         try:
+            if self._preloading is None:
+                self._preloading = asyncio.get_running_loop().create_task(
+                    asyncio.to_thread(self._read_all)
+                )
+            preloaded = await asyncio.shield(self._preloading)
+            if preloaded is not None:
+                return preloaded.get(origin)
             return await asyncio.to_thread(self._read, origin)
         except (StorageError, SQLAlchemyError) as error:
             self._fail(error)
@@ -110,6 +131,12 @@ class RobotsTxtCache:
     def _opened(self) -> Archive:
         assert self.archive is not None, "a cache without an archive is never enabled"
         return self.archive()
+
+    def _read_all(self) -> dict[str, CachedRobots] | None:
+        with self._opened().read() as session:
+            return all_fresh_robots(
+                session, now=utcnow(), max_age=self.max_age, limit=self.PRELOAD_LIMIT
+            )
 
     def _read(self, origin: str) -> CachedRobots | None:
         with self._opened().read() as session:

@@ -84,6 +84,7 @@ class ArchivePipeline:
         self.site_boilerplate = site_boilerplate
         self._extract_seconds = 0.0
         self._cpu_at_open = 0.0
+        self._busy_until = 0.0  # monotonic time until which "something is coming" holds
         self.crawler: Crawler | None = None
         self.archive: Archive | None = None
         self.pool: ExtractionPool | None = None
@@ -147,13 +148,23 @@ class ArchivePipeline:
         """No request is being downloaded or waits to be: pending writes need not wait for more.
 
         The last pages of a crawl (or the one page of ``archive URL``) would otherwise wait
-        out the batch timers before the crawl can finish.
+        out the batch timers before the crawl can finish. Asked for every item written, and
+        the scheduler's count walks one queue per host, so the answer "something is coming"
+        is reused for 50 ms (a wrong "nothing more" costs a small batch, never a lost write).
         """
-        engine = self.crawler.engine if self.crawler is not None else None
-        if engine is None or engine.downloader.active:
+        now = time.monotonic()
+        if now < self._busy_until:
             return False
-        scheduler = engine.scheduler  # None once the spider has closed
-        return scheduler is not None and not scheduler.has_pending_requests()
+        engine = self.crawler.engine if self.crawler is not None else None
+        scheduler = engine.scheduler if engine is not None else None  # None once closed
+        if (
+            engine is None
+            or engine.downloader.active
+            or (scheduler is not None and scheduler.has_pending_requests())
+        ):
+            self._busy_until = now + 0.05
+            return False
+        return scheduler is not None
 
     async def _extraction_pool(self) -> ExtractionPool:
         """The worker pool, started when the first page needs extracting.

@@ -240,11 +240,19 @@ def test_copies_are_written_behind_the_crawl_together_and_all_by_close(tmp_path:
     asyncio.run(crawl())
     assert cache.enabled
 
-    async def next_crawl() -> list[bytes]:
+    async def next_crawl(cache: RobotsTxtCache) -> list[bytes]:
         return [kept.body for o in origins if (kept := await cache.get(o)) is not None]
 
-    bodies = asyncio.run(next_crawl())
-    assert bodies == [f"User-agent: *\nCrawl-delay: {n}\n".encode() for n in range(200)]
+    expected = [f"User-agent: *\nCrawl-delay: {n}\n".encode() for n in range(200)]
+    # Read all at once (one query) or, past the preload limit, one origin at a time.
+    assert (
+        asyncio.run(next_crawl(RobotsTxtCache(connection.archive, timedelta(days=1)))) == expected
+    )
+    one_by_one = RobotsTxtCache(connection.archive, timedelta(days=1))
+    one_by_one.PRELOAD_LIMIT = 10
+    assert asyncio.run(next_crawl(one_by_one)) == expected
+    stale = RobotsTxtCache(connection.archive, timedelta(microseconds=1))
+    assert asyncio.run(next_crawl(stale)) == []
     connection.close()
 
 
