@@ -67,18 +67,30 @@ def test_import_jsonl_skips_each_bad_record_with_its_line(tmp_path: Path) -> Non
 
 @pytest.mark.slow
 def test_archive_from_file_skips_a_malformed_line(tmp_path: Path) -> None:
-    """An undecodable line and one that is no URL: each reported, the rest archived, exit 1."""
+    """Lines that are no URL: each reported with its number and why, the rest archived, exit 1."""
     with HostileServer(bomb_bytes=1024).start() as server:
-        lines = [server.url(f"/article/story{n}").encode() for n in range(6)]
-        lines[2] = b"\xff\xfe not utf-8"
-        lines[4] = b"ftp://not-a-web-page/"
-        (tmp_path / "urls.txt").write_bytes(b"\n".join(lines) + b"\n")
+        lines = [server.url(f"/article/story{n}").encode() for n in range(8)]
+        lines[1] = b"\xff\xfe not utf-8"
+        lines[2] = b"ftp://not-a-web-page/"
+        lines[3] = b"just some words"
+        lines[5] = b"http://example.com/" + b"a" * 20000
+        lines[6] = b"\x00\x01\x02binary\x7f"
+        (tmp_path / "urls.txt").write_bytes(b"\n".join(lines) + b"\n# a comment\n\n")
         done = newsarchive(
             tmp_path, "--allow-private-network", "archive", "--json", "--from-file", "urls.txt"
         )
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr
-    assert "urls.txt line 3: not UTF-8" in done.stderr
+    assert "urls.txt line 2: not UTF-8 (byte 1); skipped" in done.stderr
+    assert "urls.txt line 3: unsupported scheme ftp: (only http and https are fetched)" in (
+        done.stderr
+    )
+    assert "urls.txt line 4: not an absolute http(s) URL" in done.stderr
+    assert "urls.txt line 6: longer than 16384 characters; skipped" in done.stderr
+    assert "urls.txt line 7: the line holds a NUL character; skipped" in done.stderr
+    assert "line 9" not in done.stderr and "line 10" not in done.stderr  # comment, blank
     results = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    assert sorted(r["status"] for r in results) == ["error", "error", "new", "new", "new", "new"]
-    assert {r["error_reason"] for r in results if r["status"] == "error"} == {"invalid_url"}
+    assert sorted(r["url"] for r in results) == sorted(
+        server.url(f"/article/story{n}") for n in (0, 4, 7)
+    )
+    assert {r["status"] for r in results} == {"new"}
