@@ -193,7 +193,7 @@ def main(
 class OwnLinesOnly(logging.Filter):
     """Keeps newsarchive's log lines, drops the libraries' (Scrapy, Twisted): shown with -v."""
 
-    FOREIGN = ("scrapy", "twisted", "py.warnings", "asyncio", "filelock", "urllib3")
+    FOREIGN = ("scrapy", "twisted", "py.warnings", "asyncio", "filelock", "urllib3", "warcio")
 
     def filter(self, record: logging.LogRecord) -> bool:
         top = record.name.partition(".")[0]

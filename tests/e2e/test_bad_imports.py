@@ -1,20 +1,27 @@
-"""Bad records from outside: each skipped with its line number and reason, the rest stored.
+"""Bad records from outside: each skipped with its line number or offset and why, the rest stored.
 
-The real `newsarchive import-jsonl` and `archive --from-file` in subprocesses, on real files.
+The real `newsarchive import-jsonl`, `import-warc` and `archive --from-file` in subprocesses,
+on real files (WARCs written by warcio and by wget).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
 from demosite.hostile import HostileServer
+from demosite.server import serve
+from demosite.site import NewsSite
 
 REPO = Path(__file__).resolve().parents[2]
 GOOD = {"version": 1, "captured_at": "2026-01-01T00:00:00Z", "text": "Words of the story."}
@@ -88,9 +95,95 @@ def test_archive_from_file_skips_a_malformed_line(tmp_path: Path) -> None:
     assert "urls.txt line 4: not an absolute http(s) URL" in done.stderr
     assert "urls.txt line 6: longer than 16384 characters; skipped" in done.stderr
     assert "urls.txt line 7: the line holds a NUL character; skipped" in done.stderr
-    assert "line 9" not in done.stderr and "line 10" not in done.stderr  # comment, blank
+    assert "line 9" not in done.stderr  # a comment
+    assert "line 10" not in done.stderr  # a blank line
     results = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     assert sorted(r["url"] for r in results) == sorted(
         server.url(f"/article/story{n}") for n in (0, 4, 7)
     )
     assert {r["status"] for r in results} == {"new"}
+
+
+def _articles(tmp_path: Path) -> list[str]:
+    with sqlite3.connect(tmp_path / "archive.db") as connection:
+        return [row[0] for row in connection.execute("SELECT url FROM articles ORDER BY url")]
+
+
+@pytest.mark.skipif(shutil.which("wget") is None, reason="wget is not installed")
+def test_import_warc_of_a_truncated_wget_warc_gz(tmp_path: Path) -> None:
+    """A WARC written by `wget --warc-file` from a local site, cut inside its last pages."""
+    with serve(NewsSite(articles=4)) as site:
+        urls = [site.url + path for path in site.site.article_paths()]
+        subprocess.run(
+            ["wget", "--no-config", "-q", "-e", "robots=off", "--no-proxy",
+             f"--warc-file={tmp_path / 'site'}", "-O", os.devnull, *urls],
+            check=True, timeout=60, cwd=tmp_path,
+        )  # fmt: skip
+    whole = (tmp_path / "site.warc.gz").read_bytes()
+    (tmp_path / "cut.warc.gz").write_bytes(whole[: len(whole) * 2 // 3])
+    done = newsarchive(tmp_path, "import-warc", "cut.warc.gz")
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    [problem] = [line for line in done.stderr.splitlines() if " offset " in line]
+    offset = int(problem.split(" offset ")[1].split(":")[0])
+    assert 0 < offset < len(whole) * 2 // 3
+    assert problem.endswith("the file ends inside this gzip member (cut short); skipped")
+    cut_articles = _articles(tmp_path)
+    assert 1 <= len(cut_articles) < 4
+    assert set(cut_articles) <= set(urls)
+    again = newsarchive(tmp_path, "import-warc", str(tmp_path / "site.warc.gz"))
+    assert again.returncode == 0, again.stderr
+    assert sorted(_articles(tmp_path)) == sorted(urls)
+
+
+def _warc_record(writer: WARCWriter, url: str, body: bytes) -> None:
+    fields = [("Content-Type", "text/html"), ("Content-Length", str(len(body)))]
+    head = StatusAndHeaders("200 OK", fields, protocol="HTTP/1.1")
+    writer.write_record(
+        writer.create_warc_record(
+            url, "response", payload=io.BytesIO(body), length=len(body), http_headers=head
+        )
+    )
+
+
+def test_import_warc_with_an_absurd_length_and_a_broken_record(tmp_path: Path) -> None:
+    """What is readable is imported; each broken record is named by its offset; exit 1."""
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=False)
+    offsets = []
+    for number in range(4):
+        offsets.append(buffer.tell())
+        text = f"Story {number} of the day. " + "The council met and decided. " * 20
+        body = (
+            f"<html><head><title>Story {number}</title></head><body><article>"
+            f"<h1>Story {number}</h1><p>{text}</p></article></body></html>"
+        )
+        _warc_record(writer, f"https://news.example/story{number}", body.encode())
+    data = buffer.getvalue()
+    at = data.index(b"Content-Length: ", offsets[1])  # the second record's length: absurd
+    data = data[:at] + b"Content-Length: 98765432109876" + data[data.index(b"\r\n", at) :]
+    shift = len(data) - len(buffer.getvalue())
+    middle = offsets[2] + shift + 12  # the third record: its headers overwritten
+    data = data[:middle] + b"\x00\x01 junk \xff" * 8 + data[middle + 80 :]
+    (tmp_path / "mixed.warc").write_bytes(data)
+    done = newsarchive(tmp_path, "import-warc", "mixed.warc")
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    problems = [line for line in done.stderr.splitlines() if " offset " in line]
+    assert problems[0].startswith(
+        f"newsarchive: mixed.warc offset {offsets[1]}: Content-Length 98765432109876 goes past"
+    )
+    assert problems[1].startswith(f"newsarchive: mixed.warc offset {offsets[2] + shift}: ")
+    assert len(problems) == 2
+    assert "unreadable: 2" in done.stderr
+    assert _articles(tmp_path) == ["https://news.example/story0", "https://news.example/story3"]
+
+
+def test_import_warc_of_garbage_creates_nothing_usable_and_exits_1(tmp_path: Path) -> None:
+    (tmp_path / "noise.warc.gz").write_bytes(bytes(range(256)) * 40)
+    done = newsarchive(tmp_path, "import-warc", "noise.warc.gz")
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.splitlines() == [
+        "newsarchive: noise.warc.gz offset 0: not a WARC record (no WARC/1.x line); skipped",
+        "imported: nothing; skipped: none; unreadable: 1",
+    ]

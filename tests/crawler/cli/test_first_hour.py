@@ -78,19 +78,25 @@ def test_no_command_at_all_shows_the_help(tmp_path: Path) -> None:
     assert "Commands:" in done.stdout
 
 
-def test_a_file_that_is_not_a_warc_is_one_line(tmp_path: Path) -> None:
+def test_a_file_that_is_not_a_warc_is_reported_with_its_offset(tmp_path: Path) -> None:
     (tmp_path / "x.warc").write_text("hello\n")
     done = newsarchive("--db", f"sqlite:///{tmp_path / 'a.db'}", "import-warc", "x.warc",
                        cwd=tmp_path)  # fmt: skip
     assert done.returncode == 1
-    assert "not a WARC file" in one_error_line(done)
+    assert done.stderr.splitlines() == [
+        "newsarchive: x.warc offset 0: not a WARC record (no WARC/1.x line); skipped",
+        "imported: nothing; skipped: none; unreadable: 1",
+    ]
 
 
 def test_verbose_shows_the_cause_of_an_unexpected_error(tmp_path: Path) -> None:
-    (tmp_path / "x.warc").write_text("hello\n")
-    done = newsarchive("--db", f"sqlite:///{tmp_path / 'a.db'}", "-v", "import-warc", "x.warc",
-                       cwd=tmp_path)  # fmt: skip
-    assert "not a WARC file" in done.stderr
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    assert newsarchive("--db", db, "db", "upgrade", cwd=tmp_path).returncode == 0
+    missing = str(tmp_path / "no" / "such" / "x.jsonl")
+    done = newsarchive("--db", db, "-v", "export", "--output", missing, cwd=tmp_path)
+    assert done.returncode == 1
+    assert "Traceback" in done.stderr
+    assert "x.jsonl: No such file or directory" in done.stderr.splitlines()[-1]
 
 
 def test_allow_private_network_is_accepted_after_the_command(tmp_path: Path) -> None:
