@@ -141,6 +141,14 @@ def _usage_message(error: click.UsageError) -> str:
     if ctx is None:
         return message
     path = ctx.command_path
+    if isinstance(error, click.NoSuchOption) and ctx.parent is not None:
+        root = ctx.find_root().command
+        if any(error.option_name in param.opts for param in root.params):
+            command = path.partition(" ")[2]
+            return (
+                f"{error.option_name} is a global option: give it before the command name "
+                f"('newsarchive {error.option_name} ... {command} ...')"
+            )
     return f"{message} (see '{path} --help')"
 
 

@@ -107,6 +107,40 @@ def test_allow_private_network_is_accepted_after_the_command(tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.parametrize("after", [False, True], ids=["before", "after"])
+def test_global_options_work_before_and_after_the_command(tmp_path: Path, after: bool) -> None:
+    """--db and -v mean the same before the command name and after it (in a group's too)."""
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+
+    def run(command: list[str], *options: str) -> subprocess.CompletedProcess[str]:
+        arguments = [*command, *options] if after else [*options, *command]
+        return newsarchive(*arguments, cwd=tmp_path)
+
+    upgraded = run(["db", "upgrade"], "--db", db, "-v")
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "INFO alembic" in upgraded.stderr  # -v shows the libraries' lines
+    assert (tmp_path / "a.db").exists()
+    assert not (tmp_path / "newsarchive.db").exists()
+    listed = run(["list", "--json"], "--db", db)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout == ""
+    quiet = run(["db", "current"], "--db", db)
+    assert quiet.returncode == 0
+    assert "INFO" not in quiet.stderr
+    wrong = run(["list"], "--db", "sqlite://two-slashes.db")
+    assert wrong.returncode == 2
+    assert "--db sqlite://two-slashes.db: malformed SQLite URL" in one_error_line(wrong)
+
+
+def test_another_global_option_after_the_command_says_where_it_goes(tmp_path: Path) -> None:
+    done = newsarchive("db", "current", "--sqlite-busy-timeout", "3", cwd=tmp_path)
+    assert done.returncode == 2
+    assert one_error_line(done) == (
+        "newsarchive: error: --sqlite-busy-timeout is a global option: give it before the "
+        "command name ('newsarchive --sqlite-busy-timeout ... db current ...')"
+    )
+
+
 def test_max_articles_says_it_is_per_run() -> None:
     result = CliRunner().invoke(main, ["crawl", "--help"], prog_name="newsarchive")
     assert "Stop this run after this many articles" in " ".join(result.stdout.split())
