@@ -10,7 +10,11 @@ from typing import Any
 
 import click
 
-from crawler.cli.errors import command_line_errors, reported_errors
+from crawler.cli.errors import (
+    command_line_errors,
+    refuse_undecodable_arguments,
+    reported_errors,
+)
 from crawler.cli.options import limit_arguments, limit_options
 from crawler.config import CrawlConfig
 from storage import DEFAULT_DATABASE_URL, Archive, ArchiveMissing
@@ -164,6 +168,7 @@ class ArchiveGroup(click.Group):
         prog_name = prog_name or "newsarchive"  # also under `python -m crawler`
         if not standalone_mode:
             return super().main(arguments, prog_name, complete_var, False, **extra)
+        refuse_undecodable_arguments(arguments)
         with command_line_errors(arguments):
             code = super().main(arguments, prog_name, complete_var, False, **extra)
         sys.exit(code if isinstance(code, int) else 0)

@@ -89,7 +89,7 @@ def _valid_urls(urls: list[str], as_json: bool) -> list[str]:
 @click.option("--no-track", is_flag=True, help="Archive once; never revisit these articles.")
 @click.option(
     "--delay",
-    type=float,
+    type=click.FloatRange(min=0),
     help="Seconds between requests to one host (default 0.25, adapted by AutoThrottle).",
 )
 @json_option

@@ -22,7 +22,7 @@ from crawler.cli.errors import (
     exit_code_for,
 )
 from crawler.cli.options import json_option
-from crawler.cli.sites import load_configured_sites, sites_option
+from crawler.cli.sites import DEFAULT_SITES_FILE, load_configured_sites, sites_option
 from crawler.config import CrawlConfig
 from crawler.owners import new_owner_id, owner_pid
 from storage import CaptureResult
@@ -100,6 +100,12 @@ def schedule(
         # A round of a running scheduler: it must not outlive it (kill -9 included).
         die_with_parent(owner_pid(owner))
     sites = load_configured_sites(config_path)
+    if owner is None and config_path is None and not sites:
+        click.echo(
+            f"newsarchive: warning: no sites file ./{DEFAULT_SITES_FILE}: only revisits of "
+            "archived articles are scheduled (pass --config FILE to crawl sites)",
+            err=True,
+        )
     config = obj.crawl_config()
     if standby and not once:
         raise click.UsageError("--standby goes with --once")

@@ -15,7 +15,7 @@ import click
 
 from crawler import output
 from crawler.cli.app import Context, main
-from crawler.cli.errors import EXIT_FAILED
+from crawler.cli.errors import EXIT_FAILED, fail
 from crawler.cli.options import json_option
 from crawler.cli.query import filter_options
 from crawler.cli.sites import site_name_option, site_to_domain
@@ -173,6 +173,8 @@ def import_warc_command(obj: Context, file: Path, as_json: bool) -> None:
 
     with obj.archive() as archive, file.open("rb") as stream:
         summary = import_warc(archive, stream, on_result=lambda r: _print_capture(r, as_json))
+    if not (summary.outcomes or summary.skipped or summary.unreadable):
+        fail(f"{file}: holds no WARC record (an empty file?); nothing imported")
     for problem in summary.unreadable:
         line = f"{file} offset {problem.offset}: {problem.reason}; skipped"
         click.echo(f"newsarchive: {output.terminal_safe(line)}", err=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -53,6 +54,9 @@ def test_a_mistyped_command_is_one_line_with_did_you_mean(tmp_path: Path) -> Non
     assert "Did you mean 'list'?" in one_error_line(done)
 
 
+SLOW = pytest.mark.slow  # `archive` and `crawl` command lines: the conftest guard wants it
+
+
 @pytest.mark.parametrize(
     "args",
     [
@@ -63,12 +67,81 @@ def test_a_mistyped_command_is_one_line_with_did_you_mean(tmp_path: Path) -> Non
         ("export", "--format", "pdf"),
         ("serve", "--port", "99999"),
         ("list", "--no-such-option"),
+        # found walking every command with surprising values (these crashed or were taken):
+        ("list", "--limit", "99999999999999999999"),
+        ("show", "https://x.example/a", "--version", "99999999999999999999"),
+        ("diff", "https://x.example/a", "-99999999999999999999"),
+        pytest.param(
+            ("archive", "--delay", "-1", "https://x.example/a"), marks=SLOW
+        ),  # refused before any crawl
+        pytest.param(
+            ("crawl", "--site", "https://x.example/", "--delay", "-2"), marks=SLOW
+        ),  # refused before any crawl
+        pytest.param(("crawl", "--feed", ""), marks=SLOW),  # refused before any crawl
+        pytest.param(
+            ("crawl", "--sitemap", "ftp://x.example/sitemap.xml"), marks=SLOW
+        ),  # refused before any crawl
+        ("migrate-db", "--from", "sqlite://two-slashes.db", "--to", "sqlite:///y.db"),
+        ("migrate-db", "--from", "sqlite:///a.db", "--to", "y.db"),
+        (
+            "migrate-db",
+            "--from",
+            "sqlite:///a.db",
+            "--to",
+            "sqlite:///y.db",
+            "--batch-size",
+            "99999999999999999999",
+        ),
+        ("boilerplate", "x.example", "--learn", "--min-share", "-5"),
     ],
 )
 def test_wrong_arguments_are_one_line_and_exit_2(tmp_path: Path, args: tuple[str, ...]) -> None:
     done = newsarchive("--db", f"sqlite:///{tmp_path / 'a.db'}", *args, cwd=tmp_path)
     assert done.returncode == 2
     assert f"see 'newsarchive {args[0]} --help'" in one_error_line(done)
+
+
+def test_an_argument_that_is_not_text_is_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "crawler", "search", b"caf\xe9"],
+        cwd=tmp_path, env={**env, "LC_ALL": "C.UTF-8"}, capture_output=True, text=True,
+        check=False, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert one_error_line(done) == (
+        "newsarchive: error: argument 2 (caf\\udce9) is not valid UTF-8 text"
+    )
+
+
+def test_serve_on_a_port_in_use_is_one_line(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    assert newsarchive("--db", db, "db", "upgrade", cwd=tmp_path).returncode == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        done = newsarchive("--db", db, "serve", "--port", port, cwd=tmp_path)
+    assert done.returncode == 1
+    assert one_error_line(done).startswith(
+        f"newsarchive: error: cannot listen on 127.0.0.1:{port}: Address already in use"
+    )
+
+
+def test_migrate_db_from_a_missing_archive_creates_nothing(tmp_path: Path) -> None:
+    done = newsarchive("migrate-db", "--from", "sqlite:///gone.db", "--to", "sqlite:///new.db",
+                       cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 1
+    assert one_error_line(done) == "newsarchive: error: --from: no archive at ./gone.db"
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_import_warc_of_an_empty_file_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "empty.warc.gz").write_bytes(b"")
+    done = newsarchive("--db", f"sqlite:///{tmp_path / 'a.db'}", "import-warc", "empty.warc.gz",
+                       cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 1
+    assert "empty.warc.gz: holds no WARC record" in one_error_line(done)
 
 
 def test_no_command_at_all_shows_the_help(tmp_path: Path) -> None:
