@@ -241,3 +241,12 @@ def test_max_articles_is_per_run_and_due_lists_what_it_left(
     assert cli("due", "--queued").stdout == ""
     with open_archive(cli.db_url) as archive, archive.read() as s:
         assert set(s.scalars(select(Article.url))) == all_urls
+
+
+def test_schedule_without_a_sites_file_says_only_revisits_run(cli: Cli) -> None:
+    done = cli("schedule", "--once")
+    assert done.code == 0, done.stderr
+    assert (
+        "newsarchive: warning: no sites file ./sites.toml: only revisits of archived articles "
+        "are scheduled (pass --config FILE to crawl sites)"
+    ) in done.stderr
