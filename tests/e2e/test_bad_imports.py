@@ -187,3 +187,23 @@ def test_import_warc_of_garbage_creates_nothing_usable_and_exits_1(tmp_path: Pat
         "newsarchive: noise.warc.gz offset 0: not a WARC record (no WARC/1.x line); skipped",
         "imported: nothing; skipped: none; unreadable: 1",
     ]
+
+
+@pytest.mark.slow
+def test_archive_from_a_100000_line_file(tmp_path: Path) -> None:
+    """A long list with one bad line deep inside: that line is named, the rest archived."""
+    with HostileServer(bomb_bytes=1024).start() as server:
+        lines = [b"# exported list, one URL a line"] * 100_000
+        lines[10] = server.url("/article/first").encode()
+        lines[77_776] = b"https://news.example/\x00broken"
+        lines[99_999] = server.url("/article/last").encode()
+        (tmp_path / "big.txt").write_bytes(b"\n".join(lines) + b"\n")
+        done = newsarchive(
+            tmp_path, "--allow-private-network", "archive", "--json", "--from-file", "big.txt"
+        )
+    assert done.returncode == 1, done.stderr
+    assert "big.txt line 77777: the line holds a NUL character; skipped" in done.stderr
+    results = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert sorted(r["url"] for r in results) == sorted(
+        server.url(f"/article/{name}") for name in ("first", "last")
+    )
