@@ -203,8 +203,11 @@ def _member(stream: BinaryIO, position: int) -> tuple[bytes, int] | UnreadableRe
         if not chunk:
             return UnreadableRecord(position, "the file ends inside this gzip member (cut short)")
         read += len(chunk)
+        room = MAX_RECORD_BYTES + MAX_HEADER_BYTES - produced
+        if room <= 0:  # (a max_length of 0 would mean no limit at all)
+            return UnreadableRecord(position, "gzip member over the 64 MB record limit")
         try:
-            part = inflater.decompress(chunk, MAX_RECORD_BYTES + MAX_HEADER_BYTES - produced)
+            part = inflater.decompress(chunk, room)
         except zlib.error as error:
             return UnreadableRecord(position, f"corrupt gzip data ({error})")
         produced += len(part)
