@@ -39,12 +39,22 @@ class RawRecord:
 def warc_records(stream: BinaryIO) -> Iterator[RawRecord | UnreadableRecord]:
     """Every record of a seekable WARC or WARC.gz stream, or where and why it is unreadable."""
     stream.seek(0)
-    start = stream.read(len(GZIP_MAGIC))
+    start = stream.read(len(WARC_MAGIC))
     stream.seek(0)
-    if start == GZIP_MAGIC:
-        yield from _gzip_members(stream)
-    else:
+    if start.startswith(GZIP_MAGIC):
+        yield from _gzip_members(stream, 0)
+        return
+    if start.lstrip() and WARC_MAGIC.startswith(start.lstrip()[:7]):  # the usual plain WARC
         yield from _plain_records(stream, base=None)
+        return
+    member = _find(stream, GZIP_MAGIC, 0, line_start=False)
+    record = _find(stream, WARC_MAGIC, 0, line_start=True)
+    if member is not None and (record is None or member < record):
+        # A .warc.gz whose start is damaged: the first whole gzip member is where it goes on.
+        yield UnreadableRecord(0, "not a WARC record or gzip member")
+        yield from _gzip_members(stream, member)
+        return
+    yield from _plain_records(stream, base=None)
 
 
 def _find(stream: BinaryIO, needle: bytes, start: int, *, line_start: bool) -> int | None:
@@ -166,11 +176,10 @@ def _end_of_record(stream: BinaryIO) -> bool:
     return False
 
 
-def _gzip_members(stream: BinaryIO) -> Iterator[RawRecord | UnreadableRecord]:
-    """Records of a .warc.gz: one gzip member each (a member of several records is read too)."""
+def _gzip_members(stream: BinaryIO, position: int) -> Iterator[RawRecord | UnreadableRecord]:
+    """Records of a .warc.gz from ``position``: one gzip member each (or several in one)."""
     import io
 
-    position = 0
     while True:
         stream.seek(position)
         if not stream.read(1):

@@ -134,3 +134,10 @@ def test_a_damaged_real_warc_gives_pages_or_offsets(
     assert len(pages) + len(unreadable) >= 1
     records = list(warc_records(io.BytesIO(bytes(damaged))))
     assert all(0 <= r.offset < len(damaged) for r in records)
+
+
+def test_a_warc_gz_with_a_damaged_start_goes_on_at_the_next_gzip_member() -> None:
+    data, _ = warc_file(gzip=True)
+    pages, unreadable = read(b"\x00" + data[1:])
+    assert pages == ALL[1:]
+    assert [u.offset for u in unreadable] == [0]
