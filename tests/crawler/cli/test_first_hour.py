@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -224,6 +225,21 @@ def test_a_table_not_on_a_terminal_keeps_every_value_whole() -> None:
     printed = table(["title", "url"], [["Headline", url]])
     assert url in printed
     assert "…" not in printed
+
+
+def test_list_into_a_pipe_prints_every_value_whole(tmp_path: Path) -> None:
+    """`newsarchive list | cat`: the real command, stdout a pipe, a URL of 200 characters."""
+    url = "https://example.com/news/" + "a-very-long-slug-" * 10 + ".html"
+    record = {"url": url, "version": 1, "captured_at": "2026-01-01T00:00:00Z",
+              "title": "Headline " * 12, "text": "Words of the story."}  # fmt: skip
+    (tmp_path / "one.jsonl").write_text(json.dumps(record) + "\n")
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    assert newsarchive("--db", db, "import-jsonl", "one.jsonl", cwd=tmp_path).returncode == 0
+    done = newsarchive("--db", db, "list", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert url in done.stdout
+    assert ("Headline " * 12).strip() in done.stdout
+    assert "…" not in done.stdout
 
 
 def test_a_table_on_a_terminal_is_fitted_to_its_width() -> None:
