@@ -42,6 +42,12 @@ def main() -> int:
     counts: Counter[str] = Counter()
     flagged: list[dict[str, str]] = []
     pages = list(_pages(args.bench_dir))
+    if not pages:
+        sys.exit(
+            f"{Path(sys.argv[0]).name}: no bench pages under {args.bench_dir}: it needs "
+            "extraction-bench/html/*.html.gz and metadata-bench/html/*.html.gz (the shared "
+            "benches, kept outside the repository); pass --bench-dir DIR"
+        )
     for bench, name, html in pages:
         outcome = _outcome(html)
         counts[outcome] += 1

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import signal
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -230,9 +229,7 @@ def summarise(scope: str, run: RunSummary) -> CrawlSummary:
     """A crawl summary from a finished run's counts and Scrapy stats."""
     stats = run.stats
     prefix_skipped, prefix_errors = "archive/skipped/", "archive/error/"
-    finish_reason = run.finish_reason
-    if finish_reason == "shutdown" and run.stop_signal == signal.SIGINT:
-        finish_reason = "interrupted"  # Ctrl-C: exit 130, not SIGTERM's 143
+    finish_reason = run.stop_reason  # Ctrl-C: exit 130, not SIGTERM's 143
     return CrawlSummary(
         scope=scope,
         finish_reason=finish_reason,

@@ -25,6 +25,7 @@ from storage.rawbodies import load_raw_body
 from storage.records import FetchedPage, ReextractCandidate, ReextractResult
 from storage.reextraction import record_reextraction, reextract_candidates
 from storage.warc import WarcPage, iter_warc_pages
+from storage.warc_reading import UnreadableRecord
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class WarcImportSummary:
 
     outcomes: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
+    unreadable: list[UnreadableRecord] = field(default_factory=list)
 
 
 Job = tuple[FetchedPage, ArticleContent | CaptureFailure]
@@ -109,7 +111,10 @@ def import_warc(
     Each 2xx HTML response is extracted and recorded with ``record_capture`` (so versions
     follow the usual rules); 4xx/5xx responses become error captures; a revisit of a payload
     seen earlier in the file confirms what that payload held. Redirects, non-HTML records and
-    revisits of unknown payloads are counted in ``skipped``. Written in batches.
+    revisits of unknown payloads are counted in ``skipped``; what cannot be read (a broken
+    record, a cut or corrupt gzip member, an absurd Content-Length, an invalid URI or date) is
+    listed in ``unreadable`` with its offset, and the records after it are read on. Written in
+    batches.
     """
     extractor = extract or current_extractor()
     summary = WarcImportSummary()
@@ -117,6 +122,9 @@ def import_warc(
     for records in _batches(iter_warc_pages(stream), BATCH_SIZE):
         jobs: list[Job] = []
         for record in records:
+            if isinstance(record, UnreadableRecord):
+                summary.unreadable.append(record)
+                continue
             job = _job(record, extractor, seen)
             if isinstance(job, str):
                 summary.skipped[job] += 1

@@ -39,6 +39,13 @@ class RunSummary:
     def failed(self) -> int:
         return self.counts.get("error", 0)
 
+    @property
+    def stop_reason(self) -> str:
+        """The finish reason, with Ctrl-C ("interrupted", exit 130) told apart from SIGTERM."""
+        if self.finish_reason == "shutdown" and self.stop_signal == signal.SIGINT:
+            return "interrupted"
+        return self.finish_reason
+
 
 class _SignalNotingProcess(AsyncCrawlerProcess):
     """Scrapy's process, noting which signal stopped it (Ctrl-C exits 130, SIGTERM 143)."""

@@ -94,5 +94,8 @@ def strip_credentials(url: str) -> str:
 
 
 def host_of(url: str) -> str:
-    """The lower-case host of ``url`` (punycode for IDN hosts)."""
-    return _host(urlsplit(url).hostname or "")
+    """The lower-case host of ``url`` (punycode for IDN hosts); InvalidURL when malformed."""
+    try:
+        return _host(urlsplit(url).hostname or "")
+    except ValueError:  # an unbalanced IPv6 bracket: ``http://[::1``
+        raise InvalidURL(f"malformed URL: {url!r}") from None

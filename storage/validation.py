@@ -35,6 +35,7 @@ TEXT_LISTS = ("authors", "tags")
 DATETIMES = ("first_seen_at", "captured_at", "last_confirmed_at", "published_at", "modified_at")
 ORIGINS = ("capture", "backfill", "reextract", "import")
 MAX_LINE_BYTES = 64 * 1024 * 1024
+MAX_URL_LENGTH = 16384  # the crawler's URLLENGTH_LIMIT: a longer URL would never be fetched
 
 
 def storable_text(value: object, name: str) -> str:
@@ -58,6 +59,44 @@ def checked_url(value: object, name: str = "url") -> str:
     except InvalidURL as error:
         raise InvalidImport(f"{name}: {error}") from None
     return url
+
+
+def url_from_line(line: str) -> str | None:
+    """The URL on one line of a URL list (None for a blank or ``#`` comment line), or refuse."""
+    text = line.strip()
+    if not text or text.startswith("#"):
+        return None
+    if len(text) > MAX_URL_LENGTH:
+        raise InvalidImport(f"longer than {MAX_URL_LENGTH} characters")
+    storable_text(text, "the line")
+    if not text.isprintable():
+        raise InvalidImport("holds control characters (not a URL)")
+    scheme, has_scheme, rest = text.partition(":")
+    named_scheme = has_scheme and scheme.isalpha() and not rest[:1].isdigit()  # not host:port
+    if named_scheme and scheme.lower() not in ("http", "https"):
+        raise InvalidImport(f"unsupported scheme {scheme}: (only http and https are fetched)")
+    try:
+        canonical_url(text)
+    except InvalidURL as error:
+        raise InvalidImport(str(error)) from None
+    return text
+
+
+def urls_from_lines(
+    lines: Iterable[bytes | str], skipped: list[str], *, source: str = "line"
+) -> Iterator[str]:
+    """Each line's URL, read one line at a time; each bad line appended to ``skipped``.
+
+    A refused line is "<source> N: why; skipped". Blank lines and ``#`` comments are left out.
+    """
+    for number, raw in enumerate(lines, start=1):
+        try:
+            url = url_from_line(decoded_line(raw))
+        except InvalidImport as error:
+            skipped.append(f"{source} {number}: {error}; skipped")
+            continue
+        if url is not None:
+            yield url
 
 
 def decoded_line(raw: bytes | str) -> str:

@@ -22,8 +22,14 @@ from storage.models import Article, Capture, RawBody, Site
 from storage.rawbodies import decompress_raw_body
 from storage.records import FetchedPage, WarcSummary
 from storage.timeutil import parse_instant
+from storage.validation import InvalidImport, checked_url, storable_text
+from storage.warc_reading import MAX_RECORD_BYTES, UnreadableRecord, warc_records
 
 STREAM_BATCH = 50
+WARC_TYPES = (
+    "warcinfo", "response", "resource", "request", "metadata", "revisit", "conversion",
+    "continuation",
+)  # fmt: skip
 # Stored bodies are already decoded, so these would describe the wire, not the payload.
 _WIRE_HEADERS = {"content-length", "content-encoding", "transfer-encoding"}
 
@@ -165,36 +171,70 @@ def write_warc(
     return WarcSummary(responses=responses, revisits=revisits)
 
 
-def iter_warc_pages(stream: BinaryIO) -> Iterator[WarcPage]:
+def iter_warc_pages(stream: BinaryIO) -> Iterator[WarcPage | UnreadableRecord]:
     """HTTP(S) response and revisit records of a WARC (gzipped or not), as fetched pages.
 
     The page's fetch time is the record's WARC-Date; bodies are de-chunked and decompressed.
-    Other record types, and records without an HTTP head, are skipped.
+    Other record types, and records of other schemes, are left out (they are no pages). A
+    record that cannot be read whole, or whose URI, date or status is not valid, comes as an
+    ``UnreadableRecord`` with its offset and why; reading goes on after it.
     """
-    for record in ArchiveIterator(stream):
-        if record.rec_type not in ("response", "revisit") or not record.http_headers:
-            continue
-        uri = record.rec_headers.get_header("WARC-Target-URI") or ""
-        if not uri.startswith(("http://", "https://")):
+    for raw in warc_records(stream):
+        if isinstance(raw, UnreadableRecord):
+            yield raw
             continue
         try:
-            fetched_at = parse_instant(record.rec_headers.get_header("WARC-Date") or "")
-            status = int(record.http_headers.get_statuscode())
-        except ValueError:
+            page = _page_of(raw.data)
+        except InvalidImport as error:
+            yield UnreadableRecord(raw.offset, str(error))
             continue
-        headers = {name.lower(): value for name, value in record.http_headers.headers}
-        revisit = record.rec_type == "revisit"
-        body = None if revisit else record.content_stream().read()
-        yield WarcPage(
-            page=FetchedPage(
-                requested_url=uri,
-                final_url=uri,
-                fetched_at=fetched_at,
-                http_status=status,
-                headers=headers,
-                body=body,
-            ),
-            content_type=headers.get("content-type"),
-            payload_digest=record.rec_headers.get_header("WARC-Payload-Digest"),
-            revisit=revisit,
-        )
+        except Exception as error:  # warcio on arbitrary bytes: any failure is this record's
+            yield UnreadableRecord(raw.offset, f"unreadable record ({type(error).__name__})")
+            continue
+        if page is not None:
+            yield page
+
+
+def _page_of(data: bytes) -> WarcPage | None:
+    """The page in one whole record's bytes, None for a record that holds no page."""
+    record = next(iter(ArchiveIterator(io.BytesIO(data))), None)
+    if record is None or record.format != "warc":
+        raise InvalidImport("not a WARC record")
+    if record.rec_type not in WARC_TYPES:
+        raise InvalidImport(f"unknown WARC-Type {str(record.rec_type)[:40]!r}")
+    if record.rec_type not in ("response", "revisit"):
+        return None
+    uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+    if not uri.lower().startswith(("http://", "https://")):
+        return None
+    uri = checked_url(uri, "WARC-Target-URI")
+    if not record.http_headers:
+        raise InvalidImport("response record without an HTTP head")
+    try:
+        fetched_at = parse_instant(record.rec_headers.get_header("WARC-Date") or "")
+    except ValueError:
+        raise InvalidImport("missing or invalid WARC-Date") from None
+    code = record.http_headers.get_statuscode() or ""
+    if not (code.isdigit() and len(code) == 3):
+        raise InvalidImport(f"invalid HTTP status {code[:20]!r}")
+    headers = {
+        storable_text(name, "an HTTP header").lower(): storable_text(value, "an HTTP header")
+        for name, value in record.http_headers.headers
+    }
+    revisit = record.rec_type == "revisit"
+    body = None if revisit else record.content_stream().read(MAX_RECORD_BYTES + 1)
+    if body is not None and len(body) > MAX_RECORD_BYTES:
+        raise InvalidImport("the page's body decompresses to over 64 MB")
+    return WarcPage(
+        page=FetchedPage(
+            requested_url=uri,
+            final_url=uri,
+            fetched_at=fetched_at,
+            http_status=int(code),
+            headers=headers,
+            body=body,
+        ),
+        content_type=headers.get("content-type"),
+        payload_digest=record.rec_headers.get_header("WARC-Payload-Digest"),
+        revisit=revisit,
+    )

@@ -10,7 +10,11 @@ from typing import Any
 
 import click
 
-from crawler.cli.errors import command_line_errors, reported_errors
+from crawler.cli.errors import (
+    command_line_errors,
+    refuse_undecodable_arguments,
+    reported_errors,
+)
 from crawler.cli.options import limit_arguments, limit_options
 from crawler.config import CrawlConfig
 from storage import DEFAULT_DATABASE_URL, Archive, ArchiveMissing
@@ -63,34 +67,70 @@ class Context:
         return arguments + limit_arguments(self.config)
 
 
+def _replace_context(ctx: click.Context, context: Context) -> None:
+    """Make ``context`` the object of this command and of the groups above it."""
+    current: click.Context | None = ctx
+    while current is not None:
+        current.obj = context
+        current = current.parent
+
+
 def _allow_private_network_here(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     """`newsarchive CMD --allow-private-network`: the global flag, given after the command."""
     if not value or not isinstance(ctx.obj, Context):
         return
-    allowed = replace(ctx.obj, config=replace(ctx.obj.config, allow_private_network=True))
-    context: click.Context | None = ctx
-    while context is not None:
-        context.obj = allowed
-        context = context.parent
+    config = replace(ctx.obj.config, allow_private_network=True)
+    _replace_context(ctx, replace(ctx.obj, config=config))
 
 
-def accept_global_flags_after_command(command: click.Command) -> None:
-    """Let ``command`` (and the commands of a group) take --allow-private-network too.
-
-    New users put it after the command name; it means the same as before it.
-    """
-    if isinstance(command, click.Group):
-        for sub in command.commands.values():
-            accept_global_flags_after_command(sub)
+def _database_here(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """`newsarchive CMD --db URL`: the global option, given after the command."""
+    if value is None or not isinstance(ctx.obj, Context):
         return
-    command.params.append(
+    _replace_context(ctx, replace(ctx.obj, config=replace(ctx.obj.config, database_url=value)))
+
+
+def _verbose_here(ctx: click.Context, _param: click.Parameter, value: int) -> None:
+    """`newsarchive CMD -v`: the global option, given after the command (counts add up)."""
+    if not value or not isinstance(ctx.obj, Context):
+        return
+    verbose = ctx.obj.verbose + value
+    config = replace(ctx.obj.config, log_level=log_level_for(verbose))
+    _replace_context(ctx, replace(ctx.obj, config=config, verbose=verbose))
+    configure_logging(verbose)
+
+
+def _global_options_after_command() -> list[click.Option]:
+    same = "Same as the global option (before or after the command)."
+    return [
+        click.Option(
+            ["--db"], metavar="URL", expose_value=False, callback=_database_here, help=same
+        ),
+        click.Option(
+            ["-v", "--verbose"], count=True, expose_value=False, callback=_verbose_here, help=same
+        ),
         click.Option(
             ["--allow-private-network"],
             is_flag=True,
             expose_value=False,
             callback=_allow_private_network_here,
-            help="Same as the global option of that name (before or after the command).",
-        )
+            help=same,
+        ),
+    ]
+
+
+def accept_global_flags_after_command(command: click.Command) -> None:
+    """Let ``command`` (and the commands of a group) take --db, -v and --allow-private-network.
+
+    New users put them after the command name; they mean the same as before it.
+    """
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            accept_global_flags_after_command(sub)
+        return
+    taken = {name for param in command.params for name in param.opts}
+    command.params.extend(
+        option for option in _global_options_after_command() if not taken & set(option.opts)
     )
 
 
@@ -128,6 +168,7 @@ class ArchiveGroup(click.Group):
         prog_name = prog_name or "newsarchive"  # also under `python -m crawler`
         if not standalone_mode:
             return super().main(arguments, prog_name, complete_var, False, **extra)
+        refuse_undecodable_arguments(arguments)
         with command_line_errors(arguments):
             code = super().main(arguments, prog_name, complete_var, False, **extra)
         sys.exit(code if isinstance(code, int) else 0)
@@ -176,24 +217,31 @@ def main(
         **{field: value for field, value in limits.items() if value is not None},
     )
     ctx.obj = Context(config=config, verbose=verbose)
+    configure_logging(verbose)
+
+
+def configure_logging(verbose: int) -> None:
+    """Log lines on stderr at the level ``verbose`` (-v, -vv) asks for."""
+    level = log_level_for(verbose)
     logging.basicConfig(
-        level=ctx.obj.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     # Scrapy sets its own loggers to DEBUG; the handler's level keeps stderr at what -v asked.
     # Without -v, Scrapy's and Twisted's own lines are left out: each outcome is already one
     # line of ours (its reason names what went wrong).
     for handler in logging.root.handlers:
-        handler.setLevel(ctx.obj.log_level)
+        handler.setLevel(level)
         for old in [f for f in handler.filters if isinstance(f, OwnLinesOnly)]:
             handler.removeFilter(old)
         if verbose == 0:
             handler.addFilter(OwnLinesOnly())
+    logging.root.setLevel(level)
 
 
 class OwnLinesOnly(logging.Filter):
     """Keeps newsarchive's log lines, drops the libraries' (Scrapy, Twisted): shown with -v."""
 
-    FOREIGN = ("scrapy", "twisted", "py.warnings", "asyncio", "filelock", "urllib3")
+    FOREIGN = ("scrapy", "twisted", "py.warnings", "asyncio", "filelock", "urllib3", "warcio")
 
     def filter(self, record: logging.LogRecord) -> bool:
         top = record.name.partition(".")[0]

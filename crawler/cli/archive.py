@@ -9,36 +9,29 @@ import click
 
 from crawler import output
 from crawler.cli.app import Context, main
-from crawler.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, EXIT_STORAGE_FULL, exit_code_for
+from crawler.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_STORAGE_FULL, exit_code_for
 from crawler.cli.options import json_option
 from storage import CaptureResult, InvalidURL, canonical_url
-from storage.validation import InvalidImport, decoded_line
+from storage.validation import urls_from_lines
 
 
-def _read_urls(urls: tuple[str, ...], from_file: Path | None) -> list[str]:
+def _read_urls(urls: tuple[str, ...], from_file: Path | None) -> tuple[list[str], list[str]]:
+    """The URLs to archive, and the lines of stdin or the file that were skipped (and why).
+
+    Arguments are kept as given (a bad one is reported as an ``invalid_url`` result); lines
+    read from stdin or ``--from-file`` are checked one at a time as they are read.
+    """
     collected: list[str] = []
+    skipped: list[str] = []
     for url in urls:
         if url == "-":
-            collected.extend(line.strip() for line in sys.stdin)
+            collected.extend(urls_from_lines(sys.stdin.buffer, skipped, source="stdin line"))
         else:
             collected.append(url)
     if from_file is not None:
-        collected.extend(_lines_of(from_file))
-    return [u for u in collected if u and not u.startswith("#")]
-
-
-def _lines_of(path: Path) -> list[str]:
-    """The file's lines; a line that is not UTF-8 is reported with its number and skipped."""
-    lines = []
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            try:
-                lines.append(decoded_line(raw).strip())
-            except InvalidImport as error:
-                line = f"{path} line {number}: {error}; skipped"
-                click.echo(f"newsarchive: {output.terminal_safe(line)}", err=True)
-                lines.append(f"{path} line {number}")  # reported again as an invalid URL
-    return lines
+        with from_file.open("rb") as handle:
+            collected.extend(urls_from_lines(handle, skipped, source=f"{from_file} line"))
+    return collected, skipped
 
 
 def _print_result(result: CaptureResult, as_json: bool) -> None:
@@ -96,7 +89,7 @@ def _valid_urls(urls: list[str], as_json: bool) -> list[str]:
 @click.option("--no-track", is_flag=True, help="Archive once; never revisit these articles.")
 @click.option(
     "--delay",
-    type=float,
+    type=click.FloatRange(min=0),
     help="Seconds between requests to one host (default 0.25, adapted by AutoThrottle).",
 )
 @json_option
@@ -111,7 +104,10 @@ def archive(
 ) -> None:
     """Fetch, extract and archive article URLs; a changed article gets a new version.
 
-    Exit status is 0 when every URL was archived (unchanged counts), 1 when any failed.
+    Exit status is 0 when every URL was archived (unchanged counts), 1 when any failed or a
+    line of the file was skipped (each reported with its line number: not a URL, not http(s),
+    longer than 16384 characters, not text). The file is read a line at a time. Ctrl-C
+    finishes the pages under way and exits 130 (143 for SIGTERM).
 
     \b
     Example:
@@ -122,11 +118,13 @@ def archive(
     from crawler.spiders.archive import ArchiveSpider
     from storage.validators import validators_for
 
-    wanted = _read_urls(urls, from_file)
-    if not wanted:
+    wanted, skipped = _read_urls(urls, from_file)
+    for line in skipped:
+        click.echo(f"newsarchive: {output.terminal_safe(line)}", err=True)
+    if not wanted and not skipped:
         raise click.UsageError("give at least one URL (or '-' to read them from stdin)")
     valid = _valid_urls(wanted, as_json)
-    failed = len(wanted) - len(valid)
+    failed = len(wanted) - len(valid) + len(skipped)
     done = 0
 
     def on_result(result: CaptureResult) -> None:
@@ -144,11 +142,18 @@ def archive(
         summary = run_spider(
             config, ArchiveSpider, "archive", on_result, urls=valid, validators=known
         )
-        if summary.finish_reason not in ("finished", "unknown"):
-            click.echo(f"newsarchive: crawl ended early: {summary.finish_reason}", err=True)
-            code = exit_code_for(summary.finish_reason)
-            if code in (EXIT_STORAGE_FULL, EXIT_STOPPED):
-                sys.exit(code)
+        reason = summary.stop_reason
+        if reason in ("interrupted", "shutdown"):
+            click.echo(
+                f"stopped; run the same command again to resume ({len(valid) - done} URLs left; "
+                "those already archived are only checked again)",
+                err=True,
+            )
+            sys.exit(exit_code_for(reason))
+        if reason not in ("finished", "unknown"):
+            click.echo(f"newsarchive: crawl ended early: {reason}", err=True)
+            if exit_code_for(reason) == EXIT_STORAGE_FULL:
+                sys.exit(EXIT_STORAGE_FULL)
             failed += 1
         missing = len(valid) - done
         if missing > 0:

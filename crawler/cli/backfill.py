@@ -65,7 +65,9 @@ def _summary(report: UrlReport) -> str:
 )
 @click.option("--since", help="Only captures from this time on (ISO 8601).")
 @click.option("--until", help="Only captures up to this time (ISO 8601).")
-@click.option("--max", "limit", type=click.IntRange(min=1), help="At most N captures per URL.")
+@click.option(
+    "--max", "limit", type=click.IntRange(1, 2**31 - 1), help="At most N captures per URL."
+)
 @click.option(
     "--delay",
     type=click.FloatRange(min=0),

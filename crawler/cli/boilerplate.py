@@ -29,14 +29,14 @@ def _host(site: str) -> str:
 )
 @click.option(
     "--min-articles",
-    type=int,
+    type=click.IntRange(1, 2**31 - 1),
     default=DEFAULT_MIN_ARTICLES,
     show_default=True,
     help="With --learn: a paragraph must recur in this many distinct articles.",
 )
 @click.option(
     "--min-share",
-    type=float,
+    type=click.FloatRange(0, 1),
     default=DEFAULT_MIN_SHARE,
     show_default=True,
     help="With --learn: ... and in this share of the site's recent articles.",

@@ -16,7 +16,7 @@ from crawler.cli.options import json_option
 from crawler.cli.reasons import meaning_of
 from crawler.cli.sites import DEFAULT_SITES_FILE, load_configured_sites, sites_option
 from crawler.sites import SiteConfig, find_site
-from storage import CaptureResult
+from storage import CaptureResult, InvalidURL, canonical_url
 from storage.timeutil import parse_instant
 
 if TYPE_CHECKING:  # imported inside the commands: crawler.crawling loads Scrapy
@@ -115,10 +115,34 @@ def exit_code_of(summary: CrawlSummary) -> int:
     return exit_code_for(summary.finish_reason)
 
 
+def checked_urls(
+    _ctx: click.Context, _param: click.Parameter, urls: tuple[str, ...]
+) -> tuple[str, ...]:
+    """A click callback: the URLs if each is an absolute http(s) URL, else a usage error."""
+    for url in urls:
+        try:
+            canonical_url(url)
+        except InvalidURL as error:
+            raise click.BadParameter(str(error)) from None
+    return urls
+
+
 @main.command()
 @click.argument("site_name", required=False)
-@click.option("--feed", "feeds", multiple=True, help="An RSS, Atom or JSON feed URL (repeatable).")
-@click.option("--sitemap", "sitemaps", multiple=True, help="A sitemap or sitemap index URL.")
+@click.option(
+    "--feed",
+    "feeds",
+    multiple=True,
+    callback=checked_urls,
+    help="An RSS, Atom or JSON feed URL (repeatable).",
+)
+@click.option(
+    "--sitemap",
+    "sitemaps",
+    multiple=True,
+    callback=checked_urls,
+    help="A sitemap or sitemap index URL.",
+)
 @click.option(
     "--site", help="A site's URL (discover feeds, sitemaps, links), or a configured name."
 )
@@ -126,13 +150,13 @@ def exit_code_of(summary: CrawlSummary) -> int:
 @click.option("--since", help="Only articles whose feed or sitemap date is newer (ISO 8601).")
 @click.option(
     "--max-articles",
-    type=click.IntRange(min=1),
+    type=click.IntRange(1, 2**31 - 1),
     help="Stop this run after this many articles; the rest discovered stay queued for the next "
     "run (`newsarchive due` counts them).",
 )
-@click.option("--max-depth", type=click.IntRange(min=0), help="Link depth from start pages.")
-@click.option("--max-pages", type=click.IntRange(min=1), help="Page budget for this crawl.")
-@click.option("--delay", type=float, help="Seconds between requests to one host.")
+@click.option("--max-depth", type=click.IntRange(0, 1000), help="Link depth from start pages.")
+@click.option("--max-pages", type=click.IntRange(1, 2**31 - 1), help="Page budget for this crawl.")
+@click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests to one host.")
 @click.option("--no-track", is_flag=True, help="Archive once; never revisit these articles.")
 @click.option("--quiet", "-q", is_flag=True, help="No line per archived article.")
 @json_option

@@ -118,14 +118,30 @@ def reported_errors(ctx: click.Context | None = None) -> Iterator[None]:
         fail(f"{variable}: {error.message}", exit_code_for("usage"))
 
 
-def _bad_url_message(url: str | None) -> str:
-    shown = output.terminal_safe(url) if url else "the database URL"
-    if url and url.startswith("sqlite:") and not url.startswith("sqlite:///"):
-        return f"--db {shown}: malformed SQLite URL: {_SQLITE_URL_FORMS}"
+def _bad_url_message(url: str | None, option: str = "--db") -> str:
+    shown = output.terminal_safe(url) if url else "''"
+    return f"{option} {shown}: {database_url_problem(url or '')}"
+
+
+def database_url_problem(url: str) -> str:
+    """Why ``url`` is not a usable database URL (the right forms of an SQLite one)."""
+    if url.startswith("sqlite:") and not url.startswith("sqlite:///"):
+        return f"malformed SQLite URL: {_SQLITE_URL_FORMS}"
     return (
-        f"--db {shown}: not a database URL (e.g. sqlite:///archive.db, "
+        "not a database URL (e.g. sqlite:///archive.db, "
         "postgresql+psycopg://user@host/name); " + _SQLITE_URL_FORMS
     )
+
+
+def checked_database_url(_ctx: click.Context, _param: click.Parameter, url: str) -> str:
+    """A click callback: ``url`` if it is a database URL, else a usage error saying the forms."""
+    try:
+        make_url(url)
+    except ArgumentError:
+        raise click.BadParameter(database_url_problem(url)) from None
+    if url.startswith("sqlite:") and not url.startswith("sqlite:///"):
+        raise click.BadParameter(database_url_problem(url))
+    return url
 
 
 def asked_for_detail(arguments: Sequence[str]) -> bool:
@@ -141,7 +157,25 @@ def _usage_message(error: click.UsageError) -> str:
     if ctx is None:
         return message
     path = ctx.command_path
+    if isinstance(error, click.NoSuchOption) and ctx.parent is not None:
+        root = ctx.find_root().command
+        if any(error.option_name in param.opts for param in root.params):
+            command = path.partition(" ")[2]
+            return (
+                f"{error.option_name} is a global option: give it before the command name "
+                f"('newsarchive {error.option_name} ... {command} ...')"
+            )
     return f"{message} (see '{path} --help')"
+
+
+def refuse_undecodable_arguments(arguments: Sequence[str]) -> None:
+    """Stop with one line when an argument is not text (bytes the locale could not decode)."""
+    for number, argument in enumerate(arguments, start=1):
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = argument.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+            fail(f"argument {number} ({shown[:80]}) is not valid UTF-8 text", EXIT_USAGE)
 
 
 @contextmanager

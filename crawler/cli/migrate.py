@@ -8,20 +8,34 @@ import click
 
 from crawler import output
 from crawler.cli.app import Context, main
-from crawler.cli.errors import EXIT_FAILED
+from crawler.cli.errors import EXIT_FAILED, checked_database_url
 from crawler.cli.options import json_option
+from storage import ArchiveMissing
+from storage.database import shown_path, sqlite_file
 from storage.transfer_db import DEFAULT_BATCH, copy_archive
 
 
 @main.command(name="migrate-db")
-@click.option("--from", "source_url", required=True, metavar="URL", help="The archive to copy.")
 @click.option(
-    "--to", "target_url", required=True, metavar="URL", help="An empty database to copy into."
+    "--from",
+    "source_url",
+    required=True,
+    metavar="URL",
+    callback=checked_database_url,
+    help="The archive to copy.",
+)
+@click.option(
+    "--to",
+    "target_url",
+    required=True,
+    metavar="URL",
+    callback=checked_database_url,
+    help="An empty database to copy into.",
 )
 @click.option("--force", is_flag=True, help="Delete the target's rows first if it has any.")
 @click.option(
     "--batch-size",
-    type=click.IntRange(1),
+    type=click.IntRange(1, 1_000_000),
     default=DEFAULT_BATCH,
     show_default=True,
     help="Rows per batch (memory stays flat whatever the archive's size).",
@@ -49,6 +63,9 @@ def migrate_db(
         if interactive:
             click.echo(f"\rcopying {table}: {rows} rows\x1b[K", nl=False, err=True)
 
+    source_file = sqlite_file(source_url)
+    if source_file is not None and not source_file.is_file():  # never create the source
+        raise ArchiveMissing(f"--from: no archive at {shown_path(source_file)}")
     with (
         obj.archive(source_url) as source,
         obj.archive(target_url, auto_migrate=True) as target,

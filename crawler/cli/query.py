@@ -128,7 +128,11 @@ def search_command(
 @filter_options
 @click.option("--changed-only", is_flag=True, help="Only articles with more than one version.")
 @click.option(
-    "--limit", default=50, show_default=True, type=click.IntRange(0), help="0 lists every article."
+    "--limit",
+    default=50,
+    show_default=True,
+    type=click.IntRange(0, 2**31 - 1),
+    help="0 lists every article.",
 )
 @json_option
 @click.pass_obj

@@ -22,6 +22,9 @@ _BODY_SOURCES = {
     "rendered": "the page as a browser rendered it",
 }
 
+# A version number as stored (a 32-bit integer); a larger one is a usage error, not a crash.
+VERSION_NUMBER = click.IntRange(-(2**31), 2**31 - 1)
+
 
 def _describe_change(change: dict[str, Any] | None, origin: str = "capture") -> str:
     described = _change_text(change)
@@ -85,7 +88,10 @@ def history_command(obj: Context, url: str, changed_field: str | None, as_json: 
 @main.command()
 @click.argument("url")
 @click.option(
-    "--version", "number", type=int, help="Version number (negative counts from the latest)."
+    "--version",
+    "number",
+    type=VERSION_NUMBER,
+    help="Version number (negative counts from the latest).",
 )
 @click.option(
     "--at", "at", help="The version as it was at this time (ISO 8601, e.g. 2026-11-20T10:00Z)."
@@ -138,8 +144,8 @@ def show(obj: Context, url: str, number: int | None, at: str | None, as_json: bo
 
 @main.command()
 @click.argument("url")
-@click.argument("from_version", required=False, type=int)
-@click.argument("to_version", required=False, type=int)
+@click.argument("from_version", required=False, type=VERSION_NUMBER)
+@click.argument("to_version", required=False, type=VERSION_NUMBER)
 @click.option("--color/--no-color", default=None, help="Colour the diff (default: on a terminal).")
 @json_option
 @click.pass_obj

@@ -22,7 +22,7 @@ from crawler.cli.errors import (
     exit_code_for,
 )
 from crawler.cli.options import json_option
-from crawler.cli.sites import load_configured_sites, sites_option
+from crawler.cli.sites import DEFAULT_SITES_FILE, load_configured_sites, sites_option
 from crawler.config import CrawlConfig
 from crawler.owners import new_owner_id, owner_pid
 from storage import CaptureResult
@@ -100,6 +100,12 @@ def schedule(
         # A round of a running scheduler: it must not outlive it (kill -9 included).
         die_with_parent(owner_pid(owner))
     sites = load_configured_sites(config_path)
+    if owner is None and config_path is None and not sites:
+        click.echo(
+            f"newsarchive: warning: no sites file ./{DEFAULT_SITES_FILE}: only revisits of "
+            "archived articles are scheduled (pass --config FILE to crawl sites)",
+            err=True,
+        )
     config = obj.crawl_config()
     if standby and not once:
         raise click.UsageError("--standby goes with --once")
@@ -236,17 +242,30 @@ def _sleep_until_due(stopping: dict[str, int], obj: Context, config_path: Path |
 
 @main.command()
 @sites_option
+@click.option(
+    "--queued",
+    is_flag=True,
+    help="List each article discovered and not fetched yet (what a crawl --max-articles run "
+    "left queued), soonest due first.",
+)
 @json_option
 @click.pass_obj
-def due(obj: Context, config_path: Path | None, as_json: bool) -> None:
+def due(obj: Context, config_path: Path | None, queued: bool, as_json: bool) -> None:
     """What is due next: each configured site's discovery, and revisits of archived articles.
+
+    Articles discovered and not fetched yet (a crawl stopped early, or limited with
+    --max-articles) stay queued; their number is shown, and --queued lists them.
 
     \b
     Example:
       newsarchive due --config sites.toml --json
+      newsarchive due --queued
     """
     from crawler.scheduling import due_report
 
+    if queued:
+        _print_queued(obj, as_json)
+        return
     sites = load_configured_sites(config_path)
     with obj.read_archive() as archive:
         report = due_report(archive, sites, utcnow())
@@ -263,7 +282,27 @@ def due(obj: Context, config_path: Path | None, as_json: bool) -> None:
         click.echo()
     revisit_rows = [(r.scope, r.due_now, output.format_time(r.next_at)) for r in report.revisits]
     click.echo(output.table(["scope", "revisits due now", "next revisit"], revisit_rows))
+    click.echo(
+        f"\narticles discovered and waiting to be fetched: {report.articles_waiting}"
+        + (f" ({report.articles_leased} being fetched)" if report.articles_leased else "")
+    )
     click.echo(f"(as of {output.format_time(now)})", err=True)
+
+
+def _print_queued(obj: Context, as_json: bool) -> None:
+    """`due --queued`: each article not fetched yet, one a line (a JSON object with --json)."""
+    from storage.frontier import queued_articles
+
+    with obj.read_archive() as archive, archive.read() as session:
+        for article in queued_articles(session):
+            if as_json:
+                output.print_json(article)
+            else:
+                when = output.format_time(article.due_at) if article.due_at else "-"
+                click.echo(
+                    f"{when}  {output.terminal_safe(article.scope)}  "
+                    f"{output.terminal_safe(article.url)}"
+                )
 
 
 @main.command()

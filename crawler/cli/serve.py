@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import socket
+
 import click
 
 from crawler.cli.app import Context, main
+from crawler.cli.errors import fail
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """Stop with one line when ``host``:``port`` cannot be listened on (a bad name, in use)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        fail(f"cannot listen on {host}:{port}: {reason} (see --host and --port)")
 
 
 @main.command()
@@ -35,6 +50,7 @@ def serve(obj: Context, host: str, port: int, allowed_hosts: tuple[str, ...]) ->
 
     from web import WebConfig, create_app
 
+    _check_can_listen(host, port)
     config = WebConfig(host=host, port=port, extra_allowed_hosts=allowed_hosts)
     with obj.read_archive() as archive:
         app = create_app(archive, config)

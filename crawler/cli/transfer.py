@@ -161,23 +161,31 @@ def import_warc_command(obj: Context, file: Path, as_json: bool) -> None:
     """Archive the HTML pages of a WARC file (.warc or .warc.gz) as captures at their WARC-Date.
 
     Pages are extracted and versioned exactly as if they had just been fetched at that time.
+    What cannot be read (not a WARC, a record cut short or with a wrong Content-Length, a
+    corrupt gzip member, an invalid URI or date) is reported with its byte offset and skipped;
+    the records after it are imported, and the exit status is then 1.
 
     \b
     Example:
       newsarchive import-warc crawl-2026-11.warc.gz
     """
-    from warcio.exceptions import ArchiveLoadFailed
-
     from crawler.importing import import_warc
 
-    try:
-        with obj.archive() as archive, file.open("rb") as stream:
-            summary = import_warc(archive, stream, on_result=lambda r: _print_capture(r, as_json))
-    except ArchiveLoadFailed as error:
-        fail(f"{file}: not a WARC file ({error}); nothing after that point was imported")
+    with obj.archive() as archive, file.open("rb") as stream:
+        summary = import_warc(archive, stream, on_result=lambda r: _print_capture(r, as_json))
+    if not (summary.outcomes or summary.skipped or summary.unreadable):
+        fail(f"{file}: holds no WARC record (an empty file?); nothing imported")
+    for problem in summary.unreadable:
+        line = f"{file} offset {problem.offset}: {problem.reason}; skipped"
+        click.echo(f"newsarchive: {output.terminal_safe(line)}", err=True)
     outcomes = ", ".join(f"{n} {status}" for status, n in sorted(summary.outcomes.items()))
     skipped = ", ".join(f"{n} {why}" for why, n in sorted(summary.skipped.items()))
-    click.echo(f"imported: {outcomes or 'nothing'}; skipped: {skipped or 'none'}", err=True)
+    unreadable = f"; unreadable: {len(summary.unreadable)}" if summary.unreadable else ""
+    click.echo(
+        f"imported: {outcomes or 'nothing'}; skipped: {skipped or 'none'}{unreadable}", err=True
+    )
+    if summary.unreadable:
+        sys.exit(EXIT_FAILED)
 
 
 @main.command(name="reextract")

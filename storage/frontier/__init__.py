@@ -26,11 +26,13 @@ from storage.frontier.leasing import (
     renew_leases,
 )
 from storage.frontier.reports import (
+    QueuedArticle,
     RevisitsDue,
     SourceOutcome,
     article_rows,
     leasable_count,
     lease_owners,
+    queued_articles,
     revisits_due,
     seed_outcomes,
     seeds_last_read,
@@ -40,6 +42,7 @@ from storage.frontier.reports import (
 __all__ = [
     "FrontierURL",
     "LeasedURL",
+    "QueuedArticle",
     "RevisitsDue",
     "SourceOutcome",
     "add_to_frontier",
@@ -53,6 +56,7 @@ __all__ = [
     "lease_owners",
     "make_revisits_due",
     "note_kept_because",
+    "queued_articles",
     "release_leases",
     "renew_leases",
     "revisits_due",

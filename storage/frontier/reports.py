@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -40,6 +40,31 @@ def leasable_count(
     if scope is not None:
         query = query.where(FrontierEntry.scope == scope)
     return session.scalar(query) or 0
+
+
+@dataclass(frozen=True)
+class QueuedArticle:
+    """A discovered article not fetched yet: its URL, the crawl scope and when it is due."""
+
+    url: str
+    scope: str
+    due_at: datetime | None
+
+
+def queued_articles(session: Session) -> Iterator[QueuedArticle]:
+    """Articles discovered and never fetched (what a limited run left), soonest due first."""
+    rows = session.execute(
+        select(FrontierEntry.url, FrontierEntry.scope, FrontierEntry.next_fetch_at)
+        .where(
+            FrontierEntry.kind == FrontierKind.ARTICLE,
+            FrontierEntry.last_fetched_at.is_(None),
+            FrontierEntry.next_fetch_at.is_not(None),
+        )
+        .order_by(FrontierEntry.next_fetch_at, FrontierEntry.id)
+        .execution_options(yield_per=1000)
+    )
+    for url, scope, due_at in rows:
+        yield QueuedArticle(url, scope, due_at)
 
 
 def lease_owners(session: Session) -> list[str]:

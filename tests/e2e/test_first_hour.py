@@ -145,6 +145,32 @@ def test_a_stopped_crawl_says_how_to_resume(
     no_scrapy_lines(stderr)
 
 
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_stopped_archive_says_how_to_resume(
+    tmp_path: Path, db_url: str, signum: int, code: int
+) -> None:
+    """`archive` of many URLs on a slow host, stopped after its first page: one line, 130/143."""
+    env = {**os.environ, "NEWSARCHIVE_DB": db_url, "PYTHONUNBUFFERED": "1"}
+    with serve(NewsSite(articles=20)) as site:
+        urls = [site.url + path for path in site.site.article_paths()]
+        command = [sys.executable, "-m", "crawler", "archive", "--delay", "0.5", *urls]
+        archive = subprocess.Popen(
+            command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        assert archive.stdout is not None
+        first = archive.stdout.readline()  # the first archived page
+        archive.send_signal(signum)
+        rest, stderr = archive.communicate(timeout=60)
+    assert first.startswith("new"), first + stderr
+    assert archive.returncode == code, stderr
+    assert "stopped; run the same command again to resume (" in stderr
+    left = int(stderr.split("resume (")[1].split(" URLs left")[0])
+    assert 0 < left < 20
+    assert left == 20 - len([first, *rest.splitlines()])
+    no_scrapy_lines(stderr)
+
+
 def test_archive_again_sends_validators_and_records_not_modified(
     cli: Cli, news_site: DemoServer
 ) -> None:

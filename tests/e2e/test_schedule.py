@@ -215,3 +215,38 @@ def test_running_scheduler_does_a_round_that_comes_due_while_it_waits(
     while _standby_processes(db_url) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not _standby_processes(db_url), "the waiting round's process went with it"
+
+
+def test_max_articles_is_per_run_and_due_lists_what_it_left(
+    cli: Cli, news_site: DemoServer, tmp_path: Path
+) -> None:
+    """`crawl --max-articles 5` archives 5; the rest stays queued, `due` lists it, and the
+    next run (here `schedule --once`) fetches it under its own limit."""
+    config = write_sites(tmp_path, news_site)
+    first = cli("crawl", "gazette", "--config", str(config), "--max-articles", "5")
+    assert first.code == 0, first.stderr
+    all_urls = {news_site.url + path for path in news_site.site.article_paths()}
+    with open_archive(cli.db_url) as archive, archive.read() as s:
+        archived = set(s.scalars(select(Article.url)))
+    assert len(archived) == 5
+    queued = cli("due", "--queued", "--json")
+    assert queued.code == 0, queued.stderr
+    left = {row["url"] for row in queued.json_lines()}
+    assert left == all_urls - archived
+    assert {row["scope"] for row in queued.json_lines()} == {"gazette"}
+    report = cli("due", "--config", str(config))
+    assert f"articles discovered and waiting to be fetched: {len(left)}" in report.stdout
+    scheduled = cli("schedule", "--config", str(config), "--once")
+    assert scheduled.code == 0, scheduled.stderr
+    assert cli("due", "--queued").stdout == ""
+    with open_archive(cli.db_url) as archive, archive.read() as s:
+        assert set(s.scalars(select(Article.url))) == all_urls
+
+
+def test_schedule_without_a_sites_file_says_only_revisits_run(cli: Cli) -> None:
+    done = cli("schedule", "--once")
+    assert done.code == 0, done.stderr
+    assert (
+        "newsarchive: warning: no sites file ./sites.toml: only revisits of archived articles "
+        "are scheduled (pass --config FILE to crawl sites)"
+    ) in done.stderr

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storage.validation import InvalidImport, version_from_json, versions_from_jsonl
+from storage.validation import (
+    InvalidImport,
+    urls_from_lines,
+    version_from_json,
+    versions_from_jsonl,
+)
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
@@ -89,3 +95,32 @@ def test_the_issue_cases_are_refused_with_a_reason() -> None:
     for reason, change in cases.items():
         with pytest.raises(InvalidImport, match=re.escape(reason)):
             version_from_json({**GOOD, **change})
+
+
+@given(st.lists(st.binary(max_size=300), max_size=10))
+def test_any_url_list_gives_urls_or_counted_skips(lines: list[bytes]) -> None:
+    skipped: list[str] = []
+    urls = list(urls_from_lines(lines, skipped, source="f line"))
+    for url in urls:
+        assert url.lower().startswith(("http://", "https://"))
+    assert len(urls) + len(skipped) <= len(lines)  # one URL or one skip a line, at most
+    assert all(re.fullmatch(r"f line \d+: .+; skipped", s, re.DOTALL) for s in skipped)
+
+
+def test_a_100000_line_url_list_is_read_a_line_at_a_time() -> None:
+    """The reader holds one line at a time: the first URL comes before the rest is read."""
+    read = 0
+
+    def lines() -> Iterator[bytes]:
+        nonlocal read
+        for number in range(1, 100_001):
+            read += 1
+            yield b"not a url\n" if number == 50_000 else f"https://n.example/{number}\n".encode()
+
+    skipped: list[str] = []
+    urls = urls_from_lines(lines(), skipped, source="big.txt line")
+    assert next(urls) == "https://n.example/1"
+    assert read == 1
+    assert sum(1 for _ in urls) == 99_998
+    assert read == 100_000
+    assert skipped == ["big.txt line 50000: not an absolute http(s) URL: 'not a url'; skipped"]
