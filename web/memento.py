@@ -98,7 +98,7 @@ def original_links(base: str, url: str) -> dict[str, str]:
     return {"Link": ", ".join(_resource_links(base, url))}
 
 
-def _original(request: Request, uri: str) -> str:
+def original_of_path(request: Request, uri: str) -> str:
     """The URI-R from the path; its own query string arrives as ours (clients do not encode)."""
     if uri.startswith(("http:/", "https:/")) and not uri.startswith(("http://", "https://")):
         uri = uri.replace(":/", "://", 1)  # a proxy or client collapsed the double slash
@@ -122,7 +122,7 @@ def timegate(
         Header(description="RFC 7231 date, e.g. Thu, 20 Nov 2026 10:00:00 GMT"),
     ] = None,
 ) -> Response:
-    original = _original(request, uri)
+    original = original_of_path(request, uri)
     at = parse_http_date(accept_datetime, "Accept-Datetime") if accept_datetime else None
     try:
         record = get_version(session, original, at=at)
@@ -158,7 +158,7 @@ def _timemap_versions(session: SessionDep, original: str) -> tuple[str, list[Ver
     responses={200: {"content": {LINK_FORMAT: {}}}, 404: {}},
 )
 def timemap_link(request: Request, uri: str, session: SessionDep, base: BaseURL) -> Response:
-    url, versions = _timemap_versions(session, _original(request, uri))
+    url, versions = _timemap_versions(session, original_of_path(request, uri))
     lines = [
         _link(url, "original"),
         _link(
@@ -192,7 +192,7 @@ def timemap_link(request: Request, uri: str, session: SessionDep, base: BaseURL)
     responses={404: {}},
 )
 def timemap_json(request: Request, uri: str, session: SessionDep, base: BaseURL) -> JSONResponse:
-    url, versions = _timemap_versions(session, _original(request, uri))
+    url, versions = _timemap_versions(session, original_of_path(request, uri))
     mementos: list[dict[str, Any]] = [
         {
             "version": v.version,
