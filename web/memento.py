@@ -38,6 +38,22 @@ def timemap_uri(base: str, url: str, form: str = "link") -> str:
     return f"{base}/timemap/{form}/{url}"
 
 
+def _backfilled(version: VersionSummary) -> dict[str, str]:
+    """Link extension attributes marking a version first seen in another web archive."""
+    if not version.archive:
+        return {}
+    marks = {"backfilled-from": quote(version.archive, safe=_URI_SAFE.replace(";", ""))}
+    if version.memento_url:
+        marks["archived-memento"] = quote(version.memento_url, safe=_URI_SAFE.replace(";", ""))
+    return marks
+
+
+def _backfilled_json(version: VersionSummary) -> dict[str, str | None]:
+    if not version.archive:
+        return {}
+    return {"backfilled_from": version.archive, "archived_memento": version.memento_url}
+
+
 def _link(uri: str, rel: str, **attributes: str) -> str:
     """One link-value; the URI is percent-encoded so '<', '>' and spaces cannot break out."""
     parts = [f'<{quote(uri, safe=_URI_SAFE)}>; rel="{rel}"']
@@ -181,6 +197,7 @@ def timemap_link(request: Request, uri: str, session: SessionDep, base: BaseURL)
                 memento_uri(base, url, version.version),
                 names,
                 datetime=http_date(version.captured_at),
+                **_backfilled(version),
             )
         )
     return Response(",\n".join(lines) + "\n", media_type=LINK_FORMAT)
@@ -198,6 +215,11 @@ def timemap_json(request: Request, uri: str, session: SessionDep, base: BaseURL)
             "version": v.version,
             "datetime": iso(v.captured_at),
             "uri": memento_uri(base, url, v.version),
+            **(
+                {"backfilled_from": v.archive, "archived_memento": v.memento_url}
+                if v.archive
+                else {}
+            ),
         }
         for v in versions
     ]

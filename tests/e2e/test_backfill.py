@@ -80,6 +80,10 @@ def test_backfill_from_pywb_gives_the_versions_at_their_capture_times(cli: Cli, 
     shown = cli("show", ARTICLE, "--version", "1")
     assert "backfilled from a web archive" in shown.stdout
     assert "finish within two years" in shown.stdout
+    assert (
+        f"First seen in a capture by {pywb.split('//')[1]}: {pywb}/news/2026110209" in shown.stdout
+    )
+    assert f"backfilled from {pywb.split('//')[1]}" in cli("history", ARTICLE).stdout
     # A rerun fetches nothing again and changes nothing.
     again = cli("backfill", ARTICLE, "--archive", f"{pywb}/news/cdx", "--delay", "0", "--json")
     (report,) = json.loads(again.stdout)
