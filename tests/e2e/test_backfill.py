@@ -193,3 +193,69 @@ def test_backfill_from_another_newsarchive_cdx_reproduces_the_versions(
     assert (report["listed"], report["fetched"], report["new_versions"]) == (2, 2, 2)
     assert report["versions"][0]["memento_url"].startswith(f"{base}/web/20261102090000id_/")
     assert _versions_in_full(second) == _versions_in_full(cli)
+
+
+OTHER_TEXT = [
+    "The harbour authority approved a new ferry timetable for the winter months.",
+    "Passengers will see two more crossings a day from the first week of December.",
+]
+
+
+@pytest.fixture
+def pywb_two_articles(tmp_path: Path) -> Iterator[str]:
+    root = tmp_path / "pywb2"
+    root.mkdir()
+    answers = [
+        *ANSWERS,
+        ArchivedAnswer(OTHER, utc(2026, 11, 3, 9), "200 OK", article_html("Ferries", OTHER_TEXT)),
+    ]
+    write_warc(root / "news.warc.gz", answers)
+    with running_pywb(root, root / "news.warc.gz") as base:
+        yield base
+
+
+@pytest.mark.slow
+def test_backfill_site_reads_its_articles_and_archives_from_the_sites_file(
+    cli: Cli, pywb_two_articles: str, tmp_path: Path
+) -> None:
+    cdx = f"{pywb_two_articles}/news/cdx"
+    # Both articles are in the archive with their first capture only.
+    first = cli(
+        "backfill", ARTICLE, OTHER, "--archive", cdx, "--until", "2026-11-04", "--delay", "0"
+    )
+    assert first.code == 0, first.stderr
+    (tmp_path / "sites.toml").write_text(
+        '[[site]]\nname = "news"\nstart_urls = ["http://news.example/"]\n'
+        f'archives = ["{cdx}", "{pywb_two_articles}/news/timemap/link/"]\n'
+    )
+    done = cli("backfill", "--site", "news", "--delay", "0", "--json")
+    assert done.code == 0, done.stderr
+    reports = {report["url"]: report for report in json.loads(done.stdout)}
+    assert set(reports) == {ARTICLE, OTHER}
+    # The CDX and the TimeMap list the same mementos: merged, each listed once. The TimeMap
+    # says nothing of status, so its 404 and redirect are fetched, then refused with reasons.
+    report = reports[ARTICLE]
+    assert (report["listed"], report["already_recorded"], report["fetched"]) == (5, 1, 4)
+    assert (report["new_versions"], report["unchanged"]) == (1, 1)
+    assert report["refused"] == {"http_404": 1, "archived_redirect": 1}
+    assert reports[OTHER]["listed"] == reports[OTHER]["already_recorded"] == 1
+    assert [v["title"] for v in _history(cli)] == ["Budget set", "Budget delayed"]
+
+
+@pytest.mark.slow
+def test_backfill_site_errors_are_one_line(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "sites.toml").write_text(
+        '[[site]]\nname = "news"\nstart_urls = ["http://news.example/"]\narchives = ["ftp://x"]\n'
+    )
+    bad = cli("backfill", "--site", "news")
+    assert bad.code != 0
+    assert "archives" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
+    (tmp_path / "sites.toml").write_text(
+        '[[site]]\nname = "news"\nstart_urls = ["http://news.example/"]\n'
+    )
+    assert "no site 'elsewhere'" in cli("backfill", "--site", "elsewhere").stderr
+    empty = cli("backfill", "--site", "news")
+    assert empty.code == 1
+    assert "no article in the archive yet" in empty.stderr
+    assert cli("backfill").code == 2
