@@ -43,6 +43,19 @@ def test_bad_captures_are_counted_skips_and_the_archive_is_asked_politely(cli: C
         # Busy first: 429 then 503, each with Retry-After: 1.
         Entry(URL, "20261104000000", _page("Consultation extended."), busy=[429, 503]),
         Entry(URL, "20261105000000", b"%PDF", listed_mime="application/pdf"),
+        # No charset anywhere, Windows-1252 bytes: decoded by detection, not as UTF-8.
+        Entry(
+            URL,
+            "20261106000000",
+            article_html(
+                "Harbour plan",
+                [*BASE, "The café on the quay, a favourite of résidents, will stay open."],
+                charset_meta=None,
+            )
+            .decode()
+            .encode("cp1252"),
+            content_type="text/html",
+        ),
     ]
     garbage = ['"this is not json', '["key", "2026", "x"]']
     with archive_server(entries, garbage) as server:
@@ -56,14 +69,16 @@ def test_bad_captures_are_counted_skips_and_the_archive_is_asked_politely(cli: C
     (report,) = json.loads(done.stdout)
     assert report["skipped"] == {"not_html": 1, "unreadable_cdx_line": 2}
     assert report["refused"] == {"not_html": 1, "truncated_body": 1}
-    assert (report["listed"], report["new_versions"]) == (4, 2)
+    assert (report["listed"], report["new_versions"]) == (5, 3)
     # One request at a time, at least the delay apart; Retry-After waited out each time.
     gaps = [b - a for a, b in itertools.pairwise(requests)]
     assert min(gaps) >= 0.39, gaps
     assert [status for _, status in busy] == [429, 503, 200]
     assert busy[1][0] - busy[0][0] >= 0.99
     assert busy[2][0] - busy[1][0] >= 0.99
-    assert [v["origin"] for v in _history(cli)] == ["backfill", "backfill"]
+    assert [v["origin"] for v in _history(cli)] == ["backfill"] * 3
+    latest = cli("show", URL, "--json")
+    assert "The café on the quay, a favourite of résidents" in json.loads(latest.stdout)["text"]
 
 
 @pytest.mark.slow
