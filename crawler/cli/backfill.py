@@ -70,12 +70,16 @@ def _summary(report: UrlReport) -> str:
 
 
 def _site_urls(archive: Archive, site: SiteConfig) -> list[str]:
-    """Every article of ``site`` already in the archive, by its hosts."""
+    """Every article of ``site`` the archive knows: archived under its hosts, or discovered."""
+    from storage.frontier import article_urls
+
     urls: dict[str, None] = {}
     with archive.read() as session:
         for host in site.hosts or (site.name,):
             for listing in list_articles(session, site=host.removeprefix("www.")):
                 urls.setdefault(listing.url)
+        for url in article_urls(session, site.name):
+            urls.setdefault(url)
     return list(urls)
 
 
@@ -84,8 +88,8 @@ def _site_urls(archive: Archive, site: SiteConfig) -> list[str]:
 @click.option(
     "--site",
     "site_name",
-    help="Every article of this configured site already in the archive; its sites-file "
-    "'archives' list is read unless --archive is given.",
+    help="Every article of this configured site the archive knows (archived or discovered); "
+    "its sites-file 'archives' list is read unless --archive is given.",
 )
 @sites_option
 @click.option(
