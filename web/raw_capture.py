@@ -34,7 +34,8 @@ RAW_CONTENT_SECURITY_POLICY = (
     "form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
 _STAMP_PATTERN = r"^\d{4,14}([a-z]{2}_)?$"
-_HOP_BY_HOP = {"content-length", "transfer-encoding", "connection", "set-cookie"}
+# Not passed on: framing (ours differs), cookies (never set one), the capture's Date (ours is now).
+_NOT_PASSED = {"content-length", "transfer-encoding", "connection", "set-cookie", "date"}
 
 Stamp = Annotated[str, Path(pattern=_STAMP_PATTERN, description="YYYYMMDDhhmmss, then id_")]
 
@@ -61,7 +62,7 @@ def _raw(session: SessionDep, url: str, digits: str) -> Response:
             raise
         stamp = closest.strftime("%Y%m%d%H%M%S")
         return Response(status_code=302, headers={"Location": f"/web/{stamp}id_/{url}"})
-    headers = {name: value for name, value in capture.headers.items() if name not in _HOP_BY_HOP}
+    headers = {name: value for name, value in capture.headers.items() if name not in _NOT_PASSED}
     headers.update(
         {
             "content-security-policy": RAW_CONTENT_SECURITY_POLICY,
