@@ -100,3 +100,10 @@ def test_timemaps_mark_backfilled_mementos(client: TestClient) -> None:
     assert listed[0]["backfilled_from"] == ARCHIVE
     assert listed[0]["archived_memento"] == MEMENTO
     assert "backfilled_from" not in listed[1]
+
+
+def test_the_api_says_where_a_version_was_first_seen(client: TestClient) -> None:
+    record = client.get("/api/article", params={"url": URL, "v": 1}).json()
+    assert (record["archive"], record["memento_url"]) == (ARCHIVE, MEMENTO)
+    versions = client.get("/api/article/versions", params={"url": URL}).json()["items"]
+    assert [v["archive"] for v in versions] == [ARCHIVE, None, None]
