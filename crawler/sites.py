@@ -12,6 +12,7 @@
     max_depth = 2                 # optional: link depth from start_urls
     max_pages = 5000              # optional: page budget per crawl
     revisit = { "3h" = "15m", "1d" = "1h", "7d" = "6h", "30d" = "1d", "90d" = "1w" }  # optional
+    archives = ["wayback"]        # optional: where `backfill --site` looks (docs/backfill.md)
 
 A config error names the file, the line and the key, and nothing runs.
 """
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from crawler.backfill.sources import UnknownArchive, archive_source
 from storage.revisits import DEFAULT_REVISIT_POLICY, RevisitPolicy, parse_duration
 from storage.urls import host_of
 
@@ -43,6 +45,7 @@ KNOWN_KEYS = frozenset(
         "max_pages",
         "max_articles",
         "revisit",
+        "archives",
     ]
 )
 
@@ -65,6 +68,7 @@ class SiteConfig:
     max_pages: int = 10_000
     max_articles: int | None = None
     revisit: RevisitPolicy = field(default=DEFAULT_REVISIT_POLICY)
+    archives: tuple[str, ...] = ()  # --archive values for `backfill --site`
 
     @property
     def hosts(self) -> tuple[str, ...]:
@@ -106,6 +110,17 @@ def _patterns(value: Any, fail: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _archives(value: Any, fail: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        fail('must be a list like ["wayback", "https://archive.example/coll/cdx"]')
+    for archive in value:
+        try:
+            archive_source(archive)
+        except UnknownArchive as error:
+            fail(str(error).replace("--archive ", ""))
+    return tuple(value)
+
+
 def _positive_int(value: Any, fail: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         fail("must be a non-negative whole number")
@@ -131,6 +146,8 @@ def _site(table: dict[str, Any], index: int, path: Path, text: str) -> SiteConfi
     for key in ("include", "exclude"):
         if key in table:
             values[key] = _patterns(table[key], lambda m, k=key: fail(m, k))
+    if "archives" in table:
+        values["archives"] = _archives(table["archives"], lambda m: fail(m, "archives"))
     if "interval" in table:
         try:
             values["interval"] = parse_duration(str(table["interval"]))

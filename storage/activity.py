@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from storage.listing import site_matches
 from storage.models import Article, Capture, CrawlRun, FrontierEntry, Site, Version
+from storage.provenance import archive_origins
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,8 @@ class ChangeEntry:
     captured_at: datetime
     title: str | None
     change: dict[str, Any] | None
+    archive: str | None = None  # first seen in this web archive (backfilled); None: our fetch
+    memento_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,7 @@ def recent_changes(
     """Versions after the first, newest first: every site, one site, or one article."""
     query = (
         select(Article.url, Site.host, Version.number, Version.captured_at, Version.title)
-        .add_columns(Version.change)
+        .add_columns(Version.change, Version.id)
         .join(Article, Article.id == Version.article_id)
         .join(Site, Site.id == Article.site_id)
         .where(Version.number > 1)
@@ -125,4 +128,21 @@ def recent_changes(
         query = query.where(site_matches(site))
     if article_url is not None:
         query = query.where(Article.url == article_url)
-    return [ChangeEntry(*row) for row in session.execute(query)]
+    rows = list(session.execute(query))
+    origins = archive_origins(session, [row[-1] for row in rows])
+    entries = []
+    for url, host, number, captured_at, title, change, version_id in rows:
+        origin = origins.get(version_id)
+        entries.append(
+            ChangeEntry(
+                url,
+                host,
+                number,
+                captured_at,
+                title,
+                change,
+                archive=origin.archive if origin else None,
+                memento_url=origin.memento_url if origin else None,
+            )
+        )
+    return entries

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from storage.errors import ArticleNotFound, VersionNotFound
 from storage.models import Article, ArticleAlias, Version
+from storage.provenance import ArchiveOrigin, archive_origins
 from storage.records import VersionRecord, VersionSummary
 from storage.urls import InvalidURL, canonical_url, url_hash
 
@@ -34,7 +35,7 @@ def find_article(session: Session, url: str) -> Article:
     raise ArticleNotFound(url)
 
 
-def _summary(version: Version) -> VersionSummary:
+def _summary(version: Version, origin: ArchiveOrigin | None = None) -> VersionSummary:
     return VersionSummary(
         version=version.number,
         captured_at=version.captured_at,
@@ -45,10 +46,14 @@ def _summary(version: Version) -> VersionSummary:
         origin=version.origin,
         extractor_version=version.extractor_version,
         change=version.change,
+        archive=origin.archive if origin else None,
+        memento_url=origin.memento_url if origin else None,
     )
 
 
-def _record(article: Article, version: Version) -> VersionRecord:
+def _record(
+    article: Article, version: Version, origin: ArchiveOrigin | None = None
+) -> VersionRecord:
     return VersionRecord(
         url=article.url,
         version=version.number,
@@ -73,6 +78,8 @@ def _record(article: Article, version: Version) -> VersionRecord:
         origin=version.origin,
         change=version.change,
         body_source=version.body_source,
+        archive=origin.archive if origin else None,
+        memento_url=origin.memento_url if origin else None,
     )
 
 
@@ -85,10 +92,13 @@ def history(
     from the previous version touched that field.
     """
     article = find_article(session, url)
-    versions = session.scalars(
-        select(Version).where(Version.article_id == article.id).order_by(Version.number)
+    versions = list(
+        session.scalars(
+            select(Version).where(Version.article_id == article.id).order_by(Version.number)
+        )
     )
-    summaries = [_summary(version) for version in versions]
+    origins = archive_origins(session, [v.id for v in versions])
+    summaries = [_summary(version, origins.get(version.id)) for version in versions]
     if changed_field:
         summaries = [s for s in summaries if s.change and changed_field in s.change["fields"]]
     return summaries
@@ -117,4 +127,4 @@ def get_version(
         if at is not None:
             raise VersionNotFound(f"{article.url} had not been archived yet at {at.isoformat()}")
         raise VersionNotFound(f"{article.url} has no archived version yet")
-    return _record(article, version)
+    return _record(article, version, archive_origins(session, [version.id]).get(version.id))

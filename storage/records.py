@@ -62,6 +62,9 @@ class VersionSummary:
     origin: str
     extractor_version: str
     change: dict[str, Any] | None
+    # First seen in a web archive (docs/backfill.md): which one, and the memento URL; else None.
+    archive: str | None = None
+    memento_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,8 @@ class VersionRecord:
     origin: str
     change: dict[str, Any] | None
     body_source: str | None = None  # html, jsonld, embedded_data, amp, rendered; None: older
+    archive: str | None = None  # first seen in this web archive (backfilled); None: our fetch
+    memento_url: str | None = None
 
 
 @dataclass(frozen=True)

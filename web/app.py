@@ -9,7 +9,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.staticfiles import StaticFiles
 
 from storage import Archive
-from web import feeds, memento
+from web import cdx, feeds, memento, raw_capture
 from web.config import WebConfig
 from web.errors import UnexpectedErrorMiddleware, install_error_handlers
 from web.routes import api_archive, api_articles, articles, search, sites
@@ -42,6 +42,8 @@ def create_app(archive: Archive, config: WebConfig | None = None) -> FastAPI:
         api_archive.router,
         api_articles.router,
         memento.router,
+        cdx.router,
+        raw_capture.router,
         feeds.router,
         search.router,
         articles.router,

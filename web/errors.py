@@ -23,7 +23,7 @@ from storage.search import InvalidQuery, SearchUnavailable
 
 log = logging.getLogger(__name__)
 
-_MACHINE_PREFIXES = ("/api/", "/timemap/", "/timegate/", "/feeds/")
+_MACHINE_PREFIXES = ("/api/", "/timemap/", "/timegate/", "/feeds/", "/cdx/", "/web/")
 
 
 class WebError(Exception):

@@ -14,7 +14,7 @@ from storage.activity import ChangeEntry
 from web import catalog
 from web.deps import BaseURL, SessionDep
 from web.params import HOST_PATTERN, ArticleURL, Paging
-from web.views import change_entry, describe_change, iso, path_with, xml_safe
+from web.views import change_entry, describe_change, iso, path_with, web_link, xml_safe
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
 
@@ -34,7 +34,9 @@ def _text(parent: ET.Element, tag: str, text: str, **attributes: str) -> ET.Elem
 
 def _summary(entry: ChangeEntry) -> str:
     return describe_change(
-        change_entry(entry.version, entry.captured_at, entry.title, entry.change)
+        change_entry(
+            entry.version, entry.captured_at, entry.title, entry.change, archive=entry.archive
+        )
     )
 
 
@@ -62,6 +64,9 @@ def atom_feed(base: str, title: str, self_path: str, entries: list[ChangeEntry])
             "link",
             {"rel": "related", "href": base + path_with("/article", url=entry.url)},
         )
+        memento = web_link(entry.memento_url)
+        if memento:  # backfilled: where the archived capture is (RFC 4287 "via")
+            ET.SubElement(item, "link", {"rel": "via", "href": memento})
         _text(item, "summary", f"{entry.site}: {_summary(entry)}")
     document: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
     return document

@@ -38,6 +38,22 @@ def timemap_uri(base: str, url: str, form: str = "link") -> str:
     return f"{base}/timemap/{form}/{url}"
 
 
+def _backfilled(version: VersionSummary) -> dict[str, str]:
+    """Link extension attributes marking a version first seen in another web archive."""
+    if not version.archive:
+        return {}
+    marks = {"backfilled-from": quote(version.archive, safe=_URI_SAFE.replace(";", ""))}
+    if version.memento_url:
+        marks["archived-memento"] = quote(version.memento_url, safe=_URI_SAFE.replace(";", ""))
+    return marks
+
+
+def _backfilled_json(version: VersionSummary) -> dict[str, str | None]:
+    if not version.archive:
+        return {}
+    return {"backfilled_from": version.archive, "archived_memento": version.memento_url}
+
+
 def _link(uri: str, rel: str, **attributes: str) -> str:
     """One link-value; the URI is percent-encoded so '<', '>' and spaces cannot break out."""
     parts = [f'<{quote(uri, safe=_URI_SAFE)}>; rel="{rel}"']
@@ -98,7 +114,7 @@ def original_links(base: str, url: str) -> dict[str, str]:
     return {"Link": ", ".join(_resource_links(base, url))}
 
 
-def _original(request: Request, uri: str) -> str:
+def original_of_path(request: Request, uri: str) -> str:
     """The URI-R from the path; its own query string arrives as ours (clients do not encode)."""
     if uri.startswith(("http:/", "https:/")) and not uri.startswith(("http://", "https://")):
         uri = uri.replace(":/", "://", 1)  # a proxy or client collapsed the double slash
@@ -122,7 +138,7 @@ def timegate(
         Header(description="RFC 7231 date, e.g. Thu, 20 Nov 2026 10:00:00 GMT"),
     ] = None,
 ) -> Response:
-    original = _original(request, uri)
+    original = original_of_path(request, uri)
     at = parse_http_date(accept_datetime, "Accept-Datetime") if accept_datetime else None
     try:
         record = get_version(session, original, at=at)
@@ -158,7 +174,7 @@ def _timemap_versions(session: SessionDep, original: str) -> tuple[str, list[Ver
     responses={200: {"content": {LINK_FORMAT: {}}}, 404: {}},
 )
 def timemap_link(request: Request, uri: str, session: SessionDep, base: BaseURL) -> Response:
-    url, versions = _timemap_versions(session, _original(request, uri))
+    url, versions = _timemap_versions(session, original_of_path(request, uri))
     lines = [
         _link(url, "original"),
         _link(
@@ -181,6 +197,7 @@ def timemap_link(request: Request, uri: str, session: SessionDep, base: BaseURL)
                 memento_uri(base, url, version.version),
                 names,
                 datetime=http_date(version.captured_at),
+                **_backfilled(version),
             )
         )
     return Response(",\n".join(lines) + "\n", media_type=LINK_FORMAT)
@@ -192,12 +209,17 @@ def timemap_link(request: Request, uri: str, session: SessionDep, base: BaseURL)
     responses={404: {}},
 )
 def timemap_json(request: Request, uri: str, session: SessionDep, base: BaseURL) -> JSONResponse:
-    url, versions = _timemap_versions(session, _original(request, uri))
+    url, versions = _timemap_versions(session, original_of_path(request, uri))
     mementos: list[dict[str, Any]] = [
         {
             "version": v.version,
             "datetime": iso(v.captured_at),
             "uri": memento_uri(base, url, v.version),
+            **(
+                {"backfilled_from": v.archive, "archived_memento": v.memento_url}
+                if v.archive
+                else {}
+            ),
         }
         for v in versions
     ]

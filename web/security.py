@@ -22,7 +22,11 @@ SECURITY_HEADERS = {
 
 
 class SecurityHeadersMiddleware:
-    """Adds SECURITY_HEADERS to every HTTP response (errors and host rejections included)."""
+    """Adds SECURITY_HEADERS to every HTTP response (errors and host rejections included).
+
+    The one exception: a response that carries its own sandboxing policy keeps it (it is
+    stricter: an opaque origin, nothing loaded); nothing else can loosen the policy.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -35,8 +39,11 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
+                own_policy = headers.get("content-security-policy", "")
                 for name, value in SECURITY_HEADERS.items():
                     headers[name] = value
+                if own_policy.startswith("sandbox"):  # archived bytes (web/raw_capture.py)
+                    headers["content-security-policy"] = own_policy
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -24,6 +24,7 @@ def make_templates() -> Jinja2Templates:
     env.globals.update(
         path_with=views.path_with,
         web_link=views.web_link,
+        archive_name=views.archive_name,
         display_time=views.display_time,
         iso=views.iso,
     )

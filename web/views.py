@@ -31,6 +31,8 @@ class TimelineEntry:
     notices: list[str] = field(default_factory=list)
     stealth_edit: bool = False
     flipflop_of: int | None = None
+    archive: str | None = None  # first seen in this web archive (backfilled)
+    memento_url: str | None = None
 
     @property
     def summary(self) -> str:
@@ -68,6 +70,8 @@ def timeline_entry(summary: VersionSummary) -> TimelineEntry:
         summary.change,
         words=summary.words,
         last_confirmed_at=summary.last_confirmed_at,
+        archive=summary.archive,
+        memento_url=summary.memento_url,
     )
 
 
@@ -79,6 +83,8 @@ def change_entry(
     *,
     words: int = 0,
     last_confirmed_at: datetime | None = None,
+    archive: str | None = None,
+    memento_url: str | None = None,
 ) -> TimelineEntry:
     """A timeline row from a version's number, time, title and stored ``change`` JSON."""
     change = change or {}
@@ -94,14 +100,31 @@ def change_entry(
         notices=list(change.get("notices", [])),
         stealth_edit=bool(change.get("stealth_edit", False)),
         flipflop_of=change.get("flipflop_of"),
+        archive=archive,
+        memento_url=memento_url,
     )
 
 
+def archive_name(archive: str | None) -> str:
+    """How a web archive is named to a reader: its host ('web.archive.org')."""
+    if not archive:
+        return ""
+    try:
+        return urlsplit(archive).netloc or archive
+    except ValueError:
+        return archive
+
+
 def describe_change(entry: TimelineEntry) -> str:
-    """'headline, body; +12/-3 words; flip-flop (same as v1)', or 'first version'."""
+    """'headline, body; +12/-3 words; flip-flop (same as v1)', or 'first version'.
+
+    A version first seen in a web archive starts with 'backfilled from HOST'.
+    """
+    backfilled = f"backfilled from {archive_name(entry.archive)}; " if entry.archive else ""
     if entry.version == 1:
-        return "first version"
-    parts = [", ".join(entry.fields) or "metadata"]
+        return backfilled + "first version"
+    parts = [backfilled.removesuffix("; ")] if backfilled else []
+    parts.append(", ".join(entry.fields) or "metadata")
     if entry.words_added or entry.words_removed:
         parts.append(f"+{entry.words_added}/-{entry.words_removed} words")
     if entry.notices:

@@ -5,6 +5,7 @@ unless allowed. Standard library only (see docs/backfill.md for why not Scrapy o
 
 from __future__ import annotations
 
+import http.client
 import socket
 import time
 import urllib.error
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 
 from crawler.middlewares.addresses import is_public
 
-__all__ = ["Answer", "ArchiveClient", "ArchiveError"]
+__all__ = ["Answer", "ArchiveClient", "ArchiveError", "ArchiveUnavailable", "TruncatedCapture"]
 
 USER_AGENT = "newsarchive-backfill/1 (+https://github.com/newsarchive; one request at a time)"
 MAX_BODY_BYTES = 20 * 1024 * 1024
@@ -28,6 +29,14 @@ MAX_RETRY_AFTER = 120.0  # seconds: an archive asking for more is treated as una
 
 class ArchiveError(Exception):
     """An archive that cannot be used: unreachable, refused, overloaded or answering garbage."""
+
+
+class ArchiveUnavailable(ArchiveError):
+    """The archive cannot be asked now: unreachable, or overloaded (429/503 past our patience)."""
+
+
+class TruncatedCapture(ArchiveError):
+    """A capture's body ended before its declared length (the connection was cut)."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +112,7 @@ class ArchiveClient:
             except (urllib.error.URLError, OSError) as error:
                 self._next_at[host] = time.monotonic() + self.delay
                 reason = getattr(error, "reason", error)
-                raise ArchiveError(f"cannot reach archive {host}: {reason}") from None
+                raise ArchiveUnavailable(f"cannot reach archive {host}: {reason}") from None
             status = response.status if response.status is not None else 0
             headers = _headers(response.headers)
             self._next_at[host] = time.monotonic() + self.delay
@@ -111,7 +120,7 @@ class ArchiveClient:
                 wait = _retry_after(headers.get("retry-after"), self.delay * 2 ** (attempt + 1))
                 response.close()
                 if wait > MAX_RETRY_AFTER:
-                    raise ArchiveError(f"archive {host} asks to wait {wait:.0f} s; try later")
+                    raise ArchiveUnavailable(f"archive {host} asks to wait {wait:.0f} s; try later")
                 self._next_at[host] = time.monotonic() + max(wait, self.delay)
                 continue
             try:
@@ -119,17 +128,24 @@ class ArchiveClient:
             finally:
                 response.close()
             return
-        raise ArchiveError(f"archive {host} kept answering {status} (overloaded); try later")
+        raise ArchiveUnavailable(f"archive {host} kept answering {status} (overloaded); try later")
 
     def fetch(self, url: str) -> Answer:
         """One answer, whatever its status (redirects are not followed), body capped."""
         with self._open(url) as (status, headers, stream):
             try:
                 body = stream.read(MAX_BODY_BYTES + 1)
-            except OSError as error:
+            except http.client.IncompleteRead as error:
+                raise TruncatedCapture(
+                    f"capture cut short after {len(error.partial)} bytes: {url}"
+                ) from None
+            except (OSError, http.client.HTTPException) as error:
                 raise ArchiveError(f"connection to the archive lost: {error}") from None
         if len(body) > MAX_BODY_BYTES:
             raise ArchiveError(f"capture larger than {MAX_BODY_BYTES} bytes: {url}")
+        declared = headers.get("content-length", "").strip()
+        if declared.isdigit() and len(body) < int(declared):
+            raise TruncatedCapture(f"capture cut short at {len(body)} of {declared} bytes: {url}")
         return Answer(status, headers, body)
 
     @contextmanager

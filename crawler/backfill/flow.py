@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from crawler.backfill.client import Answer, ArchiveClient, ArchiveError
+from crawler.backfill.client import (
+    Answer,
+    ArchiveClient,
+    ArchiveError,
+    ArchiveUnavailable,
+    TruncatedCapture,
+)
 from crawler.backfill.listing import Candidate, list_captures
 from crawler.backfill.sources import ArchiveSource
 from crawler.extraction.article import extract_article
@@ -135,9 +141,13 @@ def backfill_url(
             progress(f"fetching {candidate.raw_url}")
             try:
                 answer = client.fetch(candidate.raw_url)
+            except TruncatedCapture as error:
+                report.refused["truncated_body"] += 1
+                log.warning("%s", error)
+                continue
+            except ArchiveUnavailable:
+                raise  # stop asking it; what is recorded stays, a rerun resumes
             except ArchiveError as error:
-                if "cannot reach" in str(error):
-                    raise
                 report.refused["fetch_error"] += 1
                 log.warning("%s", error)
                 continue

@@ -92,7 +92,8 @@ def _from_timemap(
     if text.lstrip().startswith("<") and "rel=" not in text[:2000]:
         raise ArchiveError(f"{source.endpoint}: the archive answered HTML, not a TimeMap")
     timemap = parse_timemap(text)
-    listing.skipped["unreadable_timemap_entry"] += timemap.skipped
+    if timemap.skipped:
+        listing.skipped["unreadable_timemap_entry"] += timemap.skipped
     since, until = window
     for memento in timemap.mementos:
         if (since and memento.captured_at < since) or (until and memento.captured_at > until):
@@ -123,7 +124,12 @@ def list_captures(
             _from_cdx(client, source, url, (since, until), limit, listing)
         else:
             _from_timemap(client, source, url, (since, until), listing)
-    listing.candidates.sort(key=lambda candidate: candidate.captured_at)
+    # Two archives (or a CDX and a TimeMap of one) may list the same memento: keep it once,
+    # with its digest where one source gave it.
+    unique: dict[str, Candidate] = {}
+    for candidate in sorted(listing.candidates, key=lambda c: c.digest is None):
+        unique.setdefault(candidate.raw_url, candidate)
+    listing.candidates = sorted(unique.values(), key=lambda candidate: candidate.captured_at)
     if limit is not None:
         listing.candidates = listing.candidates[:limit]
     return listing

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from crawler import output
 from crawler.cli.app import Context, main
 from crawler.cli.options import json_option
+from crawler.cli.sites import load_configured_sites, sites_option
+from crawler.sites import SiteConfig, find_site
+from storage import Archive, list_articles
 from storage.timeutil import parse_instant
 from storage.urls import InvalidURL, canonical_url
 
@@ -37,7 +41,18 @@ def _sources(values: tuple[str, ...]) -> list[ArchiveSource]:
         raise click.BadParameter(str(error), param_hint="--archive") from None
 
 
-def _fail(message: str) -> None:
+def _configured_site(name: str, config_path: Path | None) -> SiteConfig:
+    sites = load_configured_sites(config_path)
+    site = find_site(sites, name)
+    if site is None:
+        known = ", ".join(s.name for s in sites) or "none"
+        raise click.BadParameter(
+            f"no site {name!r} in the sites file (sites: {known})", param_hint="--site"
+        )
+    return site
+
+
+def _fail(message: str) -> NoReturn:
     click.echo(f"newsarchive: error: {output.terminal_safe(message)}", err=True)
     sys.exit(1)
 
@@ -54,8 +69,29 @@ def _summary(report: UrlReport) -> str:
     )
 
 
+def _site_urls(archive: Archive, site: SiteConfig) -> list[str]:
+    """Every article of ``site`` the archive knows: archived under its hosts, or discovered."""
+    from storage.frontier import article_urls
+
+    urls: dict[str, None] = {}
+    with archive.read() as session:
+        for host in site.hosts or (site.name,):
+            for listing in list_articles(session, site=host.removeprefix("www.")):
+                urls.setdefault(listing.url)
+        for url in article_urls(session, site.name):
+            urls.setdefault(url)
+    return list(urls)
+
+
 @main.command(name="backfill")
-@click.argument("urls", nargs=-1, required=True)
+@click.argument("urls", nargs=-1)
+@click.option(
+    "--site",
+    "site_name",
+    help="Every article of this configured site the archive knows (archived or discovered); "
+    "its sites-file 'archives' list is read unless --archive is given.",
+)
+@sites_option
 @click.option(
     "--archive",
     "archives",
@@ -80,6 +116,8 @@ def _summary(report: UrlReport) -> str:
 def backfill_command(
     obj: Context,
     urls: tuple[str, ...],
+    site_name: str | None,
+    config_path: Path | None,
     archives: tuple[str, ...],
     since: str | None,
     until: str | None,
@@ -90,12 +128,18 @@ def backfill_command(
     """Add an article's earlier versions from web archives, each at its original capture time.
 
     \b
-    Example:
+    Examples:
       newsarchive backfill https://example.com/news/story.html --archive wayback --max 50
+      newsarchive backfill --site example
     """
     from crawler.backfill.client import ArchiveClient, ArchiveError
     from crawler.backfill.flow import backfill_url
 
+    site = _configured_site(site_name, config_path) if site_name else None
+    if not urls and site is None:
+        raise click.UsageError("give article URLs, or --site NAME")
+    if site is not None and not archives:
+        archives = site.archives
     sources = _sources(archives)
     window = (_instant(since, "--since"), _instant(until, "--until"))
     for url in urls:
@@ -106,6 +150,10 @@ def backfill_command(
     client = ArchiveClient(delay=delay, allow_private_network=obj.allow_private_network)
     reports = []
     with obj.archive() as archive:
+        if site is not None:
+            urls = tuple(dict.fromkeys((*urls, *_site_urls(archive, site))))
+            if not urls:
+                _fail(f"site {site.name!r} has no article in the archive yet; crawl it first")
         for url in urls:
             try:
                 report = backfill_url(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 
@@ -26,8 +27,16 @@ _BODY_SOURCES = {
 VERSION_NUMBER = click.IntRange(-(2**31), 2**31 - 1)
 
 
-def _describe_change(change: dict[str, Any] | None, origin: str = "capture") -> str:
+def _archive_host(archive: str | None) -> str:
+    return urlsplit(archive).netloc or archive if archive else "a web archive"
+
+
+def _describe_change(
+    change: dict[str, Any] | None, origin: str = "capture", archive: str | None = None
+) -> str:
     described = _change_text(change)
+    if archive:
+        return f"backfilled from {_archive_host(archive)}; {described}"
     return f"backfilled; {described}" if origin == "backfill" else described
 
 
@@ -75,7 +84,7 @@ def history_command(obj: Context, url: str, changed_field: str | None, as_json: 
             output.format_time(v.captured_at),
             output.format_time(v.last_confirmed_at),
             v.words,
-            _describe_change(v.change, v.origin),
+            _describe_change(v.change, v.origin, v.archive),
             v.title or "",
         )
         for v in versions
@@ -125,6 +134,11 @@ def show(obj: Context, url: str, number: int | None, at: str | None, as_json: bo
         f"captured {output.format_time(record.captured_at)}"
         + (", backfilled from a web archive)" if record.origin == "backfill" else ")")
     )
+    if record.archive:
+        click.echo(
+            f"First seen in a capture by {safe(_archive_host(record.archive))}: "
+            f"{safe(record.memento_url or '')}"
+        )
     meta = [
         ("By", ", ".join(record.authors)),
         ("Published", output.format_time(record.published_at) if record.published_at else ""),

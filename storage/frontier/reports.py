@@ -169,3 +169,13 @@ def article_rows(session: Session, scope: str) -> int:
     query = select(func.count()).select_from(FrontierEntry)
     query = query.where(FrontierEntry.scope == scope, FrontierEntry.kind == FrontierKind.ARTICLE)
     return session.scalar(query) or 0
+
+
+def article_urls(session: Session, scope: str) -> list[str]:
+    """The article URLs the scope's frontier holds (discovered, fetched or not), oldest first."""
+    query = (
+        select(FrontierEntry.url)
+        .where(FrontierEntry.scope == scope, FrontierEntry.kind == FrontierKind.ARTICLE)
+        .order_by(FrontierEntry.id)
+    )
+    return list(session.scalars(query))

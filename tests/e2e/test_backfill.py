@@ -11,10 +11,13 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import pytest
 
+from storage import open_archive
+from storage.frontier import FrontierURL, add_to_frontier
 from tests.e2e.conftest import Cli
 from tests.e2e.pywb_collection import (
     ARTICLE,
@@ -80,6 +83,10 @@ def test_backfill_from_pywb_gives_the_versions_at_their_capture_times(cli: Cli, 
     shown = cli("show", ARTICLE, "--version", "1")
     assert "backfilled from a web archive" in shown.stdout
     assert "finish within two years" in shown.stdout
+    assert (
+        f"First seen in a capture by {pywb.split('//')[1]}: {pywb}/news/2026110209" in shown.stdout
+    )
+    assert f"backfilled from {pywb.split('//')[1]}" in cli("history", ARTICLE).stdout
     # A rerun fetches nothing again and changes nothing.
     again = cli("backfill", ARTICLE, "--archive", f"{pywb}/news/cdx", "--delay", "0", "--json")
     (report,) = json.loads(again.stdout)
@@ -154,3 +161,111 @@ def test_backfill_from_another_newsarchive_timemap(cli: Cli, pywb: str, tmp_path
     assert [(v["captured_at"], v["title"]) for v in copied] == [
         (v["captured_at"], v["title"]) for v in first
     ]
+
+
+def _versions_in_full(cli: Cli) -> list[tuple[object, ...]]:
+    found: list[tuple[object, ...]] = []
+    for summary in _history(cli):
+        shown = cli("show", ARTICLE, "--version", str(summary["version"]), "--json")
+        assert shown.code == 0, shown.stderr
+        record = json.loads(shown.stdout)
+        found.append(
+            (
+                record["captured_at"],
+                record["title"],
+                record["text"],
+                record["authors"],
+            )
+        )
+    return found
+
+
+@pytest.mark.slow
+def test_backfill_from_another_newsarchive_cdx_reproduces_the_versions(
+    cli: Cli, pywb: str, tmp_path: Path
+) -> None:
+    assert cli("backfill", ARTICLE, "--archive", f"{pywb}/news/cdx", "--delay", "0").code == 0
+    second = Cli(f"sqlite:///{tmp_path / 'second.db'}", tmp_path)
+    with _serve(cli.db_url) as base:
+        done = second(
+            "backfill", ARTICLE, "--archive", f"{base}/cdx/search/cdx", "--delay", "0", "--json"
+        )
+    assert done.code == 0, done.stderr
+    (report,) = json.loads(done.stdout)
+    # serve honours collapse=digest (pywb 2.10 does not): the exact duplicate is not listed.
+    assert (report["listed"], report["fetched"], report["new_versions"]) == (2, 2, 2)
+    assert report["versions"][0]["memento_url"].startswith(f"{base}/web/20261102090000id_/")
+    assert _versions_in_full(second) == _versions_in_full(cli)
+
+
+OTHER_TEXT = [
+    "The harbour authority approved a new ferry timetable for the winter months.",
+    "Passengers will see two more crossings a day from the first week of December.",
+]
+
+
+@pytest.fixture
+def pywb_two_articles(tmp_path: Path) -> Iterator[str]:
+    root = tmp_path / "pywb2"
+    root.mkdir()
+    answers = [
+        *ANSWERS,
+        ArchivedAnswer(OTHER, utc(2026, 11, 3, 9), "200 OK", article_html("Ferries", OTHER_TEXT)),
+    ]
+    write_warc(root / "news.warc.gz", answers)
+    with running_pywb(root, root / "news.warc.gz") as base:
+        yield base
+
+
+@pytest.mark.slow
+def test_backfill_site_reads_its_articles_and_archives_from_the_sites_file(
+    cli: Cli, pywb_two_articles: str, tmp_path: Path
+) -> None:
+    cdx = f"{pywb_two_articles}/news/cdx"
+    # One article is in the archive with its first capture only; the other is only discovered.
+    first = cli("backfill", ARTICLE, "--archive", cdx, "--until", "2026-11-04", "--delay", "0")
+    assert first.code == 0, first.stderr
+    with open_archive(cli.db_url) as archive:
+        archive.run_write(
+            partial(
+                add_to_frontier,
+                urls=[FrontierURL(OTHER, "article", "sitemap")],
+                now=utc(2026, 12, 1),
+                scope="news",
+            )
+        )
+    (tmp_path / "sites.toml").write_text(
+        '[[site]]\nname = "news"\nstart_urls = ["http://news.example/"]\n'
+        f'archives = ["{cdx}", "{pywb_two_articles}/news/timemap/link/"]\n'
+    )
+    done = cli("backfill", "--site", "news", "--delay", "0", "--json")
+    assert done.code == 0, done.stderr
+    reports = {report["url"]: report for report in json.loads(done.stdout)}
+    assert set(reports) == {ARTICLE, OTHER}
+    # The CDX and the TimeMap list the same mementos: merged, each listed once. The TimeMap
+    # says nothing of status, so its 404 and redirect are fetched, then refused with reasons.
+    report = reports[ARTICLE]
+    assert (report["listed"], report["already_recorded"], report["fetched"]) == (5, 1, 4)
+    assert (report["new_versions"], report["unchanged"]) == (1, 1)
+    assert report["refused"] == {"http_404": 1, "archived_redirect": 1}
+    assert (reports[OTHER]["listed"], reports[OTHER]["new_versions"]) == (1, 1)
+    assert [v["title"] for v in _history(cli)] == ["Budget set", "Budget delayed"]
+
+
+@pytest.mark.slow
+def test_backfill_site_errors_are_one_line(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "sites.toml").write_text(
+        '[[site]]\nname = "news"\nstart_urls = ["http://news.example/"]\narchives = ["ftp://x"]\n'
+    )
+    bad = cli("backfill", "--site", "news")
+    assert bad.code != 0
+    assert "archives" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
+    (tmp_path / "sites.toml").write_text(
+        '[[site]]\nname = "news"\nstart_urls = ["http://news.example/"]\n'
+    )
+    assert "no site 'elsewhere'" in cli("backfill", "--site", "elsewhere").stderr
+    empty = cli("backfill", "--site", "news")
+    assert empty.code == 1
+    assert "no article in the archive yet" in empty.stderr
+    assert cli("backfill").code == 2

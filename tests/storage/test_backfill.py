@@ -50,6 +50,11 @@ def test_an_older_capture_of_the_same_text_moves_the_first_sighting_back(
     assert [(v.version, v.origin, v.captured_at) for v in versions] == [
         (1, "capture", T0 - timedelta(days=3))
     ]
+    # First seen in the web archive's capture: marked so, with the memento it came from.
+    assert versions[0].archive == "http://archive.test/cdx"
+    assert versions[0].memento_url == (
+        f"http://archive.test/web/{T0 - timedelta(days=3):%Y%m%d%H%M%S}id_/{URL}"
+    )
 
 
 def test_a_capture_between_two_versions_confirms_or_inserts(

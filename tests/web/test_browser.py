@@ -18,13 +18,23 @@ import time
 import urllib.request
 import zlib
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 import websocket
 
-from tests.web.conftest import CanaryServer, LiveServer, Sample
+from storage import FetchedPage, open_archive, record_capture
+from tests.web.conftest import (
+    T0,
+    CanaryServer,
+    LiveServer,
+    Sample,
+    ServeArchive,
+    payloads,
+    plain_content,
+)
 from web.views import path_with
 
 CHROMIUM = "/usr/bin/chromium"
@@ -215,3 +225,27 @@ def test_hostile_article_is_shown_as_text_and_nothing_runs(
     control = browser.open(canary.url + "/control")
     assert control["title"] == "PWNED"
     assert canary.hits
+
+
+def test_raw_capture_runs_no_script_and_has_no_origin_of_ours(
+    browser: DevTools,
+    serve_archive: ServeArchive,
+    canary: CanaryServer,
+    tmp_path: Path,
+) -> None:
+    url = "https://hostile.example/raw.html"
+    body = "".join(payloads(canary.url).values()) + "<p>archived text</p>"
+    page = FetchedPage(
+        url, url, T0, 200, {"content-type": "text/html; charset=utf-8"}, body.encode()
+    )
+    content = plain_content("Raw", "An archived article long enough to be a version.\n" * 5)
+    with open_archive(f"sqlite:///{tmp_path / 'raw.db'}") as archive:
+        archive.run_write(partial(record_capture, page=page, content=content))
+        hits_before = len(canary.hits)
+        for server in serve_archive(archive):
+            raw = browser.open(f"{server.url}/web/{T0:%Y%m%d%H%M%S}id_/{url}")
+            origin = browser.call("Runtime.evaluate", expression="self.origin", returnByValue=True)
+    assert raw["title"] != "PWNED"
+    assert "archived text" in raw["text"]  # the capture is shown, as served
+    assert origin["result"]["value"] == "null"  # sandboxed: an opaque origin, not the UI's
+    assert canary.hits[hits_before:] == [], "archived HTML reached the network"
