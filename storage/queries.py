@@ -45,6 +45,7 @@ def _summary(version: Version) -> VersionSummary:
         origin=version.origin,
         extractor_version=version.extractor_version,
         change=version.change,
+        body_source=version.body_source,
     )
 
 

@@ -62,6 +62,7 @@ class VersionSummary:
     origin: str
     extractor_version: str
     change: dict[str, Any] | None
+    body_source: str | None = None  # html, jsonld, embedded_data, amp, rendered; None: older
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ class ExportedVersion:
     extractor_version: str
     origin: str
     change: dict[str, Any] | None
+    body_source: str | None = None  # html, jsonld, embedded_data, amp, rendered; None: older
 
 
 @dataclass
