@@ -281,7 +281,7 @@ class ArchivePipeline:
                 return None  # recorded when the AMP page or rendering (or its failure) is back
             message = str(error)
             if item.rendered and isinstance(error, NeedsJavaScript):
-                message = "after rendering in a browser, still " + message.replace(
+                message = "after rendering in a browser, still " + error.message.replace(
                     "; archiving it needs a browser", ""
                 )
             return await self._submit_failure(item, CaptureFailure(error.reason, message))

@@ -44,6 +44,8 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
             allow_private_network=settings.getbool("ARCHIVE_ALLOW_PRIVATE_NETWORK")
         )
         self.abort_request = self.guard
+        # A page whose browser crashed is tried once more, in a new browser (not three times).
+        self.config.target_closed_max_retries = 1
         self._started = False
         self._start_lock = asyncio.Lock()
 
@@ -89,18 +91,36 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
     async def _download_request_with_page(
         self, request: Request, page: Any, spider: Spider
     ) -> Response:
+        navigations: list[str] = []  # the main frame's documents, redirects aside
+        page.on("response", lambda answer: _note_navigation(page, answer, navigations))
+        refused: list[str] = []  # the main frame's documents that were not loaded
+        page.on("requestfailed", lambda asked: _note_navigation(page, asked, refused))
         try:
             async with asyncio.timeout(self.deadline):
                 response: Response = await super()._download_request_with_page(
                     request, page, spider
                 )
-                return response
         except TimeoutError:
             await _close_quietly(page)  # a page whose scripts never stop: its renderer goes
             raise RenderFailed(
                 "render_timeout",
                 f"the page did not finish rendering within {self.deadline:g} s (--render-timeout)",
             ) from None
+        if refused or not response.url.startswith(("http://", "https://")):
+            where = refused[-1] if refused else response.url
+            raise RenderFailed(
+                "render_failed",
+                f"the page's scripts moved on to {where} while it was rendered, which was not "
+                "loaded (another site, or a failed load); not followed",
+            )
+        if len(navigations) > 1:
+            raise RenderFailed(
+                "render_failed",
+                f"the page's scripts moved on to {navigations[-1]} while it was rendered "
+                f"({len(navigations) - 1} navigation(s): a loop, or a move to another page; "
+                "not followed)",
+            )
+        return response
 
     async def _close(self) -> None:
         if not self._started:
@@ -118,6 +138,20 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
     def _count(self, key: str) -> None:
         if self.stats is not None:
             self.stats.inc_value(f"archive/render/{key}")
+
+
+def _note_navigation(page: Any, event: Any, urls: list[str]) -> None:
+    """Record the URL of ``event`` (a response, or a failed request) if it is a document of
+    the page's main frame; a redirect's answer is not one."""
+    try:
+        request = getattr(event, "request", event)
+        if not request.is_navigation_request() or request.frame != page.main_frame:
+            return
+    except Exception:  # a worker's request, or a page closing
+        return
+    status = getattr(event, "status", None)
+    if status is None or not 300 <= status < 400:
+        urls.append(event.url)
 
 
 async def _close_quietly(page: Any) -> None:

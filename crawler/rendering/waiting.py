@@ -30,7 +30,7 @@ async def wait_for_article(page: Any, settle: float) -> None:
     timeout_ms = max(settle, 0.1) * 1000
     waits = [
         asyncio.ensure_future(
-            page.wait_for_function(ARTICLE_READY_JS, polling=100, timeout=timeout_ms)
+            page.wait_for_function(ARTICLE_READY_JS, polling=250, timeout=timeout_ms)
         ),
         asyncio.ensure_future(page.wait_for_load_state("networkidle", timeout=timeout_ms)),
     ]
