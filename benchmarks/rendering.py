@@ -10,9 +10,11 @@ each time) three ways in the same run:
 - always: the same ordinary pages with ``--render always`` (each one rendered);
 - auto: the shells with ``--render auto`` (each one fetched, found a shell, then rendered).
 
-For each it prints the wall time, the time per page, and the peak resident memory of the
-command with every process it started (extraction workers, Playwright's driver, Chromium and
-its renderers), sampled from /proc every 50 ms; then the ratios against the baseline.
+For each it prints the wall time, the time per page, and the peak memory of the command with
+every process it started (extraction workers, Playwright's driver, Chromium and its
+renderers), sampled from /proc every 50 ms, as RSS (shared pages counted in every process)
+and PSS (shared pages split among their sharers: what the tree costs); then the time ratio
+and the extra memory against the baseline.
 Needs the render extra and a Chromium (see docs/javascript-pages.md).
 """
 
@@ -96,10 +98,14 @@ class Site:
         return Handler
 
 
-def _tree_rss_kib(root: int) -> int:
-    """Resident memory (KiB) of ``root`` and all its descendants, from /proc."""
+def _tree_memory_kib(root: int) -> tuple[int, int]:
+    """Resident (RSS) and proportional (PSS) memory in KiB of ``root`` and its descendants.
+
+    RSS counts pages shared by several processes (Chromium's renderers share most of theirs)
+    once per process; PSS splits each shared page among its sharers, so the tree's PSS is what
+    the tree costs the machine.
+    """
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -107,16 +113,23 @@ def _tree_rss_kib(root: int) -> int:
             status = (entry / "status").read_text()
         except OSError:
             continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        pid = int(entry.name)
-        children.setdefault(int(fields.get("PPid", "0").strip() or 0), []).append(pid)
-        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0])
-    total, stack = 0, [root]
+        ppid = next((line.split()[1] for line in status.splitlines() if line.startswith("PPid")), 0)
+        children.setdefault(int(ppid), []).append(int(entry.name))
+    rss = pss = 0
+    stack = [root]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
         stack.extend(children.get(pid, []))
-    return total
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        for line in rollup.splitlines():
+            if line.startswith("Rss:"):
+                rss += int(line.split()[1])
+            elif line.startswith("Pss:"):
+                pss += int(line.split()[1])
+    return rss, pss
 
 
 def run(urls: list[str], render: str) -> dict[str, float]:
@@ -128,9 +141,10 @@ def run(urls: list[str], render: str) -> dict[str, float]:
         process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=folder
         )
-        peak = 0
+        peak_rss = peak_pss = 0
         while process.poll() is None:
-            peak = max(peak, _tree_rss_kib(process.pid))
+            rss, pss = _tree_memory_kib(process.pid)
+            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
             time.sleep(0.05)
         wall = time.perf_counter() - started
         assert process.stdout is not None
@@ -141,7 +155,8 @@ def run(urls: list[str], render: str) -> dict[str, float]:
     return {
         "wall_s": round(wall, 2),
         "per_page_s": round(wall / len(urls), 3),
-        "peak_rss_mib": round(peak / 1024, 1),
+        "peak_rss_mib": round(peak_rss / 1024, 1),
+        "peak_pss_mib": round(peak_pss / 1024, 1),
     }
 
 
@@ -171,6 +186,7 @@ def main() -> int:
         assert isinstance(measured, dict)
         measured["time_ratio"] = round(measured["wall_s"] / base["wall_s"], 2)
         measured["extra_rss_mib"] = round(measured["peak_rss_mib"] - base["peak_rss_mib"], 1)
+        measured["extra_pss_mib"] = round(measured["peak_pss_mib"] - base["peak_pss_mib"], 1)
     site.server.shutdown()
     if args.json:
         print(json.dumps(report, indent=2))

@@ -16,6 +16,11 @@ CHROMIUM_ARGS = (
     "--disable-background-networking",
     "--disable-sync",
     "--blink-settings=imagesEnabled=false",
+    # Fewer processes: at most two renderers, sites not isolated in processes of their own
+    # (one site's pages are rendered, nothing is logged in, popups are closed).
+    "--renderer-process-limit=2",
+    "--disable-site-isolation-trials",
+    "--disable-features=site-per-process,Translate,MediaRouter,OptimizationHints",
 )
 
 
