@@ -5,7 +5,7 @@ from __future__ import annotations
 __all__ = ["CHROMIUM_ARGS", "playwright_settings"]
 
 RENDER_PAGES = 2  # pages rendered at once: one browser, one context, this many tabs
-HANDLER = "crawler.rendering.handler.RenderHandler"
+HANDLER = "crawler.rendering.dispatch.RenderingDownloadHandler"
 # Headless, no GPU, /dev/shm not relied on (containers give it 64 MB), nothing beyond the page.
 CHROMIUM_ARGS = (
     "--disable-dev-shm-usage",

@@ -67,6 +67,15 @@ class RenderSite(ShellSite):
         self.release = threading.Event()
 
     def page(self, path: str) -> str | None:
+        if path == "/feed.xml":
+            items = "".join(
+                f"<item><title>Story {n}</title><link>{self.url}{p}</link></item>"
+                for n, p in enumerate(("/fetch.html", "/ordinary.html"))
+            )
+            return (
+                "<?xml version='1.0'?><rss version='2.0'><channel><title>Daily Planet</title>"
+                f"<link>{self.url}/</link>{items}</channel></rss>"
+            )
         if path == "/api/hang":
             self.hang_asked.set()
             self.release.wait(60)
@@ -262,3 +271,16 @@ def test_the_edit_of_a_rendered_story_makes_one_version(cli: Cli, site: RenderSi
     site.story = Story().edited()
     edited, _ = run(cli, "archive", "--json", "--render", "auto", url)
     assert (edited.json_lines()[0]["status"], edited.json_lines()[0]["version"]) == ("changed", 2)
+
+
+def test_a_site_s_own_render_mode_wins_in_a_crawl(
+    cli: Cli, site: RenderSite, tmp_path: Path
+) -> None:
+    (tmp_path / "sites.toml").write_text(
+        f'[[site]]\nname = "planet"\nfeeds = ["{site.url}/feed.xml"]\nrender = "always"\n'
+    )
+    result, _ = run(cli, "crawl", "planet", "--config", "sites.toml", "--render", "never")
+    assert result.code == 0, result.stderr[-2000:]
+    for path in ("/fetch.html", "/ordinary.html"):
+        shown = cli("show", "--json", site.url + path).json_lines()[0]
+        assert shown["body_source"] == "rendered", path

@@ -12,7 +12,7 @@ from crawler.rendering.guard import BrowserRequestGuard, same_site
 from crawler.rendering.modes import RenderMode, find_chromium, mode_for, renderer_missing
 from crawler.sites import SiteConfigError, load_sites
 
-HANDLER = "crawler.rendering.handler.RenderHandler"
+HANDLER = "crawler.rendering.dispatch.RenderingDownloadHandler"
 
 
 def test_never_installs_nothing_of_the_browser() -> None:
