@@ -303,7 +303,9 @@ class ArchivePipeline:
             return False
         if engine is None or item.page.http_status == 304:
             return False
-        engine.crawl(amp_request(item, error.amp_url, error.message))
+        rendering = mode_for(self.render, self.render_sites, item.scope) != RenderMode.NEVER
+        settle = self.render_settle if rendering else None
+        engine.crawl(amp_request(item, error.amp_url, error.message, settle))
         self._inc("archive/amp_followed")
         return True
 

@@ -50,6 +50,11 @@ BAD_PAGES = {
     "/huge.html": SHELL_HEAD + "<div id='root'></div><script>"
     "document.getElementById('root').innerHTML = "
     "'<p>The same sentence of the story, once more.</p>'.repeat(40000)</script></body></html>",
+    # Names an AMP version that is not there, and fills itself by fetch().
+    "/amp-broken.html": "<!doctype html><html><head><title>Daily Planet</title>"
+    "<link rel='amphtml' href='/amp/missing.html'></head><body><div id='root'></div><script>"
+    "fetch('/api/story.json').then(r => r.json()).then(s => {"
+    "document.getElementById('root').innerHTML = s.html; });</script></body></html>",
     # Waits forever for its data (the test kills the browser meanwhile).
     "/hang.html": SHELL_HEAD + "<div id='root'></div><script>fetch('/api/hang').then(r => "
     "r.text()).then(t => { document.getElementById('root').textContent = t; })</script>"
@@ -284,3 +289,15 @@ def test_a_site_s_own_render_mode_wins_in_a_crawl(
     for path in ("/fetch.html", "/ordinary.html"):
         shown = cli("show", "--json", site.url + path).json_lines()[0]
         assert shown["body_source"] == "rendered", path
+
+
+def test_a_shell_whose_amp_version_fails_is_rendered_instead(cli: Cli, site: RenderSite) -> None:
+    url = site.url + "/amp-broken.html"
+    result, _ = run(cli, "archive", "--json", "--render", "auto", url)
+    assert result.json_lines()[0]["status"] == "new", result.json_lines()[0]["error"]
+    shown = cli("show", "--json", url).json_lines()[0]
+    assert shown["body_source"] == "rendered"
+    assert site.story.paragraphs[0] in shown["text"]
+    never, _ = run(cli, "archive", "--json", "--render", "never", url)
+    assert never.json_lines()[0]["error_reason"] == "needs_javascript"
+    assert len(cli("history", "--json", url).json_lines()[0]) == 1  # the version stays
