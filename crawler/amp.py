@@ -27,10 +27,17 @@ from storage.records import CaptureFailure
 __all__ = ["AMP_META", "amp_request"]
 
 AMP_META = "amp_of"  # request meta: the shell's item this AMP request stands in for
+RENDER_AFTER = "render_after_amp"  # request meta: render the shell if its AMP page fails
 
 
-def amp_request(shell: PageFetched, amp_url: str, hint: str) -> Request:
-    """The request for the AMP version of ``shell`` (a page found to need JavaScript)."""
+def amp_request(
+    shell: PageFetched, amp_url: str, hint: str, render_settle: float | None = None
+) -> Request:
+    """The request for the AMP version of ``shell`` (a page found to need JavaScript).
+
+    ``render_settle`` given (``--render auto|always``): an AMP page that cannot be fetched
+    sends the shell to the browser instead (crawler/rendering).
+    """
     page = shell.page
     meta: dict[str, Any] = {
         "source": shell.source,
@@ -38,6 +45,7 @@ def amp_request(shell: PageFetched, amp_url: str, hint: str) -> Request:
         "scope": shell.scope,
         "kind": "article",
         AMP_META: (shell, hint),
+        RENDER_AFTER: render_settle,
     }
     request = page_request(amp_url, _amp_answered, _amp_failed, **meta)
     # Recorded under the shell's URL: the AMP URL becomes the capture's final URL.
@@ -46,22 +54,35 @@ def amp_request(shell: PageFetched, amp_url: str, hint: str) -> Request:
     return request
 
 
-def _amp_answered(response: Response) -> Iterator[PageFetched | FetchFailed]:
+def _amp_answered(response: Response) -> Iterator[PageFetched | FetchFailed | Request]:
     shell, hint = response.meta[AMP_META]
     item = item_for_response(response)
     if isinstance(item, PageFetched) and response.status < 300:
         yield replace(item, amp=True)
         return
-    yield _shell_failure(shell, f"{hint}; fetching it answered HTTP {response.status}")
+    message = f"{hint}; fetching it answered HTTP {response.status}"
+    yield _instead(shell, message, response.meta.get(RENDER_AFTER))
 
 
-def _amp_failed(failure: Failure) -> Iterator[FetchFailed]:
+def _amp_failed(failure: Failure) -> Iterator[FetchFailed | Request]:
     request = getattr(failure, "request", None)
     if request is None or AMP_META not in request.meta:
         return
     shell, hint = request.meta[AMP_META]
     reason = failure_reason(failure)
-    yield _shell_failure(shell, f"{hint}; fetching it failed: {reason.reason}")
+    message = f"{hint}; fetching it failed: {reason.reason}"
+    yield _instead(shell, message, request.meta.get(RENDER_AFTER))
+
+
+def _instead(
+    shell: PageFetched, message: str, render_settle: float | None
+) -> FetchFailed | Request:
+    """The shell rendered in the browser when rendering is on, else its needs_javascript."""
+    if render_settle is None:
+        return _shell_failure(shell, message)
+    from crawler.rendering.requests import render_request
+
+    return render_request(shell, message, render_settle)
 
 
 def _shell_failure(shell: PageFetched, message: str) -> FetchFailed:

@@ -20,6 +20,7 @@ OPTIONAL_SETTINGS = {
     "extract_memory_mb": "ARCHIVE_EXTRACT_MEMORY_MB",
     "lease_seconds": "ARCHIVE_LEASE_SECONDS",
     "robotstxt_cache_seconds": "ARCHIVE_ROBOTSTXT_CACHE_SECONDS",
+    "render_timeout": "ARCHIVE_RENDER_TIMEOUT",
 }
 
 
@@ -48,6 +49,10 @@ class CrawlConfig:
     allow_private_network: bool = False
     log_level: str = "WARNING"
     crawl_run_id: int | None = None
+    render: str = "never"  # never, auto, always: the mode resolved by the command line
+    render_sites: tuple[tuple[str, str], ...] = ()  # site scope -> its own mode (sites.toml)
+    render_timeout: float | None = None
+    chromium: str | None = None  # the browser to launch; None: found on PATH
     extra_settings: tuple[tuple[str, Any], ...] = ()
 
     def with_settings(self, **settings: Any) -> CrawlConfig:
@@ -99,6 +104,23 @@ class CrawlConfig:
             from crawler.settings import user_agent
 
             overrides["USER_AGENT"] = user_agent(self.contact)
+        overrides.update(self._render_settings())
         overrides.update(dict(self.extra_settings))
         settings.setdict(overrides, priority="cmdline")
+        return settings
+
+    def _render_settings(self) -> dict[str, object]:
+        """The render mode, and the browser's download handler when any page may be rendered."""
+        settings: dict[str, object] = {
+            "ARCHIVE_RENDER": self.render,
+            "ARCHIVE_RENDER_SITES": dict(self.render_sites),
+            "ARCHIVE_RENDER_CHROMIUM": self.chromium or "",
+        }
+        if all(mode == "never" for mode in (self.render, *dict(self.render_sites).values())):
+            return settings
+        from crawler.rendering.modes import find_chromium
+        from crawler.rendering.settings import playwright_settings
+
+        timeout = self.render_timeout if self.render_timeout is not None else 20.0
+        settings.update(playwright_settings(find_chromium(self.chromium), timeout))
         return settings

@@ -24,6 +24,7 @@ from crawler.items import FetchFailed, PageFetched
 from crawler.middlewares.refused import RequestRefused
 from crawler.middlewares.resolver import REFUSED_MARK
 from crawler.middlewares.robots import UNREADABLE, RobotsUnreadable
+from crawler.rendering.errors import RenderFailed
 from storage.kinds import CaptureReason, FrontierKind
 from storage.records import CaptureFailure, FetchedPage
 from storage.timeutil import utcnow
@@ -103,7 +104,8 @@ def item_for_response(response: Response) -> PageFetched | FetchFailed:
         content_type = page.header("content-type") or "unknown"
         failure = CaptureFailure("not_html", f"not an HTML page (Content-Type: {content_type})")
         return FetchFailed(replace(page, body=None), failure, source, frontier_id, kind, scope)
-    return PageFetched(page, source, frontier_id, scope)
+    rendered = "playwright" in response.flags  # the DOM a browser rendered (crawler/rendering)
+    return PageFetched(page, source, frontier_id, scope, rendered=rendered)
 
 
 def failure_reason(failure: Failure) -> CaptureFailure:
@@ -111,7 +113,7 @@ def failure_reason(failure: Failure) -> CaptureFailure:
     value = failure.value
     text = str(value).strip()
     message = text.splitlines()[0] if text else type(value).__name__
-    if isinstance(value, RequestRefused):
+    if isinstance(value, RequestRefused | RenderFailed):
         return CaptureFailure(value.reason, value.message)
     if isinstance(value, RobotsUnreadable) and value.cause is not None:
         return _robots_fetch_failed(value.cause)

@@ -22,6 +22,7 @@ class PageFetched:
     frontier_id: int | None = None
     scope: str | None = None
     amp: bool = False  # the AMP version of a shell, fetched in its place (crawler/amp.py)
+    rendered: bool = False  # the DOM a browser rendered, not the server's HTML (crawler/rendering)
 
     @property
     def vouched(self) -> bool:

@@ -18,6 +18,9 @@ Environment variable (flag)                       setting
   NEWSARCHIVE_ROBOTSTXT_CACHE_SECONDS (--robotstxt-cache-seconds) ARCHIVE_ROBOTSTXT_CACHE_SECONDS
   NEWSARCHIVE_SQLITE_BUSY_TIMEOUT (--sqlite-busy-timeout) ARCHIVE_SQLITE_BUSY_TIMEOUT
   NEWSARCHIVE_SQLITE_MAX_PAGES (--sqlite-max-pages) ARCHIVE_SQLITE_MAX_PAGES
+  NEWSARCHIVE_RENDER (--render on archive/crawl/...) ARCHIVE_RENDER
+  NEWSARCHIVE_RENDER_TIMEOUT (--render-timeout)     ARCHIVE_RENDER_TIMEOUT
+  NEWSARCHIVE_CHROMIUM (--chromium)                 ARCHIVE_RENDER_CHROMIUM
 Not crawl settings, read by the command line too: NEWSARCHIVE_SITES (--config, the sites
 file), NEWSARCHIVE_WORKER_ID (schedule --worker-id), NEWSARCHIVE_ALLOWED_HOSTS (serve
 --allowed-host); NEWSARCHIVE_NOW is the clock's test seam (storage/timeutil.py).
@@ -185,6 +188,17 @@ ARCHIVE_SHARED_POLITENESS_ENABLED = False
 ARCHIVE_SHARED_DELAY = DOWNLOAD_DELAY  # seconds between requests to a host, across workers
 ARCHIVE_SHARED_HOST_DELAYS: dict[str, float] = {}  # host -> its site's configured delay
 ARCHIVE_REVISIT_POLICIES: dict[str, dict[str, str]] = {}  # scope -> {"3h": "15m", ...}
+
+# Rendering in a browser (crawler/rendering, docs/javascript-pages.md): never, auto (only a shell
+# nothing recovered without a browser) or always; the command line resolves auto to never when
+# no renderer is installed. Per site (sites.toml render = "..."): ARCHIVE_RENDER_SITES, scope ->
+# mode. When a page may be rendered, crawler.config installs the handler and PLAYWRIGHT_*.
+ARCHIVE_RENDER = "never"
+ARCHIVE_RENDER_SITES: dict[str, str] = {}
+ARCHIVE_RENDER_TIMEOUT = 20.0  # seconds per page, navigation to DOM read (--render-timeout)
+ARCHIVE_RENDER_SETTLE = 5.0  # at most this long waiting for the article after load
+ARCHIVE_RENDER_CHROMIUM = ""  # the browser to launch (--chromium); empty: found on PATH
+DOWNLOADER_MIDDLEWARES["crawler.middlewares.render.RenderAlwaysMiddleware"] = 560
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"

@@ -31,6 +31,7 @@ from crawler.backfill.sources import UnknownArchive, archive_source
 from storage.revisits import DEFAULT_REVISIT_POLICY, RevisitPolicy, parse_duration
 from storage.urls import host_of
 
+RENDER_MODES = ("never", "auto", "always")
 KNOWN_KEYS = frozenset(
     [
         "name",
@@ -46,6 +47,7 @@ KNOWN_KEYS = frozenset(
         "max_articles",
         "revisit",
         "archives",
+        "render",
     ]
 )
 
@@ -69,6 +71,7 @@ class SiteConfig:
     max_articles: int | None = None
     revisit: RevisitPolicy = field(default=DEFAULT_REVISIT_POLICY)
     archives: tuple[str, ...] = ()  # --archive values for `backfill --site`
+    render: str | None = None  # never, auto, always (docs/javascript-pages.md); None: --render's
 
     @property
     def hosts(self) -> tuple[str, ...]:
@@ -169,6 +172,10 @@ def _site(table: dict[str, Any], index: int, path: Path, text: str) -> SiteConfi
             )
         except ValueError as error:
             fail(str(error), "revisit")
+    if "render" in table:
+        if table["render"] not in RENDER_MODES:
+            fail(f"must be one of {', '.join(RENDER_MODES)}", "render")
+        values["render"] = str(table["render"])
     site = SiteConfig(**values)
     if not (site.feeds or site.sitemaps or site.start_urls):
         fail("needs at least one of feeds, sitemaps or start_urls")

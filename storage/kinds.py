@@ -39,6 +39,9 @@ class CaptureReason(StrEnum):
     MEMORY = "memory"
     WORKER_CRASHED = "worker_crashed"
     EXTRACTOR_BUG = "extractor_bug"
+    # rendering in a browser (--render): the page could not be rendered
+    RENDER_TIMEOUT = "render_timeout"
+    RENDER_FAILED = "render_failed"
     # fetching: no usable answer
     DNS_ERROR = "dns_error"
     CONNECTION_REFUSED = "connection_refused"

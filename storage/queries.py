@@ -48,6 +48,7 @@ def _summary(version: Version, origin: ArchiveOrigin | None = None) -> VersionSu
         change=version.change,
         archive=origin.archive if origin else None,
         memento_url=origin.memento_url if origin else None,
+        body_source=version.body_source,
     )
 
 

@@ -65,6 +65,7 @@ class VersionSummary:
     # First seen in a web archive (docs/backfill.md): which one, and the memento URL; else None.
     archive: str | None = None
     memento_url: str | None = None
+    body_source: str | None = None  # html, jsonld, embedded_data, amp, rendered; None: older
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,7 @@ class ExportedVersion:
     extractor_version: str
     origin: str
     change: dict[str, Any] | None
+    body_source: str | None = None  # html, jsonld, embedded_data, amp, rendered; None: older
 
 
 @dataclass

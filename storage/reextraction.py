@@ -154,9 +154,10 @@ def _reextracted_version(
     change: dict[str, Any],
 ) -> Version:
     captured_at: datetime = max(candidate.fetched_at, latest.captured_at)
-    if latest.body_source == "amp" and content.body_source == "html":
-        # The stored raw body of a shell read through its AMP version is the AMP page.
-        content = dataclasses.replace(content, body_source="amp")
+    if latest.body_source in ("amp", "rendered") and content.body_source == "html":
+        # The stored raw body of a shell read through its AMP version is the AMP page; that of
+        # a rendered page is the DOM the browser rendered.
+        content = dataclasses.replace(content, body_source=latest.body_source)
     return version_from_content(
         content,
         article_id=article.id,

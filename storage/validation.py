@@ -29,11 +29,12 @@ class InvalidImport(StorageError):
 REQUIRED_TEXT = ("url", "text")
 OPTIONAL_TEXT = (
     "site", "title", "description", "language", "site_name", "top_image", "section",
-    "content_hash", "extractor", "extractor_version", "origin",
+    "content_hash", "extractor", "extractor_version", "origin", "body_source",
 )  # fmt: skip
 TEXT_LISTS = ("authors", "tags")
 DATETIMES = ("first_seen_at", "captured_at", "last_confirmed_at", "published_at", "modified_at")
 ORIGINS = ("capture", "backfill", "reextract", "import")
+BODY_SOURCES = ("html", "jsonld", "embedded_data", "amp", "rendered")
 MAX_LINE_BYTES = 64 * 1024 * 1024
 MAX_URL_LENGTH = 16384  # the crawler's URLLENGTH_LIMIT: a longer URL would never be fetched
 
@@ -186,6 +187,11 @@ def version_from_json(data: object) -> ExportedVersion:
     origin = values["origin"] or "capture"
     if origin not in ORIGINS:
         raise InvalidImport(f"origin must be one of {', '.join(ORIGINS)}, not {origin!r:.40}")
+    if values["body_source"] is not None and values["body_source"] not in BODY_SOURCES:
+        raise InvalidImport(
+            f"body_source must be one of {', '.join(BODY_SOURCES)} or null, "
+            f"not {values['body_source']!r:.40}"
+        )
     captured = values["captured_at"]
     authors = values["authors"]
     return ExportedVersion(

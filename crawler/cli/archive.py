@@ -10,7 +10,7 @@ import click
 from crawler import output
 from crawler.cli.app import Context, main
 from crawler.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_STORAGE_FULL, exit_code_for
-from crawler.cli.options import json_option
+from crawler.cli.options import json_option, render_option, with_render
 from storage import CaptureResult, InvalidURL, canonical_url
 from storage.validation import urls_from_lines
 
@@ -92,6 +92,7 @@ def _valid_urls(urls: list[str], as_json: bool) -> list[str]:
     type=click.FloatRange(min=0),
     help="Seconds between requests to one host (default 0.25, adapted by AutoThrottle).",
 )
+@render_option
 @json_option
 @click.pass_obj
 def archive(
@@ -100,6 +101,7 @@ def archive(
     from_file: Path | None,
     no_track: bool,
     delay: float | None,
+    render: str | None,
     as_json: bool,
 ) -> None:
     """Fetch, extract and archive article URLs; a changed article gets a new version.
@@ -113,6 +115,7 @@ def archive(
     Example:
       newsarchive archive https://example.com/news/story.html
       newsarchive archive --json --from-file urls.txt
+      newsarchive archive --render always https://example.com/app/story
     """
     from crawler.runner import run_spider
     from crawler.spiders.archive import ArchiveSpider
@@ -136,7 +139,7 @@ def archive(
             output.progress(done, len(valid), result.url)
 
     if valid:
-        config = obj.crawl_config(track=not no_track, delay=delay)
+        config = with_render(obj.crawl_config(track=not no_track, delay=delay), render)
         with config.open_archive() as archive, archive.read() as session:
             known = validators_for(session, valid)
         summary = run_spider(

@@ -12,7 +12,7 @@ import click
 from crawler import output
 from crawler.cli.app import Context, main
 from crawler.cli.errors import EXIT_FAILED, EXIT_OK, exit_code_for
-from crawler.cli.options import json_option
+from crawler.cli.options import json_option, render_option, with_render
 from crawler.cli.reasons import meaning_of
 from crawler.cli.sites import DEFAULT_SITES_FILE, load_configured_sites, sites_option
 from crawler.sites import SiteConfig, find_site
@@ -159,6 +159,7 @@ def checked_urls(
 @click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests to one host.")
 @click.option("--no-track", is_flag=True, help="Archive once; never revisit these articles.")
 @click.option("--quiet", "-q", is_flag=True, help="No line per archived article.")
+@render_option
 @json_option
 @click.pass_obj
 def crawl(
@@ -175,6 +176,7 @@ def crawl(
     delay: float | None,
     no_track: bool,
     quiet: bool,
+    render: str | None,
     as_json: bool,
 ) -> None:
     """Discover articles from feeds, sitemaps or a site's links, and archive them.
@@ -212,6 +214,8 @@ def crawl(
     from crawler.crawling import run_crawl
 
     config = obj.crawl_config(track=not no_track, delay=delay)
+    configured = find_site(load_configured_sites(config_path), plan.scope)
+    config = with_render(config, render, [configured] if configured else None)
     summary = run_crawl(config, plan, on_result)
     print_summary(summary, as_json)
     if not summary.failed_sources:  # else the warnings above already named each source

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from crawler.config import CrawlConfig
+
+if TYPE_CHECKING:
+    from crawler.sites import SiteConfig
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -80,6 +83,18 @@ LIMIT_OPTIONS = (
         "How long a kept robots.txt is used before fetching it again (default 86400, 0: off).",
     ),
     LimitOption(
+        "render_timeout",
+        "NEWSARCHIVE_RENDER_TIMEOUT",
+        click.FloatRange(min=1),
+        "Seconds one page may take to render in the browser (default 20).",
+    ),
+    LimitOption(
+        "chromium",
+        "NEWSARCHIVE_CHROMIUM",
+        click.STRING,
+        "The Chromium (or Chrome) to render pages with (default: chromium on PATH).",
+    ),
+    LimitOption(
         "sqlite_busy_timeout",
         "NEWSARCHIVE_SQLITE_BUSY_TIMEOUT",
         click.FloatRange(min=0),
@@ -123,3 +138,48 @@ def json_option(function: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")(
         function
     )
+
+
+RENDER_CHOICES = ("never", "auto", "always")
+
+
+def render_option(function: F) -> F:
+    """``--render never|auto|always`` (env NEWSARCHIVE_RENDER), resolved by ``with_render``."""
+    return click.option(
+        "--render",
+        type=click.Choice(RENDER_CHOICES),
+        envvar="NEWSARCHIVE_RENDER",
+        help="Render pages in a browser: never; auto (the default) only app shells that "
+        "nothing else recovers, when the renderer is installed; always every article page. "
+        "See docs/javascript-pages.md.",
+    )(function)
+
+
+def with_render(
+    config: CrawlConfig, requested: str | None, sites: list[SiteConfig] | None = None
+) -> CrawlConfig:
+    """``config`` with the render mode resolved against what is installed.
+
+    Without a renderer, ``--render always`` stops the command (one line, status 2);
+    ``--render auto`` given explicitly, or a site's own ``render``, warns once and renders
+    nothing; the default (auto) then quietly renders nothing.
+    """
+    from dataclasses import replace
+
+    from crawler.cli.errors import EXIT_USAGE, fail
+    from crawler.rendering.modes import INSTALL_HINT, renderer_missing
+
+    site_modes = tuple((s.name, s.render) for s in sites or () if s.render is not None)
+    wanted = {requested or "auto", *(mode for _name, mode in site_modes)}
+    missing = renderer_missing(config.chromium) if wanted != {"never"} else None
+    if missing is None:
+        return replace(config, render=requested or "auto", render_sites=site_modes)
+    if requested == "always":
+        fail(f"--render always: pages cannot be rendered: {missing} ({INSTALL_HINT})", EXIT_USAGE)
+    if requested is not None or any(mode != "never" for _name, mode in site_modes):
+        click.echo(
+            f"newsarchive: warning: no page will be rendered in a browser: {missing}; app "
+            f"shells stay needs_javascript ({INSTALL_HINT})",
+            err=True,
+        )
+    return replace(config, render="never", render_sites=())

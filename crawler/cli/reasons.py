@@ -35,6 +35,10 @@ REASON_MEANINGS: dict[str, str] = {
     "reached, a chunked body cut): never a version.",
     R.NEEDS_JAVASCRIPT: "The page is an app shell whose article is built by its scripts and "
     "was not found in its data or AMP version: archiving it needs a browser.",
+    R.RENDER_TIMEOUT: "The page did not finish rendering in the browser within the per-page "
+    "deadline (--render-timeout, default 20 s).",
+    R.RENDER_FAILED: "The browser could not render the page: it crashed or was closed, the "
+    "page kept navigating, or the page failed to load.",
     R.BAD_RESPONSE: "The server sent something that is not a valid HTTP response.",
     R.TOO_LARGE: "The response passed the size limit (--download-maxsize).",
     R.FETCH_ERROR: "The fetch failed for another reason; run with -v to see it.",

@@ -21,7 +21,7 @@ from crawler.cli.errors import (
     EXIT_STORAGE_FULL,
     exit_code_for,
 )
-from crawler.cli.options import json_option
+from crawler.cli.options import json_option, render_option, with_render
 from crawler.cli.sites import DEFAULT_SITES_FILE, load_configured_sites, sites_option
 from crawler.config import CrawlConfig
 from crawler.owners import new_owner_id, owner_pid
@@ -64,6 +64,7 @@ def _check_worker_id(_ctx: click.Context, _param: click.Parameter, value: str | 
 # The scheduler hands its lock owner id to each round's process, which works under its lock
 # (never releasing it) and dies with the scheduler (crawler/lifeline.py).
 @click.option("--scheduler-owner", "owner", hidden=True)
+@render_option
 @json_option
 @click.pass_obj
 def schedule(
@@ -73,6 +74,7 @@ def schedule(
     worker_id: str | None,
     standby: bool,
     owner: str | None,
+    render: str | None,
     as_json: bool,
 ) -> None:
     """Crawl each configured site on its interval and revisit articles when they come due.
@@ -106,7 +108,7 @@ def schedule(
             "archived articles are scheduled (pass --config FILE to crawl sites)",
             err=True,
         )
-    config = obj.crawl_config()
+    config = with_render(obj.crawl_config(), render, sites)
     if standby and not once:
         raise click.UsageError("--standby goes with --once")
     if once:
@@ -119,7 +121,11 @@ def schedule(
             sys.exit(exit_code_for("locked"))
         print_summary(summary, as_json)
         sys.exit(exit_code_for(summary.finish_reason))
-    sys.exit(_serve_schedule(obj, config_path, sites_count=len(sites), worker_id=worker_id))
+    sys.exit(
+        _serve_schedule(
+            obj, config_path, sites_count=len(sites), worker_id=worker_id, render=render
+        )
+    )
 
 
 def _ready_and_told_to_go(config: CrawlConfig) -> bool:
@@ -136,7 +142,11 @@ def _ready_and_told_to_go(config: CrawlConfig) -> bool:
 
 
 def _serve_schedule(
-    obj: Context, config_path: Path | None, sites_count: int, worker_id: str | None = None
+    obj: Context,
+    config_path: Path | None,
+    sites_count: int,
+    worker_id: str | None = None,
+    render: str | None = None,
 ) -> int:
     """The long-running loop: hold the lock, run one `--once` child per cycle, sleep until due.
 
@@ -165,6 +175,8 @@ def _serve_schedule(
         command += ["--config", str(config_path)]
     if worker_id is not None:
         command += ["--worker-id", worker_id]
+    if render is not None:
+        command += ["--render", render]
 
     def start_next() -> subprocess.Popen[bytes]:
         return subprocess.Popen(command, stdin=subprocess.PIPE)
@@ -309,10 +321,16 @@ def _print_queued(obj: Context, as_json: bool) -> None:
 @click.argument("urls", nargs=-1)
 @click.option("--site", help="Every archived article of this site (configured name or host).")
 @click.option("--all", "everything", is_flag=True, help="Every archived article.")
+@render_option
 @json_option
 @click.pass_obj
 def revisit(
-    obj: Context, urls: tuple[str, ...], site: str | None, everything: bool, as_json: bool
+    obj: Context,
+    urls: tuple[str, ...],
+    site: str | None,
+    everything: bool,
+    render: str | None,
+    as_json: bool,
 ) -> None:
     """Re-check archived articles now, whatever the schedule says.
 
@@ -326,7 +344,7 @@ def revisit(
 
     if sum(bool(x) for x in (urls, site, everything)) != 1:
         raise click.UsageError("give URLs, --site or --all (one of them)")
-    config = obj.crawl_config()
+    config = with_render(obj.crawl_config(), render)
 
     def on_result(result: CaptureResult) -> None:
         if as_json:

@@ -32,6 +32,7 @@ from crawler.pipelines.frontier_updates import (
     record_unarchived_failure,
 )
 from crawler.pipelines.site_boilerplate import SiteBoilerplateCache
+from crawler.rendering.modes import RenderMode, mode_for
 from storage import (
     Archive,
     ArticleContent,
@@ -69,6 +70,9 @@ class ArchivePipeline:
         batch_seconds: float = 0.2,
         revisit_policies: dict[str, RevisitPolicy] | None = None,
         site_boilerplate: SiteBoilerplateCache | None = None,
+        render: str = RenderMode.NEVER,
+        render_sites: dict[str, str] | None = None,
+        render_settle: float = 5.0,
     ) -> None:
         self._archive_of_crawl = archive  # opens the crawl's archive at the first call
         self.lease_owner = lease_owner  # a row another worker leased meanwhile is left to it
@@ -82,6 +86,9 @@ class ArchivePipeline:
         self.batch_seconds = batch_seconds
         self.revisit_policies = revisit_policies or {}
         self.site_boilerplate = site_boilerplate
+        self.render = render  # --render: a shell nothing recovered is rendered unless never
+        self.render_sites = render_sites or {}
+        self.render_settle = render_settle
         self._extract_seconds = 0.0
         self._cpu_at_open = 0.0
         self._busy_until = 0.0  # monotonic time until which "something is coming" holds
@@ -121,6 +128,11 @@ class ArchivePipeline:
             )
             if settings.getbool("ARCHIVE_SITE_BOILERPLATE_ENABLED", True)
             else None,
+            render=settings.get("ARCHIVE_RENDER", RenderMode.NEVER),
+            render_sites={
+                str(k): str(v) for k, v in settings.getdict("ARCHIVE_RENDER_SITES").items()
+            },
+            render_settle=settings.getfloat("ARCHIVE_RENDER_SETTLE"),
         )
         pipeline.crawler = crawler
         return pipeline
@@ -276,12 +288,19 @@ class ArchivePipeline:
             )
         except ExtractionError as error:
             self._extract_seconds += time.perf_counter() - started
-            if self._follow_amp(item, error):
-                return None  # recorded when the AMP answer (or its failure) comes back
-            return await self._submit_failure(item, CaptureFailure(error.reason, str(error)))
+            if self._follow_amp(item, error) or self._follow_render(item, error):
+                return None  # recorded when the AMP page or rendering (or its failure) is back
+            message = str(error)
+            if item.rendered and isinstance(error, NeedsJavaScript):
+                message = "after rendering in a browser, still " + error.message.replace(
+                    "; archiving it needs a browser", ""
+                )
+            return await self._submit_failure(item, CaptureFailure(error.reason, message))
         self._extract_seconds += time.perf_counter() - started
         if item.amp:
             content = replace(content, body_source="amp")
+        elif item.rendered:
+            content = replace(content, body_source="rendered")
         reason = article_reason(content.page_type, content.text, item.source)
         if not item.vouched and reason is None:  # the page, not its URL, decides
             await self._skip_non_article(item)
@@ -295,8 +314,26 @@ class ArchivePipeline:
             return False
         if engine is None or item.page.http_status == 304:
             return False
-        engine.crawl(amp_request(item, error.amp_url, error.message))
+        rendering = mode_for(self.render, self.render_sites, item.scope) != RenderMode.NEVER
+        settle = self.render_settle if rendering else None
+        engine.crawl(amp_request(item, error.amp_url, error.message, settle))
         self._inc("archive/amp_followed")
+        return True
+
+    def _follow_render(self, item: PageFetched, error: ExtractionError) -> bool:
+        """Render a shell that nothing recovered in the browser (crawler/rendering); True if
+        asked. Only with ``--render auto|always`` (or the site's own) and a renderer."""
+        engine = self.crawler.engine if self.crawler is not None else None
+        if not isinstance(error, NeedsJavaScript) or item.rendered or engine is None:
+            return False
+        if item.page.http_status == 304:
+            return False
+        if mode_for(self.render, self.render_sites, item.scope) == RenderMode.NEVER:
+            return False
+        from crawler.rendering.requests import render_request
+
+        engine.crawl(render_request(item, error.message, self.render_settle))
+        self._inc("archive/render/followed")
         return True
 
     async def _record_not_modified(

@@ -82,9 +82,10 @@ def shell_site() -> Iterator[ShellSite]:
 def test_shells_are_recovered_or_marked_and_edits_make_one_version(
     cli: Cli, shell_site: ShellSite
 ) -> None:
+    # Without a browser (--render never); tests/e2e/test_rendering.py renders the fetch() page.
     paths = [*SHELLS, "/amp-linked.html"]
     urls = [shell_site.url + path for path in paths]
-    first = {r["url"]: r for r in cli("archive", "--json", *urls).json_lines()}
+    first = {r["url"]: r for r in cli("archive", "--json", "--render", "never", *urls).json_lines()}
     fetch_page = first[shell_site.url + "/fetch.html"]
     assert fetch_page["status"] == "error"
     assert fetch_page["error_reason"] == "needs_javascript"
@@ -104,11 +105,13 @@ def test_shells_are_recovered_or_marked_and_edits_make_one_version(
     amp = cli("show", shell_site.url + "/amp-linked.html").stdout
     assert "Body from: the page's AMP version" in amp
 
-    again = cli("archive", "--json", *urls).json_lines()
+    again = cli("archive", "--json", "--render", "never", *urls).json_lines()
     assert {r["status"] for r in again if r["error_reason"] is None} == {"unchanged"}
 
     shell_site.story = shell_site.story.edited()
-    edited = {r["url"]: r for r in cli("archive", "--json", *urls).json_lines()}
+    edited = {
+        r["url"]: r for r in cli("archive", "--json", "--render", "never", *urls).json_lines()
+    }
     for path in paths:
         if path != "/fetch.html":
             assert edited[shell_site.url + path]["status"] == "changed", edited[

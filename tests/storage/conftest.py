@@ -34,7 +34,7 @@ def html_page(title: str, text: str) -> bytes:
 
 @pytest.fixture
 def capture(archive: Archive) -> Capture:
-    """capture(url, title, text, at=T0, body=None, headers=None, keep=False) -> CaptureResult."""
+    """capture(url, title, text, at=T0, body=None, headers=None, keep=False, body_source="html")."""
 
     def record(
         url: str,
@@ -46,6 +46,7 @@ def capture(archive: Archive) -> Capture:
         headers: dict[str, str] | None = None,
         keep_unchanged_body: bool = False,
         extractor_version: str = "test/1",
+        body_source: str = "html",
     ) -> CaptureResult:
         page = FetchedPage(
             requested_url=url,
@@ -61,6 +62,7 @@ def capture(archive: Archive) -> Capture:
             authors=("Ann Writer",),
             extractor="test",
             extractor_version=extractor_version,
+            body_source=body_source,
         )
         return archive.run_write(
             lambda s: record_capture(s, page, content, keep_unchanged_body=keep_unchanged_body)

@@ -153,3 +153,32 @@ def test_export_filters_by_capture_time(archive: Archive, capture: Capture) -> N
         earlier = list(iter_versions(s, until=T0 + timedelta(hours=1)))
     assert [(v.url, v.version) for v in later] == [(A, 2), (A, 3)]
     assert [(v.url, v.version) for v in earlier] == [(A, 1), (B, 1)]
+
+
+def test_body_source_is_in_the_jsonl_export_history_json_and_survives_an_import(
+    archive: Archive, capture: Capture, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    capture(A, "Story A", TEXT, T0, body_source="rendered")  # the DOM a browser rendered
+    capture(A, "Story A, revised", TEXT + "More.\n", T0 + timedelta(hours=1))
+    exported = cli("export", "--format", "jsonl", "--output", tmp_path / "all.jsonl")
+    assert exported.exit_code == 0, exported.output
+    lines = [json.loads(line) for line in (tmp_path / "all.jsonl").read_text().splitlines()]
+    assert [line["body_source"] for line in lines] == ["rendered", "html"]
+
+    shown = cli("history", "--json", A)
+    assert [v["body_source"] for v in json.loads(shown.stdout)] == ["rendered", "html"]
+
+    copy_url = f"sqlite:///{tmp_path / 'copy.db'}"
+    with open_archive(copy_url) as copy:
+        with (tmp_path / "all.jsonl").open() as handle:
+            copy.run_write(lambda s: import_versions(s, parse_jsonl(handle)))
+        with copy.read() as s:
+            assert [v.body_source for v in history(s, A)] == ["rendered", "html"]
+
+
+def test_an_unknown_body_source_is_refused_on_import() -> None:
+    record = {"url": A, "version": 1, "text": TEXT, "captured_at": T0.isoformat()}
+    with pytest.raises(InvalidImport, match="body_source must be one of"):
+        list(parse_jsonl([json.dumps(record | {"body_source": "telepathy"})]))
+    kept = list(parse_jsonl([json.dumps(record | {"body_source": None})]))
+    assert kept[0].body_source is None

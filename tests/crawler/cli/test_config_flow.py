@@ -50,6 +50,8 @@ def test_defaults_come_from_crawler_settings() -> None:
         ("NEWSARCHIVE_SQLITE_BUSY_TIMEOUT", "1", "ARCHIVE_SQLITE_BUSY_TIMEOUT", 1.0),
         ("NEWSARCHIVE_SQLITE_MAX_PAGES", "200", "ARCHIVE_SQLITE_MAX_PAGES", 200),
         ("NEWSARCHIVE_DB", "sqlite:///x.db", "ARCHIVE_DATABASE_URL", "sqlite:///x.db"),
+        ("NEWSARCHIVE_RENDER_TIMEOUT", "7", "ARCHIVE_RENDER_TIMEOUT", 7.0),
+        ("NEWSARCHIVE_CHROMIUM", "/opt/chrome", "ARCHIVE_RENDER_CHROMIUM", "/opt/chrome"),
     ],
 )
 def test_a_variable_reaches_its_setting(
