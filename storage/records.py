@@ -196,6 +196,7 @@ class WarcSummary:
     requests: int = 0
     redirects: int = 0
     synthesised: int = 0
+    left_out: int = 0
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from crawler.cli.sites import site_name_option, site_to_domain
 from storage import CaptureResult
 from storage.export import iter_versions, write_csv, write_jsonl
 from storage.importing import import_versions, versions_from_jsonl
-from storage.records import ImportSummary, ReextractResult
+from storage.records import ImportSummary, ReextractResult, WarcSummary
 
 IMPORT_BATCH = 500
 
@@ -86,20 +86,43 @@ def export(
     """
     with obj.read_archive() as archive, archive.read() as session:
         if fmt == "warc":
-            from storage.warc import write_warc
+            from storage.warc_export import write_warc
 
-            info = {"software": "newsarchive", "format": "WARC File Format 1.1"}
+            info = {"format": "WARC File Format 1.1"}
             with _binary_output(output_path) as binary:
                 summary = write_warc(
-                    session, binary, site=site, since=since, until=until, info=info
+                    session,
+                    binary,
+                    site=site,
+                    since=since,
+                    until=until,
+                    info=info,
+                    on_progress=_fetches_progress,
                 )
-            message = f"{summary.responses} responses, {summary.revisits} revisits"
+            message = warc_message(summary)
         else:
             versions = iter_versions(session, site=site, since=since, until=until)
             writer = write_jsonl if fmt == "jsonl" else write_csv
             with _text_output(output_path) as text:
                 message = f"{writer(versions, text)} versions"
     click.echo(f"exported {message}" + (f" to {output_path}" if output_path else ""), err=True)
+
+
+def _fetches_progress(done: int) -> None:
+    click.echo(f"[{done}] fetches written", err=True)
+
+
+def warc_message(summary: WarcSummary) -> str:
+    """What a WARC export wrote, in one line."""
+    text = (
+        f"{summary.responses} responses, {summary.revisits} revisits, "
+        f"{summary.redirects} redirects, {summary.requests} requests"
+    )
+    if summary.synthesised:
+        text += f"; {summary.synthesised} with synthesised heads (made before 0012)"
+    if summary.left_out:
+        text += f"; {summary.left_out} fetches with nothing kept left out"
+    return text
 
 
 def _report(summary: ImportSummary, as_json: bool) -> None:
