@@ -78,8 +78,12 @@ def _filtered(query: Any, site: str | None, since: datetime | None, until: datet
 
 
 def _captures_query(site: str | None, since: datetime | None, until: datetime | None) -> Any:
-    """Every capture in range, oldest first, with the payload its record holds or points at."""
-    order = (Capture.fetched_at, Capture.id)
+    """Every capture in range in the order recorded, with the payload it holds or points at.
+
+    The order recorded (capture id), not the fetch time: fetches of one crawl are recorded as
+    their extraction finishes, and importing in the same order rebuilds the same history.
+    """
+    order = (Capture.id,)
     earlier = aliased(Capture)
     # The payload an unchanged or 304 fetch confirmed: the latest body kept for its version.
     version_sha = (
@@ -87,9 +91,9 @@ def _captures_query(site: str | None, since: datetime | None, until: datetime | 
         .where(
             earlier.version_id == Capture.version_id,
             earlier.raw_body_sha256.is_not(None),
-            earlier.fetched_at <= Capture.fetched_at,
+            earlier.id < Capture.id,
         )
-        .order_by(earlier.fetched_at.desc(), earlier.id.desc())
+        .order_by(earlier.id.desc())
         .limit(1)
         .scalar_subquery()
     )
@@ -264,7 +268,7 @@ def write_warc(
     gzip: bool = True,
     on_progress: Callable[[int], None] | None = None,
 ) -> WarcSummary:
-    """Write a warcinfo record, then the records of every capture, oldest first.
+    """Write a warcinfo record, then the records of every capture in the order recorded.
 
     Each fetch is a ``request`` record and a ``response`` or ``revisit`` record with the heads
     the capture kept (docs/warc.md); each redirect hop before it is a request/response pair of
