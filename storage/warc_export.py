@@ -22,6 +22,7 @@ from storage.records import WarcSummary
 from storage.warc import payload_digest, warc_date
 from storage.warc_heads import kept_headers, request_head, response_head
 
+OnRecord = Callable[[ArcWarcRecord, int, int], None]
 STREAM_BATCH = 50
 PROGRESS_EVERY = 1000
 PROFILE_IDENTICAL = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
@@ -148,8 +149,12 @@ def _captures_query(site: str | None, since: datetime | None, until: datetime | 
 class _Writer:
     """Turns capture rows into records, counting what it wrote."""
 
-    def __init__(self, writer: WARCWriter) -> None:
+    def __init__(
+        self, writer: WARCWriter, out: BinaryIO, on_record: OnRecord | None = None
+    ) -> None:
         self.writer = writer
+        self.out = out
+        self.on_record = on_record
         self.counts = {"responses": 0, "revisits": 0, "requests": 0, "redirects": 0}
         self.synthesised = 0
         self.left_out = 0
@@ -179,8 +184,16 @@ class _Writer:
     def _write_pair(self, request: ArcWarcRecord, record: ArcWarcRecord) -> None:
         record_id = record.rec_headers.get_header("WARC-Record-ID")
         request.rec_headers.add_header("WARC-Concurrent-To", record_id)
-        self.writer.write_record(request)
+        self._emit(request)
+        self._emit(record)
+
+    def _emit(self, record: ArcWarcRecord) -> None:
+        if self.on_record is None:
+            self.writer.write_record(record)
+            return
+        offset = self.out.tell()
         self.writer.write_record(record)
+        self.on_record(record, offset, self.out.tell() - offset)
 
     def _hops(self, row: _Row, http: CaptureHttp) -> None:
         for hop in http.hops:
@@ -267,6 +280,7 @@ def write_warc(
     info: dict[str, str] | None = None,
     gzip: bool = True,
     on_progress: Callable[[int], None] | None = None,
+    on_record: OnRecord | None = None,
 ) -> WarcSummary:
     """Write a warcinfo record, then the records of every capture in the order recorded.
 
@@ -274,12 +288,13 @@ def write_warc(
     the capture kept (docs/warc.md); each redirect hop before it is a request/response pair of
     its own. The first capture of a body holds the payload; later fetches of the same bytes are
     identical-payload-digest revisits, a 304 a server-not-modified revisit. Rows are streamed
-    in batches, so memory does not grow with the archive.
+    in batches, so memory does not grow with the archive. ``on_record`` is told each record
+    written after the warcinfo, with its offset and length in ``out`` (which must then tell()).
     """
     writer = WARCWriter(out, gzip=gzip, warc_version="1.1")
     notes = {"software": "newsarchive", **(info or {}), "newsarchive-note": SYNTHESISED_NOTE}
     writer.write_record(writer.create_warcinfo_record(None, notes))
-    records = _Writer(writer)
+    records = _Writer(writer, out, on_record)
     rows = session.execute(
         _captures_query(site, since, until).execution_options(yield_per=STREAM_BATCH)
     )

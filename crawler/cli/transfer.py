@@ -51,10 +51,11 @@ def _text_output(path: Path | None) -> Iterator[TextIO]:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["jsonl", "csv", "warc"]),
+    type=click.Choice(["jsonl", "csv", "warc", "wacz"]),
     default="jsonl",
     show_default=True,
-    help="jsonl and csv: one record per version; warc: the stored raw pages.",
+    help="jsonl and csv: one record per version; warc: every fetch as WARC records; "
+    "wacz: that WARC packaged for ReplayWeb.page, with an index and a page per article.",
 )
 @filter_options
 @click.option(
@@ -73,16 +74,18 @@ def export(
     until: datetime | None,
     output_path: Path | None,
 ) -> None:
-    """Export every version (jsonl, csv) or every stored page (warc), streamed.
+    """Export every version (jsonl, csv) or every fetch (warc, wacz), streamed.
 
-    --since/--until bound the version's capture time (warc: the fetch time). CSV cells that a
-    spreadsheet would run as formulas are prefixed with an apostrophe. The WARC is gzipped
-    WARC 1.1; repeated identical pages become revisit records.
+    --since/--until bound the version's capture time (warc, wacz: the fetch time). CSV cells
+    that a spreadsheet would run as formulas are prefixed with an apostrophe. The WARC is
+    gzipped WARC 1.1 with a request and a response or revisit record per fetch and per
+    redirect hop (docs/warc.md); progress goes to stderr.
 
     \b
     Example:
       newsarchive export --format jsonl --site nbcnews.com -o nbc.jsonl
       newsarchive export --format warc --since 2026-11-01 -o november.warc.gz
+      newsarchive export --format wacz -o archive.wacz
     """
     with obj.read_archive() as archive, archive.read() as session:
         if fmt == "warc":
@@ -100,6 +103,19 @@ def export(
                     on_progress=_fetches_progress,
                 )
             message = warc_message(summary)
+        elif fmt == "wacz":
+            from storage.wacz import write_wacz
+
+            with _binary_output(output_path) as binary:
+                packed = write_wacz(
+                    session,
+                    binary,
+                    site=site,
+                    since=since,
+                    until=until,
+                    on_progress=_fetches_progress,
+                )
+            message = f"{warc_message(packed.warc)}; {packed.pages} pages"
         else:
             versions = iter_versions(session, site=site, since=since, until=until)
             writer = write_jsonl if fmt == "jsonl" else write_csv

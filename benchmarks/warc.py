@@ -1,0 +1,187 @@
+"""What keeping each capture's HTTP exchange costs, and how a big WARC/WACZ export streams.
+
+Run: python benchmarks/warc.py [--captures 40000] [--json]
+
+1. Writes: ``--captures`` captures (half new articles, half unchanged fetches of them: 20,000
+   versions by default) go through ``record_capture`` into two fresh SQLite archives, one
+   without the HTTP exchange (as before schema 0012) and one with a typical exchange (5
+   request headers, 10 response headers, one redirect hop in ten). Prints microseconds per
+   capture, database bytes per capture, and the ratios with / without.
+2. Export: ``newsarchive export --format warc`` and ``--format wacz`` of the second archive in a
+   subprocess each, with its peak RSS (``ru_maxrss`` of the child) and wall time, and the same
+   for an archive a tenth the size: flat memory means the two peaks are close.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from storage import ArticleContent, FetchedPage, open_archive, record_capture  # noqa: E402
+from storage.capture_http import CaptureHttp, HttpHop  # noqa: E402
+
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+REQUEST = (
+    ("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),
+    ("Accept-Language", "en"),
+    ("User-Agent", "newsarchive/0.1.0 (news archival crawler; +https://example.invalid)"),
+    ("Accept-Encoding", "gzip, deflate, br, zstd"),
+    ("If-None-Match", 'W/"c75ea62f8c4ad65df00f"'),
+)
+
+
+def response_headers(n: int) -> tuple[tuple[str, str], ...]:
+    return (
+        ("Content-Length", str(9000 + n % 100)),
+        ("Server", "nginx"),
+        ("Date", "Mon, 07 Dec 2026 12:42:46 GMT"),
+        ("Content-Type", "text/html; charset=utf-8"),
+        ("Etag", f'W/"{n:020x}"'),
+        ("Last-Modified", "Tue, 30 Apr 2024 11:30:20 GMT"),
+        ("Cache-Control", "max-age=0, must-revalidate"),
+        ("Content-Encoding", "gzip"),
+        ("Vary", "Accept-Encoding"),
+        ("Set-Cookie", f"session={n:032x}; Path=/; HttpOnly"),
+    )
+
+
+def page_html(n: int) -> bytes:
+    paragraphs = "".join(
+        f"<p>Paragraph {p} of story {n}: the council met again on Tuesday to discuss the "
+        f"budget, and residents of ward {n % 40} asked about the bridge repairs.</p>"
+        for p in range(12)
+    )
+    return f"<html><head><title>Story {n}</title></head><body>{paragraphs}</body></html>".encode()
+
+
+def fetch(n: int, article: int, at: datetime, with_http: bool) -> FetchedPage:
+    url = f"https://news.example/{article % 7}/2026/story-{article}.html"
+    body = page_html(article) + (f"<!-- {n} -->".encode() if n != article else b"")
+    http = None
+    if with_http:
+        hops: tuple[HttpHop, ...] = ()
+        if n % 10 == 0:
+            hop_url = f"https://news.example/r/{article}"
+            hops = (HttpHop(hop_url, 301, (("Location", url), ("Content-Length", "0")), at),)
+        http = CaptureHttp(
+            request_headers=REQUEST,
+            response_headers=response_headers(n),
+            hops=hops,
+            payload_sha256=None,
+        )
+    return FetchedPage(url, url, at, 200, {"content-type": "text/html"}, body, http=http)
+
+
+def content(article: int) -> ArticleContent:
+    text = "\n".join(f"Paragraph {p} of story {article}." * 4 for p in range(12))
+    return ArticleContent(text=text, title=f"Story {article}", extractor="bench")
+
+
+def build(path: Path, captures: int, with_http: bool) -> dict[str, float]:
+    url = f"sqlite:///{path}"
+    articles = captures // 2
+    started = time.perf_counter()
+    with open_archive(url) as archive:
+        batch = 200
+        for start in range(0, captures, batch):
+            pages = []
+            for n in range(start, min(start + batch, captures)):
+                article = n if n < articles else n - articles
+                at = T0 + timedelta(seconds=n)
+                pages.append((fetch(n, article, at, with_http), content(article)))
+
+            def write(session: Any, pages: list[Any] = pages) -> None:
+                for page, extracted in pages:
+                    record_capture(session, page, extracted)
+
+            archive.run_write(write)
+    seconds = time.perf_counter() - started
+    return {
+        "us_per_capture": seconds / captures * 1e6,
+        "db_bytes_per_capture": path.stat().st_size / captures,
+    }
+
+
+def export(db: Path, fmt: str, out: Path) -> dict[str, float]:
+    started = time.perf_counter()
+    code = (
+        "import resource, sys; from crawler.__main__ import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"
+    )
+    command = [sys.executable, "-c", code, "--db", f"sqlite:///{db}", "export"]
+    done = subprocess.run(
+        [*command, "--format", fmt, "-o", str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    peak_kib = int(done.stderr.strip().splitlines()[-1])
+    return {
+        "seconds": time.perf_counter() - started,
+        "peak_rss_mib": peak_kib / 1024,
+        "output_mib": out.stat().st_size / 2**20,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--captures", type=int, default=40000)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        without = build(folder / "without.db", args.captures, with_http=False)
+        with_http = build(folder / "with.db", args.captures, with_http=True)
+        results["writes"] = {
+            "without_http": without,
+            "with_http": with_http,
+            "time_ratio": with_http["us_per_capture"] / without["us_per_capture"],
+            "size_ratio": with_http["db_bytes_per_capture"] / without["db_bytes_per_capture"],
+        }
+        build(folder / "small.db", args.captures // 10, with_http=True)
+        for fmt in ("warc", "wacz"):
+            results[f"export_{fmt}"] = {
+                "captures": args.captures,
+                "big": export(folder / "with.db", fmt, folder / f"big.{fmt}"),
+                "tenth": export(folder / "small.db", fmt, folder / f"small.{fmt}"),
+            }
+    results["self_peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    writes = results["writes"]
+    for name in ("without_http", "with_http"):
+        row = writes[name]
+        print(
+            f"{name:13} {row['us_per_capture']:8.0f} µs/capture "
+            f"{row['db_bytes_per_capture']:8.0f} DB bytes/capture"
+        )
+    print(f"with/without: time x{writes['time_ratio']:.2f}, size x{writes['size_ratio']:.2f}")
+    for fmt in ("warc", "wacz"):
+        row = results[f"export_{fmt}"]
+        for size in ("big", "tenth"):
+            part = row[size]
+            print(
+                f"export {fmt} {size:5}: {part['seconds']:6.1f} s, peak RSS "
+                f"{part['peak_rss_mib']:6.1f} MiB, {part['output_mib']:6.1f} MiB written"
+            )
+
+
+if __name__ == "__main__":
+    main()
