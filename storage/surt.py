@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-_WWW = re.compile(r"^www\d*\.")
+_WWW = re.compile(r"^www[0-9]*\.")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
