@@ -70,7 +70,7 @@ def read_records(path: Path) -> list[tuple[str, Any, Any]]:
     with path.open("rb") as stream:
         return [
             (record.rec_type, record.rec_headers, record.http_headers)
-            for record in ArchiveIterator(stream, check_digests=True)
+            for record in ArchiveIterator(stream, check_digests="raise")
             if record.content_stream().read() is not None
         ]
 
@@ -92,7 +92,7 @@ def test_a_warc_of_three_rounds_records_every_fetch(
     assert outcomes["not_modified"] >= 2
     assert outcomes["unchanged"] >= 3
 
-    records = read_records(warc)  # check_digests=True: a bad digest raises
+    records = read_records(warc)  # check_digests="raise": a bad digest raises
     kinds = Counter(kind for kind, _, _ in records)
     assert kinds["warcinfo"] == 1
     # Every fetch and every redirect hop (2 per fetch of the redirecting URL): a request and
