@@ -8,7 +8,10 @@ Run: python benchmarks/warc.py [--captures 4000] [--export-captures 40000] [--js
    request headers, 10 response headers, one redirect hop in ten). Prints microseconds per
    capture (median batch), database bytes per capture, the ratios with / without, and the
    time and size of encoding one exchange.
-2. Export: ``newsarchive export --format warc`` and ``--format wacz`` of an archive of
+2. A real crawl: two ``newsarchive archive`` rounds over the demo site's ``--crawl-articles``
+   articles (304s in the second): bytes the exchanges take per capture and their share of the
+   database, beside the stored bodies.
+3. Export: ``newsarchive export --format warc`` and ``--format wacz`` of an archive of
    ``--export-captures`` captures with exchanges (20,000 versions by default) in a subprocess
    each, with its peak RSS (``ru_maxrss`` of the child) and wall time, and the same for an
    archive a tenth the size: flat memory means the two peaks are close.
@@ -20,6 +23,7 @@ import argparse
 import json
 import os
 import resource
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -138,6 +142,42 @@ def build(paths: dict[bool, Path], captures: int, batch: int = 200) -> dict[bool
     }
 
 
+def crawl_sizes(folder: Path, articles: int) -> dict[str, float]:
+    """Two ``newsarchive archive`` rounds of the demo site: what the exchanges take in the DB."""
+    from demosite.server import serve
+    from demosite.site import NewsSite
+
+    db = folder / "crawl.db"
+    env = {
+        **os.environ,
+        "NEWSARCHIVE_DB": f"sqlite:///{db}",
+        "NEWSARCHIVE_ALLOW_PRIVATE_NETWORK": "1",
+        "PYTHONPATH": str(REPO),
+    }
+    with serve(NewsSite(articles=articles)) as server:
+        urls = [server.url + path for path in server.site.article_paths()]
+        for number in (1, 2):
+            server.site.round = number
+            subprocess.run(
+                [sys.executable, "-m", "crawler", "archive", *urls],
+                env=env,
+                capture_output=True,
+                check=True,
+                cwd=REPO,
+            )
+    with sqlite3.connect(db) as connection:
+        captures, exchange_bytes = connection.execute(
+            "SELECT count(*), sum(length(http)) FROM captures"
+        ).fetchone()
+        body_bytes = connection.execute("SELECT sum(length(data)) FROM raw_bodies").fetchone()[0]
+    return {
+        "captures": captures,
+        "exchange_bytes_per_capture": exchange_bytes / captures,
+        "exchange_share_of_db": exchange_bytes / db.stat().st_size,
+        "stored_body_bytes_per_capture": body_bytes / captures,
+    }
+
+
 def encode_cost(rounds: int = 2000) -> float:
     """Microseconds to encode one typical exchange (what a capture adds in CPU)."""
     http = fetch(0, 0, T0, with_http=True).http
@@ -176,6 +216,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--captures", type=int, default=4000, help="for the write comparison")
     parser.add_argument("--export-captures", type=int, default=40000)
+    parser.add_argument("--crawl-articles", type=int, default=40)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     results: dict[str, Any] = {}
@@ -193,6 +234,7 @@ def main() -> None:
                 encode_http(fetch(0, 0, T0, with_http=True).http or CaptureHttp())
             ),
         }
+        results["crawl"] = crawl_sizes(folder, args.crawl_articles)
         build({True: folder / "big.db"}, args.export_captures)
         build({True: folder / "small.db"}, args.export_captures // 10)
         for fmt in ("warc", "wacz"):
@@ -216,6 +258,13 @@ def main() -> None:
     print(
         f"encoding one exchange: {writes['encode_us']:.0f} µs, "
         f"{writes['encoded_bytes']} bytes stored"
+    )
+    crawl = results["crawl"]
+    print(
+        f"demo crawl, 2 rounds, {crawl['captures']} captures: exchange "
+        f"{crawl['exchange_bytes_per_capture']:.0f} bytes/capture "
+        f"({crawl['exchange_share_of_db']:.1%} of the DB), stored bodies "
+        f"{crawl['stored_body_bytes_per_capture']:.0f} bytes/capture"
     )
     for fmt in ("warc", "wacz"):
         row = results[f"export_{fmt}"]
