@@ -18,7 +18,10 @@ def _location(record: WarcPage) -> str | None:
     location = record.page.header("location")
     if not (300 <= status < 400) or not location:
         return None
-    return urljoin(record.page.final_url or record.page.requested_url, location.strip())
+    try:
+        return urljoin(record.page.final_url or record.page.requested_url, location.strip())
+    except ValueError:  # e.g. a malformed IPv6 host: not a place the chain can be followed to
+        return None
 
 
 def follow_redirects(records: Iterable[WarcPage]) -> Iterator[WarcPage]:
