@@ -21,6 +21,7 @@ from twisted.internet import error as net_error
 from twisted.python.failure import Failure
 
 from crawler.items import FetchFailed, PageFetched
+from crawler.middlewares.exchanges import capture_http
 from crawler.middlewares.refused import RequestRefused
 from crawler.middlewares.resolver import REFUSED_MARK
 from crawler.middlewares.robots import UNREADABLE, RobotsUnreadable
@@ -80,6 +81,7 @@ def fetched_page(response: Response) -> FetchedPage:
         headers=_headers(response),
         body=response.body,
         redirect_urls=tuple(meta.get("redirect_urls", ())),
+        http=capture_http(response, response.body),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -13,6 +13,8 @@ from typing import BinaryIO, TypeVar
 from sqlalchemy.orm import Session
 
 from crawler.extraction.errors import ExtractionError
+from crawler.warc_redirects import follow_redirects
+from crawler.warc_revisits import Extract, RevisitPayloads, is_not_modified
 from storage import (
     Archive,
     ArticleContent,
@@ -20,6 +22,7 @@ from storage import (
     CaptureResult,
     record_capture,
     record_failure,
+    record_not_modified,
 )
 from storage.rawbodies import load_raw_body
 from storage.records import FetchedPage, ReextractCandidate, ReextractResult
@@ -29,12 +32,9 @@ from storage.warc_reading import UnreadableRecord
 
 log = logging.getLogger(__name__)
 
-Extract = Callable[[bytes, str | None, str | None], ArticleContent]
 T = TypeVar("T")
 
 BATCH_SIZE = 50
-# Extracted contents kept for revisit records, by payload digest.
-REVISIT_CACHE_SIZE = 2000
 
 
 def current_extractor() -> Extract:
@@ -63,14 +63,17 @@ class WarcImportSummary:
     unreadable: list[UnreadableRecord] = field(default_factory=list)
 
 
-Job = tuple[FetchedPage, ArticleContent | CaptureFailure]
+NOT_MODIFIED = "not_modified"
+Job = tuple[FetchedPage, ArticleContent | CaptureFailure | str]
 
 
-def _job(record: WarcPage, extract: Extract, seen: OrderedDict[str, ArticleContent]) -> Job | str:
+def _job(record: WarcPage, extract: Extract, seen: RevisitPayloads) -> Job | str:
     """What to record for one WARC record, or why it is skipped."""
     page, status = record.page, record.page.http_status or 0
+    if is_not_modified(record):
+        return page, NOT_MODIFIED
     if record.revisit:
-        content = seen.get(record.payload_digest or "")
+        content = seen.content_for(record)
         return (page, content) if content is not None else "revisit_of_unknown_payload"
     if 300 <= status < 400 or status < 200:
         return "redirect_or_informational"
@@ -82,10 +85,7 @@ def _job(record: WarcPage, extract: Extract, seen: OrderedDict[str, ArticleConte
         content = extract(page.body or b"", page.final_url, record.content_type)
     except ExtractionError as error:
         return page, CaptureFailure(error.reason, str(error))
-    if record.payload_digest:
-        seen[record.payload_digest] = content
-        if len(seen) > REVISIT_CACHE_SIZE:
-            seen.popitem(last=False)
+    seen.remember(record.payload_digest, content)
     return page, content
 
 
@@ -94,6 +94,8 @@ def _record(session: Session, jobs: list[Job]) -> list[CaptureResult]:
     for page, outcome in jobs:
         if isinstance(outcome, CaptureFailure):
             results.append(record_failure(session, page, outcome))
+        elif isinstance(outcome, str):
+            results.append(record_not_modified(session, page))
         else:
             results.append(record_capture(session, page, outcome))
     return results
@@ -110,16 +112,17 @@ def import_warc(
 
     Each 2xx HTML response is extracted and recorded with ``record_capture`` (so versions
     follow the usual rules); 4xx/5xx responses become error captures; a revisit of a payload
-    seen earlier in the file confirms what that payload held. Redirects, non-HTML records and
-    revisits of unknown payloads are counted in ``skipped``; what cannot be read (a broken
-    record, a cut or corrupt gzip member, an absurd Content-Length, an invalid URI or date) is
-    listed in ``unreadable`` with its offset, and the records after it are read on. Written in
-    batches.
+    seen earlier in the file, or stored in the archive, confirms what that payload held, and a
+    server-not-modified revisit is a 304. Redirect records become aliases of the page they
+    lead to (and are counted in ``skipped``, as are non-HTML records and revisits of unknown
+    payloads); what cannot be read (a broken record, a cut or corrupt gzip member, an absurd
+    Content-Length, an invalid URI or date) is listed in ``unreadable`` with its offset, and the
+    records after it are read on. Written in batches.
     """
     extractor = extract or current_extractor()
     summary = WarcImportSummary()
-    seen: OrderedDict[str, ArticleContent] = OrderedDict()
-    for records in _batches(iter_warc_pages(stream), BATCH_SIZE):
+    seen = RevisitPayloads(archive, extractor)
+    for records in _batches(follow_redirects(iter_warc_pages(stream)), BATCH_SIZE):
         jobs: list[Job] = []
         for record in records:
             if isinstance(record, UnreadableRecord):

@@ -153,6 +153,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.shared_politeness.SharedPolitenessMiddleware": 590,
     # Sees each response before HttpCompressionMiddleware (590) unpacks it: a cut gzip body.
     "crawler.middlewares.truncation.TruncatedBodyMiddleware": 595,
+    # Sees each answer before RedirectMiddleware (600) follows it: the heads as on the wire.
+    "crawler.middlewares.exchanges.HttpExchangeMiddleware": 650,
     # Last before the download: CONCURRENT_REQUESTS_PER_DOMAIN held however requests bunch up.
     "crawler.middlewares.host_concurrency.HostConcurrencyMiddleware": 950,
 }
@@ -167,6 +169,8 @@ ARCHIVE_SQLITE_BUSY_TIMEOUT = DEFAULT_SQLITE_BUSY_TIMEOUT  # --sqlite-busy-timeo
 ARCHIVE_SQLITE_MAX_PAGES = DEFAULT_SQLITE_MAX_PAGES  # --sqlite-max-pages
 ARCHIVE_TRACK = True
 ARCHIVE_KEEP_UNCHANGED_BODIES = False
+# Keep each capture's request and response heads and redirect hops (docs/warc.md).
+ARCHIVE_HTTP_EXCHANGES_ENABLED = True
 ARCHIVE_EXTRACT_WORKERS = 0  # 0: one worker process per CPU core
 # Per page: extraction's time (seconds) and memory limit of its worker process
 # (--extract-timeout / NEWSARCHIVE_EXTRACT_TIMEOUT, --extract-memory-mb / ..._EXTRACT_MEMORY_MB).

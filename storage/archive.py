@@ -16,12 +16,13 @@ from storage.articles import (
     latest_version,
     lock_article,
 )
+from storage.capture_http import encode_http
 from storage.changes import PreviousContent, summarise_change
 from storage.content import ArticleContent
 from storage.inserts import table_of
 from storage.kinds import CaptureReason
 from storage.models import Article, Capture, Version
-from storage.rawbodies import store_raw_body
+from storage.rawbodies import store_raw_body, stored_digest
 from storage.rebase import Reread, decide_like_with_like
 from storage.records import CaptureFailure, CaptureOutcome, CaptureResult, FetchedPage
 from storage.urls import canonical_url, host_of, strip_credentials
@@ -76,6 +77,7 @@ def capture_row(
         "error_reason": failure.reason if failure else None,
         "error_detail": failure.message if failure else None,
         "version_id": version_id,
+        "http": encode_http(page.http) if page.http is not None else None,
     }
 
 
@@ -90,7 +92,11 @@ def _capture(
     failure: CaptureFailure | None = None,
     version: Version | None = None,
 ) -> _Recorded:
-    body_digest = store_raw_body(session, page.body) if keep_body and page.body else None
+    if keep_body and page.body:
+        body_digest: str | None = store_raw_body(session, page.body)
+    else:
+        # A body identical to one stored already costs nothing to point at (a WARC revisit).
+        body_digest = stored_digest(session, page.http.payload_sha256) if page.http else None
     row = capture_row(
         page,
         outcome,

@@ -106,7 +106,7 @@ class ArticleAlias(Base):
 
 
 class RawBody(Base):
-    """A response body stored once, addressed by its sha256, zlib-compressed."""
+    """A response body stored once, addressed by its sha256, compressed (storage/rawbodies.py)."""
 
     __tablename__ = "raw_bodies"
 
@@ -159,6 +159,9 @@ class Capture(Base):
     # Backfilled from a web archive (docs/backfill.md): which archive, and the raw memento URL.
     archive: Mapped[str | None] = mapped_column(String(255))
     memento_url: Mapped[str | None] = mapped_column(Text(), index=True)
+    # The HTTP exchange as sent and received, zlib-compressed JSON (storage/capture_http.py,
+    # docs/warc.md); NULL for captures made before revision 0012 and for failed connections.
+    http: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class Version(Base):

@@ -67,6 +67,14 @@ def store_raw_body(session: Session, body: bytes) -> str:
     return digest
 
 
+def stored_digest(session: Session, sha256: str | None) -> str | None:
+    """``sha256`` when a body with that digest is stored, else None."""
+    if not sha256:
+        return None
+    found: str | None = session.scalar(select(RawBody.sha256).where(RawBody.sha256 == sha256))
+    return found
+
+
 def load_raw_body(session: Session, sha256: str) -> bytes | None:
     """The original bytes of a stored body, or None if no body has that digest."""
     row = session.get(RawBody, sha256)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from storage.capture_http import CaptureHttp
+
 CaptureOutcome = Literal["new", "changed", "unchanged", "not_modified", "error"]
 
 
@@ -20,6 +22,8 @@ class FetchedPage:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes | None = None
     redirect_urls: tuple[str, ...] = ()
+    # The exchange as on the wire (heads, redirect hops), when the fetcher recorded it.
+    http: CaptureHttp | None = None
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -196,6 +200,10 @@ class WarcSummary:
 
     responses: int
     revisits: int
+    requests: int = 0
+    redirects: int = 0
+    synthesised: int = 0
+    left_out: int = 0
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from crawler.cli.sites import site_name_option, site_to_domain
 from storage import CaptureResult
 from storage.export import iter_versions, write_csv, write_jsonl
 from storage.importing import import_versions, versions_from_jsonl
-from storage.records import ImportSummary, ReextractResult
+from storage.records import ImportSummary, ReextractResult, WarcSummary
 
 IMPORT_BATCH = 500
 
@@ -51,10 +51,11 @@ def _text_output(path: Path | None) -> Iterator[TextIO]:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["jsonl", "csv", "warc"]),
+    type=click.Choice(["jsonl", "csv", "warc", "wacz"]),
     default="jsonl",
     show_default=True,
-    help="jsonl and csv: one record per version; warc: the stored raw pages.",
+    help="jsonl and csv: one record per version; warc: every fetch as WARC records; "
+    "wacz: that WARC packaged for ReplayWeb.page, with an index and a page per article.",
 )
 @filter_options
 @click.option(
@@ -73,33 +74,71 @@ def export(
     until: datetime | None,
     output_path: Path | None,
 ) -> None:
-    """Export every version (jsonl, csv) or every stored page (warc), streamed.
+    """Export every version (jsonl, csv) or every fetch (warc, wacz), streamed.
 
-    --since/--until bound the version's capture time (warc: the fetch time). CSV cells that a
-    spreadsheet would run as formulas are prefixed with an apostrophe. The WARC is gzipped
-    WARC 1.1; repeated identical pages become revisit records.
+    --since/--until bound the version's capture time (warc, wacz: the fetch time). CSV cells
+    that a spreadsheet would run as formulas are prefixed with an apostrophe. The WARC is
+    gzipped WARC 1.1 with a request and a response or revisit record per fetch and per
+    redirect hop (docs/warc.md); progress goes to stderr.
 
     \b
     Example:
       newsarchive export --format jsonl --site nbcnews.com -o nbc.jsonl
       newsarchive export --format warc --since 2026-11-01 -o november.warc.gz
+      newsarchive export --format wacz -o archive.wacz
     """
     with obj.read_archive() as archive, archive.read() as session:
         if fmt == "warc":
-            from storage.warc import write_warc
+            from storage.warc_export import write_warc
 
-            info = {"software": "newsarchive", "format": "WARC File Format 1.1"}
+            info = {"format": "WARC File Format 1.1"}
             with _binary_output(output_path) as binary:
                 summary = write_warc(
-                    session, binary, site=site, since=since, until=until, info=info
+                    session,
+                    binary,
+                    site=site,
+                    since=since,
+                    until=until,
+                    info=info,
+                    on_progress=_fetches_progress,
                 )
-            message = f"{summary.responses} responses, {summary.revisits} revisits"
+            message = warc_message(summary)
+        elif fmt == "wacz":
+            from storage.wacz import write_wacz
+
+            with _binary_output(output_path) as binary:
+                packed = write_wacz(
+                    session,
+                    binary,
+                    site=site,
+                    since=since,
+                    until=until,
+                    on_progress=_fetches_progress,
+                )
+            message = f"{warc_message(packed.warc)}; {packed.pages} pages"
         else:
             versions = iter_versions(session, site=site, since=since, until=until)
             writer = write_jsonl if fmt == "jsonl" else write_csv
             with _text_output(output_path) as text:
                 message = f"{writer(versions, text)} versions"
     click.echo(f"exported {message}" + (f" to {output_path}" if output_path else ""), err=True)
+
+
+def _fetches_progress(done: int) -> None:
+    click.echo(f"[{done}] fetches written", err=True)
+
+
+def warc_message(summary: WarcSummary) -> str:
+    """What a WARC export wrote, in one line."""
+    text = (
+        f"{summary.responses} responses, {summary.revisits} revisits, "
+        f"{summary.redirects} redirects, {summary.requests} requests"
+    )
+    if summary.synthesised:
+        text += f"; {summary.synthesised} with synthesised heads (made before 0012)"
+    if summary.left_out:
+        text += f"; {summary.left_out} fetches with nothing kept left out"
+    return text
 
 
 def _report(summary: ImportSummary, as_json: bool) -> None:

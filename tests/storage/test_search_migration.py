@@ -23,18 +23,21 @@ def test_versions_archived_before_the_migration_are_searchable(
     tmp_path: Path, capture: Capture, db_url: str
 ) -> None:
     # Today's code writes today's version columns: those added after 0002 exist for the write.
-    later_columns = {"body_source": "VARCHAR(16)"}  # migration 0011
+    later_columns = {
+        ("versions", "body_source"): "VARCHAR(16)",  # migration 0011
+        ("captures", "http"): "BLOB",  # migration 0012
+    }
     with open_archive(db_url) as archive:
         downgrade(archive, "0001")
         assert "versions_fts" not in inspect(archive.engine).get_table_names()
         with archive.engine.begin() as connection:
-            for name, kind in later_columns.items():
-                connection.execute(text(f"ALTER TABLE versions ADD COLUMN {name} {kind}"))
+            for (table, name), kind in later_columns.items():
+                connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {kind}"))
     capture(URL, "Harbour closed", "The harbour closed after the storm.\n")
     plain = create_engine(db_url)  # open_archive would migrate on opening
     with plain.begin() as connection:
-        for name in later_columns:
-            connection.execute(text(f"ALTER TABLE versions DROP COLUMN {name}"))
+        for table, name in later_columns:
+            connection.execute(text(f"ALTER TABLE {table} DROP COLUMN {name}"))
     plain.dispose()
     with open_archive(db_url) as archive:
         upgrade(archive)

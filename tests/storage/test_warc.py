@@ -65,7 +65,9 @@ def build(archive: Archive, capture: Capture) -> None:
 def export(cli: Callable[..., Result], path: Path) -> None:
     result = cli("export", "--format", "warc", "--output", path)
     assert result.exit_code == 0, result.output
-    assert "3 responses, 1 revisits" in result.stderr
+    assert "3 responses, 1 revisits, 0 redirects, 4 requests" in result.stderr
+    # These captures come without their HTTP exchange, as captures made before schema 0012.
+    assert "4 with synthesised heads" in result.stderr
 
 
 def test_warc_export_is_standard(
@@ -79,9 +81,19 @@ def test_warc_export_is_standard(
             (r.rec_type, r.rec_headers, r.http_headers, r.content_stream().read())
             for r in ArchiveIterator(stream)
         ]
-    assert [r[0] for r in records] == ["warcinfo", "response", "revisit", "response", "response"]
+    kinds = ["warcinfo", "request", "response", "request", "revisit", "request", "response"]
+    assert [r[0] for r in records] == [*kinds, "request", "response"]
     assert all(r[1].protocol == "WARC/1.1" for r in records)
+    assert b"WARC-Newsarchive-Synthesised" in records[0][3]
+    requests, records = records[1::2], [records[0], *records[2::2]]
+    assert all(r[1].get_header("WARC-Newsarchive-Synthesised") == "request-head" for r in requests)
+    request_line = f"{requests[0][2].protocol} {requests[0][2].statusline}"
+    assert request_line == "GET /world/2026/11/flood.html HTTP/1.1"
+    assert requests[0][1].get_header("WARC-Concurrent-To") == records[1][1].get_header(
+        "WARC-Record-ID"
+    )
     _, head, http, body = records[1]
+    assert head.get_header("WARC-Newsarchive-Synthesised") == "response-head"
     assert head.get_header("WARC-Target-URI") == URL
     assert head.get_header("WARC-Date") == "2026-11-20T10:00:00.250000Z"
     assert http.get_statuscode() == "200"
@@ -101,7 +113,7 @@ def test_warc_export_is_standard(
         check=False,
     )
     assert checked.returncode == 0, checked.stdout
-    assert checked.stdout.count("digest pass") == 4
+    assert checked.stdout.count("digest pass") == 8  # 4 requests, 3 responses, the revisit block
 
 
 @IMPORTING_TRAFILATURA
