@@ -34,6 +34,7 @@ from crawler.crawling import (
     summarise,
 )
 from crawler.owners import died_on_this_host, new_owner_id
+from crawler.rounds import RoundProcess
 from crawler.runner import run_spider
 from crawler.sites import SiteConfig
 from crawler.spiders.frontier import FrontierSpider
@@ -224,8 +225,12 @@ def run_due_work(
     on_result: Any = None,
     worker_id: str | None = None,
     owner: str | None = None,
+    rounds: RoundProcess | None = None,
 ) -> CrawlSummary:
     """Do what is due now: discovery of due sites, then every due revisit; return the summary.
+
+    ``rounds``: the long-lived process of a `schedule` that runs this round's crawl in its
+    reactor (crawler/rounds.py); without it the crawl gets a Scrapy process of its own.
 
     ``owner`` is a `schedule` parent's id: the round works under the parent's scheduler lock and
     leaves it held when it ends. Without it the round takes the lock as this process, and
@@ -264,6 +269,7 @@ def run_due_work(
                 owner=lease_owner,
                 lease_seconds=lease_seconds,
                 discovery_scopes=discovering if worker_id is not None else None,
+                rounds=rounds,
             )
         finally:
             lock.release()
@@ -295,6 +301,7 @@ def _crawl_everything_due(
     owner: str,
     lease_seconds: float,
     discovery_scopes: list[str] | None,
+    rounds: RoundProcess | None = None,
 ) -> CrawlSummary:
     policies = {site.name: site.revisit.to_spec() for site in sites}
     shared = config.scrapy_settings().getbool("ARCHIVE_SHARED_POLITENESS_ENABLED")
@@ -312,6 +319,7 @@ def _crawl_everything_due(
         FrontierSpider,
         "schedule",
         on_result,
+        rounds=rounds,
         scopes=None,
         new_only=False,
         follow_scopes=[site.name for site in sites if site.start_urls],
