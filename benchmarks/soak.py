@@ -48,6 +48,10 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from benchmarks.proctree import become_subreaper, reap_orphans, tree, tree_cpu  # noqa: E402
+
 WORDS = re.findall(
     r"\w+",
     "council budget vote river bridge school teachers harbour storm market farmers "
@@ -229,39 +233,6 @@ def serve(sites: Sites) -> list[ThreadingHTTPServer]:
     return servers
 
 
-def tree(root: int) -> list[int]:
-    """``root`` and its live descendants."""
-    parents: dict[int, list[int]] = defaultdict(list)
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(stat.rsplit(")", 1)[1].split()[1])].append(int(entry.name))
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo.extend(parents.get(pid, []))
-    return found
-
-
-def rss_and_cpu(pids: list[int]) -> tuple[float, float]:
-    """Resident MB and CPU seconds (own + reaped children's) of ``pids``."""
-    tick = os.sysconf("SC_CLK_TCK")
-    rss = cpu = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            status = Path(f"/proc/{pid}/status").read_text()
-        except OSError:
-            continue
-        cpu += sum(int(x) for x in fields[11:15]) / tick  # utime stime cutime cstime
-        rss += int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024 if "VmRSS" in status else 0  # type: ignore[union-attr]
-    return rss, cpu
-
-
 class Scheduler:
     """The `newsarchive schedule` service: started, stopped, killed, with its CPU counted."""
 
@@ -278,12 +249,11 @@ class Scheduler:
             self.process = subprocess.Popen(self.command, cwd=REPO, stdout=log, stderr=log, env=env)
 
     def sample(self) -> tuple[float, float]:
-        """Resident MB of the live tree, CPU seconds of every scheduler so far."""
-        usage = __import__("resource").getrusage(__import__("resource").RUSAGE_CHILDREN)
-        rss, cpu = (0.0, 0.0)
-        if self.process is not None and self.process.poll() is None:
-            rss, cpu = rss_and_cpu(tree(self.process.pid))
-        return rss, cpu + usage.ru_utime + usage.ru_stime
+        """Resident MB of the live tree, CPU seconds of every scheduler (and orphan) so far."""
+        alive = self.process is not None and self.process.poll() is None
+        root = self.process.pid if alive and self.process is not None else None
+        reap_orphans({root} if root is not None else set())
+        return tree_cpu(root)
 
     def stop(self, how: str, elapsed: float) -> None:
         assert self.process is not None
@@ -297,7 +267,10 @@ class Scheduler:
             code = self.process.wait()
         stop_seconds = time.monotonic() - started
         time.sleep(3)
-        left = [pid for pid in pids if Path(f"/proc/{pid}").exists()]
+        left = [_name(pid) for pid in pids if Path(f"/proc/{pid}").exists()]
+        if left:
+            time.sleep(12)
+            later = [_name(pid) for pid in pids if Path(f"/proc/{pid}").exists()]
         self.start()
         time.sleep(10)
         assert self.process is not None
@@ -308,11 +281,22 @@ class Scheduler:
                 "how": how,
                 "exit": code,
                 "stop_seconds": round(stop_seconds, 1),
-                "processes_left_after_3s": len(left),
+                "processes_left_after_3s": left,
+                "processes_left_after_15s": later if left else [],
                 "restart": "running" if restarted is None else f"exited {restarted}",
             }
         )
         print(f"[{elapsed / 60:5.1f} min] {how}: {self.events[-1]}", flush=True)
+
+
+def _name(pid: int) -> str:
+    """A process's command line, shortened: what was left running."""
+    try:
+        words = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return f"{pid} (gone)"
+    text = " ".join(w for w in words if w)
+    return f"{pid} {text[:100]}"
 
 
 def versions_so_far(db: Path) -> int:
@@ -436,6 +420,7 @@ def main() -> None:
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args()
     rng = random.Random(args.seed)
+    become_subreaper()  # orphans of the tree are counted, and seen if one is left running
     sites = Sites(args.sites, args.articles, rng)
     servers = serve(sites)
     folder = Path(tempfile.mkdtemp(prefix="soak-"))
