@@ -267,10 +267,10 @@ class Scheduler:
             code = self.process.wait()
         stop_seconds = time.monotonic() - started
         time.sleep(3)
-        left = [_name(pid) for pid in pids if Path(f"/proc/{pid}").exists()]
+        left = _still_running(pids)
         if left:
             time.sleep(12)
-            later = [_name(pid) for pid in pids if Path(f"/proc/{pid}").exists()]
+            later = _still_running(pids)
         self.start()
         time.sleep(10)
         assert self.process is not None
@@ -287,6 +287,20 @@ class Scheduler:
             }
         )
         print(f"[{elapsed / 60:5.1f} min] {how}: {self.events[-1]}", flush=True)
+
+
+def _still_running(pids: list[int]) -> list[str]:
+    """Those of ``pids`` still running (ended ones waiting to be reaped are collected)."""
+    reap_orphans(set())
+    running = []
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state != "Z":
+            running.append(_name(pid))
+    return running
 
 
 def _name(pid: int) -> str:
