@@ -51,6 +51,7 @@ COMMANDS = [
     ["history", URL],
     ["diff", URL],
 ]
+ORM_FLOOR = "import sqlalchemy.orm, sqlalchemy.dialects.sqlite"
 HEAVY = ("scrapy", "trafilatura", "twisted", "sqlalchemy")
 # Runs the CLI in-process, then reports which heavy packages the process had imported.
 PROBE = (
@@ -122,6 +123,9 @@ def main() -> None:
         db_url = build_archive(Path(folder) / "archive.db")
         base_walls, base_cpus = timed([sys.executable, "-c", "pass"], args.runs)
         baseline = statistics.median(base_walls)
+        # The floor of a command that reads the archive: importing SQLAlchemy's ORM and nothing
+        # of ours.
+        orm_walls, orm_cpus = timed([sys.executable, "-c", ORM_FLOOR], args.runs)
         rows = []
         for command in COMMANDS:
             argv = [sys.executable, "-m", "crawler", "--db", db_url, *command]
@@ -138,14 +142,22 @@ def main() -> None:
                 }
             )
     base_cpu = round(statistics.median(base_cpus) * 1000)
+    orm_wall = round(statistics.median(orm_walls) * 1000)
+    orm_cpu = round(statistics.median(orm_cpus) * 1000)
     if args.json:
-        summary = {"baseline_ms": round(baseline * 1000), "baseline_cpu_ms": base_cpu}
+        summary = {
+            "baseline_ms": round(baseline * 1000),
+            "baseline_cpu_ms": base_cpu,
+            "sqlalchemy_floor_ms": orm_wall,
+            "sqlalchemy_floor_cpu_ms": orm_cpu,
+        }
         print(json.dumps({**summary, "commands": rows}, indent=2))
         return
     print(
         f"baseline `python -c pass`: {baseline * 1000:.0f} ms wall, {base_cpu} ms CPU "
         f"(medians of {args.runs}); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
+    print(f"floor `python -c '{ORM_FLOOR}'`: {orm_wall} ms wall, {orm_cpu} ms CPU")
     print(
         f"{'command':<14} {'median':>8} {'fastest':>8} {'CPU':>7} {'over base':>10} {'x base':>7}"
         "  heavy imports"
