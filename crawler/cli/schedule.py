@@ -23,6 +23,7 @@ from crawler.cli.errors import (
     EXIT_STOPPED,
     EXIT_STORAGE_FULL,
     exit_code_for,
+    reported_errors,
 )
 from crawler.cli.options import json_option
 from crawler.cli.sites import load_configured_sites, sites_option
@@ -171,12 +172,16 @@ def _serve_rounds(
 
     def run_round(rounds: RoundProcess) -> int:
         try:
-            summary = run_due_work(
-                config, sites, _print_change, worker_id=worker_id, owner=owner, rounds=rounds
-            )
+            # A storage error is one line and its exit status, as for a round of its own.
+            with reported_errors():
+                summary = run_due_work(
+                    config, sites, _print_change, worker_id=worker_id, owner=owner, rounds=rounds
+                )
         except SchedulerBusy as error:
             click.echo(f"newsarchive: {error}", err=True)
             code = exit_code_for("locked")
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else EXIT_FAILED
         else:
             print_summary(summary, as_json)
             code = exit_code_for(summary.finish_reason)
