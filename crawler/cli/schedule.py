@@ -35,7 +35,8 @@ from storage.timeutil import utcnow
 if TYPE_CHECKING:
     from crawler.sites import SiteConfig
 
-# crawler.scheduling and crawler.cli.crawl import Scrapy: imported inside the commands, so that
+# crawler.scheduling and crawler.cli.crawl import Scrapy: imported inside the commands (and only
+# by a round, never by the long-running scheduler process itself), so that
 # loading the command line (for `show`, `list`, `--help` ...) does not.
 
 IDLE_POLL_SECONDS = 60.0
@@ -50,7 +51,7 @@ def _print_change(result: CaptureResult) -> None:
 
 
 def _check_worker_id(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-    from crawler.scheduling import WORKER_ID
+    from crawler.scheduler_lock import WORKER_ID
 
     if value is not None and not WORKER_ID.match(value):
         raise click.BadParameter("use 1-24 letters, digits, '.', '_' or '-' (e.g. host-a)")
@@ -112,9 +113,6 @@ def schedule(
       newsarchive schedule --config sites.toml            # as a long-running service
       newsarchive schedule --config sites.toml --worker-id host-a   # one of several workers
     """
-    from crawler.cli.crawl import print_summary
-    from crawler.scheduling import SchedulerBusy, run_due_work
-
     if owner is not None:
         from crawler.lifeline import die_with_parent  # ctypes: only a round needs it
 
@@ -127,6 +125,10 @@ def schedule(
     if once:
         if standby:
             sys.exit(_serve_rounds(config, sites, worker_id, owner, report_fd, as_json))
+        # Scrapy's side: imported for a round only, never by the long-running scheduler.
+        from crawler.cli.crawl import print_summary
+        from crawler.scheduling import SchedulerBusy, run_due_work
+
         try:
             summary = run_due_work(config, sites, _print_change, worker_id=worker_id, owner=owner)
         except SchedulerBusy as error:
@@ -221,7 +223,7 @@ def _serve_schedule(
         if worker is not None and worker.in_round:
             worker.process.send_signal(signal.SIGTERM)
 
-    from crawler.scheduling import SchedulerBusy, SchedulerLock, scheduler_lock_name
+    from crawler.scheduler_lock import SchedulerBusy, SchedulerLock, scheduler_lock_name
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -318,7 +320,7 @@ def _tell(child: subprocess.Popen[bytes], line: bytes) -> None:
 
 
 def _sleep_until_due(stopping: dict[str, int], obj: Context, config_path: Path | None) -> None:
-    from crawler.scheduling import due_report
+    from crawler.due import due_report
 
     sites = load_configured_sites(config_path)
     with obj.archive() as archive:
@@ -350,7 +352,7 @@ def due(obj: Context, config_path: Path | None, as_json: bool) -> None:
     Example:
       newsarchive due --config sites.toml --json
     """
-    from crawler.scheduling import due_report
+    from crawler.due import due_report
 
     sites = load_configured_sites(config_path)
     with obj.read_archive() as archive:

@@ -39,6 +39,7 @@ COMMANDS = [
     ["show", URL],
     ["history", URL],
     ["diff", URL],
+    ["due"],
     ["search", "--help"],
 ]
 
@@ -110,7 +111,8 @@ def _commands_section(help_text: str) -> str:
     return help_text[help_text.index("Commands:") :]
 
 
-def test_the_probe_sees_a_crawl_command_import_scrapy(archive_url: str) -> None:
-    # `due` reads the schedule through crawler.scheduling, which is Scrapy's side.
-    modules, _ = heavy_modules(archive_url, ["due"])
-    assert any(m.startswith("scrapy") for m in modules)
+def test_the_probe_sees_extraction_import_trafilatura(archive_url: str, tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><article><p>" + "A sentence of the story. " * 20 + "</p>")
+    modules, _ = heavy_modules(archive_url, ["extract", str(page)])
+    assert any(m.startswith("trafilatura") for m in modules)
