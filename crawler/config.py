@@ -5,11 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from storage import DEFAULT_DATABASE_URL, Archive, open_archive
-from storage.database import DEFAULT_SQLITE_BUSY_TIMEOUT, DEFAULT_SQLITE_MAX_PAGES
+from storage.defaults import (
+    DEFAULT_DATABASE_URL,
+    DEFAULT_SQLITE_BUSY_TIMEOUT,
+    DEFAULT_SQLITE_MAX_PAGES,
+)
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings
+
+    from storage import Archive
 
 # CrawlConfig fields that override a setting of crawler/settings.py when they are not None.
 OPTIONAL_SETTINGS = {
@@ -66,6 +71,8 @@ class CrawlConfig:
 
         ``read_only``: for commands that only read (see ``storage.open_archive``).
         """
+        from storage.schema import open_archive  # SQLAlchemy: not for `--help` or `--version`
+
         return open_archive(
             url or self.database_url,
             auto_migrate=auto_migrate,

@@ -7,11 +7,11 @@ import logging
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy import Spider
 from scrapy import signals as scrapy_signals
-from scrapy.crawler import AsyncCrawlerProcess
+from scrapy.crawler import AsyncCrawlerProcess, Crawler
 
 from crawler import signals
 from crawler.config import CrawlConfig
@@ -19,6 +19,9 @@ from crawler.stopping import drop_queued_requests_when_closing
 from storage import CaptureResult
 from storage.frontier import release_leases
 from storage.runs import finish_run, start_run
+
+if TYPE_CHECKING:
+    from crawler.rounds import RoundProcess
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +50,7 @@ class RunSummary:
         return self.finish_reason
 
 
-class _SignalNotingProcess(AsyncCrawlerProcess):
+class SignalNotingProcess(AsyncCrawlerProcess):
     """Scrapy's process, noting which signal stopped it (Ctrl-C exits 130, SIGTERM 143)."""
 
     stop_signal: int | None = None
@@ -70,9 +73,16 @@ def run_spider(
     spider_class: type[Spider],
     command: str,
     on_result: Callable[[CaptureResult], None] | None = None,
+    *,
+    rounds: RoundProcess | None = None,
     **spider_arguments: Any,
 ) -> RunSummary:
-    """Crawl with ``spider_class`` until done (Twisted's reactor allows one call per process)."""
+    """Crawl with ``spider_class`` until done, and record the run.
+
+    Without ``rounds`` the crawl gets a Scrapy process of its own (Twisted's reactor allows one
+    per process). With it, the crawl runs in that process's reactor, which stays up for the
+    next one: the rounds of a long-running `schedule` (crawler/rounds.py).
+    """
     with config.open_archive() as archive:
         run_id = archive.run_write(lambda s: start_run(s, command))
     config = dataclasses.replace(config, crawl_run_id=run_id)
@@ -85,18 +95,34 @@ def run_spider(
         if on_result is not None:
             on_result(result)
 
-    process = _SignalNotingProcess(config.scrapy_settings())
-    crawler = process.create_crawler(spider_class)
-    crawler.signals.connect(recorded, signal=signals.archive_recorded)
-
     def engine_started() -> None:
         drop_queued_requests_when_closing(crawler)
 
-    # Signal receivers are held weakly: ``engine_started`` lives as long as this call.
-    crawler.signals.connect(engine_started, signal=scrapy_signals.engine_started)
-    process.crawl(crawler, **spider_arguments)
-    process.start()
+    def connect(crawler: Crawler) -> None:
+        crawler.signals.connect(recorded, signal=signals.archive_recorded)
+        # Signal receivers are held weakly: ``engine_started`` lives as long as this call.
+        crawler.signals.connect(engine_started, signal=scrapy_signals.engine_started)
 
+    if rounds is None:
+        process = SignalNotingProcess(config.scrapy_settings())
+        crawler = process.create_crawler(spider_class)
+        connect(crawler)
+        process.crawl(crawler, **spider_arguments)
+        process.start()
+        stop_signal = process.stop_signal
+    else:
+        crawler = Crawler(spider_class, config.scrapy_settings())
+        connect(crawler)
+        rounds.crawl(crawler, **spider_arguments)
+        stop_signal = rounds.stop_signal
+    return _finished(config, crawler, summary, stop_signal)
+
+
+def _finished(
+    config: CrawlConfig, crawler: Crawler, summary: RunSummary, stop_signal: int | None
+) -> RunSummary:
+    """Record how the crawl ended, give back leases it took while stopping; the summary."""
+    run_id = summary.run_id
     try:
         stats = crawler.stats.get_stats()
     except RuntimeError:  # the crawl never started: the spider or a component failed to open
@@ -104,7 +130,7 @@ def run_spider(
     summary.finish_reason = str(stats.get("finish_reason", "unknown"))
     summary.elapsed_seconds = float(stats.get("elapsed_time_seconds", 0.0))
     summary.stats = _json_stats(stats)
-    summary.stop_signal = process.stop_signal
+    summary.stop_signal = stop_signal
     status = "finished" if summary.finish_reason == "finished" else summary.finish_reason
     owner = crawler.settings.get("ARCHIVE_LEASE_OWNER")
     with config.open_archive() as archive:

@@ -18,11 +18,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
-import threading
-import time
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import Any
 
 from crawler.config import CrawlConfig
@@ -33,175 +28,48 @@ from crawler.crawling import (
     schedule_seeds,
     summarise,
 )
-from crawler.owners import died_on_this_host, new_owner_id
+from crawler.due import DueReport, SiteDue, due_report
+from crawler.owners import new_owner_id
+from crawler.rounds import RoundProcess
 from crawler.runner import run_spider
+from crawler.scheduler_lock import (
+    LOCK_TTL,
+    OWNER_LENGTH,
+    SCHEDULER_LOCK,
+    WORKER_ID,
+    SchedulerBusy,
+    SchedulerLock,
+    discovery_lock_name,
+    scheduler_lock_name,
+)
 from crawler.sites import SiteConfig
 from crawler.spiders.frontier import FrontierSpider
-from storage import Archive, StorageError
-from storage.frontier import (
-    RevisitsDue,
-    leasable_count,
-    make_revisits_due,
-    renew_leases,
-    revisits_due,
-    seeds_last_read,
-)
-from storage.kinds import FrontierKind
-from storage.locks import LockHolder, acquire_lock, release_lock
+from storage.frontier import make_revisits_due
 from storage.queries import find_article
 from storage.timeutil import utcnow
 
+# Defined beside the lock (no Scrapy there, for the long-running scheduler process); named
+# here too, where the rest of the schedule is.
+__all__ = [
+    "LOCK_TTL",
+    "OWNER_LENGTH",
+    "SCHEDULER_LOCK",
+    "WORKER_ID",
+    "DueReport",
+    "SchedulerBusy",
+    "SchedulerLock",
+    "SiteDue",
+    "discovery_lock_name",
+    "due_report",
+    "lease_owner_for",
+    "revisit_now",
+    "run_due_work",
+    "scheduler_lock_name",
+    "scheduler_owner",
+    "shared_politeness",
+]
+
 log = logging.getLogger(__name__)
-
-SCHEDULER_LOCK = "scheduler"
-LOCK_TTL = timedelta(minutes=5)
-LOCK_REFRESH_SECONDS = 60.0
-RENEW_RETRY_SECONDS = 5.0
-WORKER_ID = re.compile(r"^[A-Za-z0-9._-]{1,24}$")
-OWNER_LENGTH = 64  # frontier.lease_owner and locks.owner
-
-
-def scheduler_lock_name(worker_id: str | None) -> str:
-    """The lock a scheduler holds: one for the archive, or one per cooperating worker id."""
-    return SCHEDULER_LOCK if worker_id is None else f"{SCHEDULER_LOCK}:worker:{worker_id}"
-
-
-def discovery_lock_name(site: str) -> str:
-    return f"discovery:{site}"
-
-
-class SchedulerBusy(StorageError):
-    """Another scheduler holds the lock."""
-
-    def __init__(self, holder: LockHolder) -> None:
-        super().__init__(
-            f"another scheduler ({holder.owner}, running since "
-            f"{holder.acquired_at:%Y-%m-%d %H:%M:%SZ}) is working on this archive; "
-            f"exiting (its lock expires at {holder.expires_at:%H:%M:%SZ} if it died)"
-        )
-        self.holder = holder
-
-
-@dataclass(frozen=True)
-class SiteDue:
-    name: str
-    next_discovery_at: datetime
-    due_now: bool
-    interval_seconds: float
-
-
-@dataclass(frozen=True)
-class DueReport:
-    now: datetime
-    sites: list[SiteDue] = field(default_factory=list)
-    revisits: list[RevisitsDue] = field(default_factory=list)
-    articles_waiting: int = 0  # article rows due now and not leased: any worker may take them
-    articles_leased: int = 0  # article rows due now and leased (in flight, or a dead worker's)
-
-
-def due_report(archive: Archive, sites: list[SiteConfig], now: datetime) -> DueReport:
-    """What is due now and next: each site's discovery, and revisits per scope."""
-    with archive.read() as session:
-        report = []
-        for site in sites:
-            count, last = seeds_last_read(session, site.name)
-            next_at = now if count == 0 or last is None else last + site.interval
-            report.append(
-                SiteDue(site.name, next_at, next_at <= now, site.interval.total_seconds())
-            )
-        waiting = leasable_count(session, now=now, kinds=[FrontierKind.ARTICLE])
-        leased = leasable_count(session, now=now, kinds=[FrontierKind.ARTICLE], leased=True)
-        return DueReport(now, report, revisits_due(session, now=now), waiting, leased)
-
-
-class SchedulerLock:
-    """Holds the scheduler lock, and the discovery locks taken later, until released.
-
-    A background thread renews them, and the frontier leases of the crawl being run
-    (``keep_leases``), so that only a dead process's locks and leases expire. A ``borrowed``
-    scheduler lock is a `schedule` parent's, held by a round under the parent's owner id:
-    the round renews it while it runs but ``release`` leaves it to the parent.
-    """
-
-    def __init__(
-        self, archive: Archive, owner: str, name: str = SCHEDULER_LOCK, *, borrowed: bool = False
-    ) -> None:
-        self.archive = archive
-        self.owner = owner
-        self.names = [name]
-        self._borrowed = borrowed
-        self._lease_owner: str | None = None
-        self._lease_seconds = 0.0
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def _take(self, name: str) -> LockHolder | None:
-        return self.archive.run_write(
-            lambda s: acquire_lock(
-                s, name, self.owner, now=utcnow(), ttl=LOCK_TTL, holder_is_dead=died_on_this_host
-            )
-        )
-
-    def acquire(self) -> None:
-        holder = self._take(self.names[0])
-        if holder is not None:
-            raise SchedulerBusy(holder)
-        self._thread = threading.Thread(target=self._renew, name="scheduler-lock", daemon=True)
-        self._thread.start()
-
-    def try_take(self, name: str) -> bool:
-        """Take one more lock if nobody else holds it; it is renewed and released with the rest."""
-        if self._take(name) is not None:
-            return False
-        self.names.append(name)
-        return True
-
-    def keep_leases(self, lease_owner: str, lease_seconds: float) -> None:
-        """Renew ``lease_owner``'s frontier leases with the locks, well before they expire."""
-        self._lease_owner, self._lease_seconds = lease_owner, lease_seconds
-
-    def _refresh_seconds(self) -> float:
-        if self._lease_owner is None:
-            return LOCK_REFRESH_SECONDS
-        return min(LOCK_REFRESH_SECONDS, self._lease_seconds / 3)
-
-    def _renew(self) -> None:
-        renewed = time.monotonic()
-        retry_at = 0.0
-        while not self._stop.wait(1.0):
-            # Checked every second: keep_leases may shorten the period after the thread started.
-            now = time.monotonic()
-            if now - renewed < self._refresh_seconds() or now < retry_at:
-                continue
-            try:
-                for name in list(self.names):
-                    holder = self._take(name)
-                    if holder is not None:
-                        log.warning("lost the lock %s to %s", name, holder.owner)
-                if self._lease_owner is not None:
-                    self.archive.run_write(self._renew_leases)
-            except Exception as error:  # keep the thread alive: try again soon, not a period on
-                log.warning("could not renew the scheduler's locks and leases: %s", error)
-                retry_at = now + min(RENEW_RETRY_SECONDS, self._refresh_seconds())
-            else:
-                renewed = now
-
-    def _renew_leases(self, session: Any) -> int:
-        assert self._lease_owner is not None
-        return renew_leases(
-            session, self._lease_owner, now=utcnow(), lease_seconds=self._lease_seconds
-        )
-
-    def release(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-
-        def work(session: Any) -> None:
-            for name in self.names[1:] if self._borrowed else self.names:
-                release_lock(session, name, self.owner)
-
-        self.archive.run_write(work)
 
 
 def lease_owner_for(worker_id: str, base: str | None = None) -> str:
@@ -224,8 +92,12 @@ def run_due_work(
     on_result: Any = None,
     worker_id: str | None = None,
     owner: str | None = None,
+    rounds: RoundProcess | None = None,
 ) -> CrawlSummary:
     """Do what is due now: discovery of due sites, then every due revisit; return the summary.
+
+    ``rounds``: the long-lived process of a `schedule` that runs this round's crawl in its
+    reactor (crawler/rounds.py); without it the crawl gets a Scrapy process of its own.
 
     ``owner`` is a `schedule` parent's id: the round works under the parent's scheduler lock and
     leaves it held when it ends. Without it the round takes the lock as this process, and
@@ -264,6 +136,7 @@ def run_due_work(
                 owner=lease_owner,
                 lease_seconds=lease_seconds,
                 discovery_scopes=discovering if worker_id is not None else None,
+                rounds=rounds,
             )
         finally:
             lock.release()
@@ -295,6 +168,7 @@ def _crawl_everything_due(
     owner: str,
     lease_seconds: float,
     discovery_scopes: list[str] | None,
+    rounds: RoundProcess | None = None,
 ) -> CrawlSummary:
     policies = {site.name: site.revisit.to_spec() for site in sites}
     shared = config.scrapy_settings().getbool("ARCHIVE_SHARED_POLITENESS_ENABLED")
@@ -312,6 +186,7 @@ def _crawl_everything_due(
         FrontierSpider,
         "schedule",
         on_result,
+        rounds=rounds,
         scopes=None,
         new_only=False,
         follow_scopes=[site.name for site in sites if site.start_urls],

@@ -17,16 +17,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.defaults import (  # re-exported: their home before storage/defaults.py
+    DEFAULT_DATABASE_URL as DEFAULT_DATABASE_URL,
+)
+from storage.defaults import DEFAULT_SQLITE_BUSY_TIMEOUT as DEFAULT_SQLITE_BUSY_TIMEOUT
+from storage.defaults import DEFAULT_SQLITE_MAX_PAGES as DEFAULT_SQLITE_MAX_PAGES
 from storage.errors import ArchiveMissing, DatabaseBusy, StorageError, StorageFull
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DATABASE_URL = "sqlite:///newsarchive.db"
-# SQLite: seconds a connection waits for another process's write lock before a write fails.
-DEFAULT_SQLITE_BUSY_TIMEOUT = 30.0
-# A size limit for the SQLite file in pages (PRAGMA max_page_count), e.g. to keep an archive
-# inside a quota; past it, writes raise StorageFull exactly as on a full disk. 0: no limit.
-DEFAULT_SQLITE_MAX_PAGES = 0
 WRITE_RETRIES = 5
 
 T = TypeVar("T")

@@ -1,36 +1,9 @@
-"""The `newsarchive` command line: one module per group of commands, all on one click group."""
+"""The `newsarchive` command line: one module per group of commands, all on one click group.
 
-from crawler.cli import (
-    archive,
-    backfill,
-    boilerplate,
-    crawl,
-    database,
-    extract,
-    migrate,
-    query,
-    read,
-    schedule,
-    serve,
-    transfer,
-)
-from crawler.cli.app import accept_global_flags_after_command, main
+The group knows each command's module (crawler/cli/commands.py) and imports it when the
+command runs, so `show` or `--version` never loads what `crawl` needs.
+"""
 
-for _command in main.commands.values():
-    accept_global_flags_after_command(_command)
+from crawler.cli.app import main
 
-__all__ = [
-    "archive",
-    "backfill",
-    "boilerplate",
-    "crawl",
-    "database",
-    "extract",
-    "main",
-    "migrate",
-    "query",
-    "read",
-    "schedule",
-    "serve",
-    "transfer",
-]
+__all__ = ["main"]

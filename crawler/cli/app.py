@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from crawler.cli.commands import COMMANDS
 from crawler.cli.errors import (
     command_line_errors,
     refuse_undecodable_arguments,
@@ -17,7 +19,11 @@ from crawler.cli.errors import (
 )
 from crawler.cli.options import limit_arguments, limit_options
 from crawler.config import CrawlConfig
-from storage import DEFAULT_DATABASE_URL, Archive, ArchiveMissing
+from storage.defaults import DEFAULT_DATABASE_URL
+from storage.errors import ArchiveMissing
+
+if TYPE_CHECKING:
+    from storage import Archive
 
 
 @dataclass(frozen=True)
@@ -139,7 +145,40 @@ def log_level_for(verbose: int) -> str:
 
 
 class ArchiveGroup(click.Group):
-    """Turns library errors into one clear line on stderr and a distinct exit code."""
+    """Turns library errors into one clear line on stderr and a distinct exit code.
+
+    Commands are loaded when used: the group imports a command's module (named in
+    crawler/cli/commands.py) the first time it is asked for it, and `--help` lists them from
+    that table, so a command pays only for its own imports.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            importlib.import_module(COMMANDS[cmd_name][0])  # its decorator adds it to the group
+        command = self.commands.get(cmd_name)
+        if command is not None:
+            accept_global_flags_after_command(command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands and their one-line help, without importing the commands not loaded."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            command = self.commands.get(name)
+            if command is None:
+                stand_in = click.Command(name, help=COMMANDS[name][1])  # shortened as click does
+                rows.append((name, stand_in.get_short_help_str(limit)))
+            elif not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def make_context(
         self,

@@ -12,11 +12,10 @@ from typing import NoReturn
 
 import click
 from click.core import ParameterSource
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError
 
 from crawler import output
-from storage import DatabaseBusy, InvalidURL, StorageError, StorageFull
+from storage.errors import DatabaseBusy, StorageError, StorageFull
+from storage.urls import InvalidURL
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -95,16 +94,16 @@ def reported_errors(ctx: click.Context | None = None) -> Iterator[None]:
         fail(str(error), exit_code_for("database_busy"))
     except (StorageError, InvalidURL) as error:  # NotFound is a StorageError too
         fail(str(error), exit_code_for("failed"))
-    except ArgumentError as error:
+    except _sqlalchemy_error("ArgumentError") as error:
         if "url" not in str(error).lower():
             raise
         fail(_bad_url_message(getattr(ctx.obj, "database_url", None) if ctx else None), EXIT_USAGE)
-    except DatabaseError as error:
+    except _sqlalchemy_error("DatabaseError") as error:
         # The server is down, unreachable or refuses us (PostgreSQL); SQLite's own
         # operational errors are StorageErrors by now. The traceback is for -vv.
         log.debug("database error", exc_info=True)
         url = _safe_url(getattr(ctx.obj, "database_url", None) if ctx else None)
-        cause = _first_line(error.orig or error)
+        cause = _first_line(getattr(error, "orig", None) or error)
         if "not a database" in cause:
             cause += " (not an SQLite archive; the file was left untouched)"
         fail(
@@ -116,6 +115,17 @@ def reported_errors(ctx: click.Context | None = None) -> Iterator[None]:
         if variable is None:
             raise  # a flag typed on the command line: command_line_errors reports it
         fail(f"{variable}: {error.message}", exit_code_for("usage"))
+
+
+class _NeverRaised(Exception):
+    """Stands for a SQLAlchemy error while SQLAlchemy is not loaded: nothing can have raised it."""
+
+
+def _sqlalchemy_error(name: str) -> type[Exception]:
+    """``sqlalchemy.exc.<name>`` once SQLAlchemy is loaded (`--help`, `--version` never load it)."""
+    module = sys.modules.get("sqlalchemy.exc")
+    error: type[Exception] = getattr(module, name) if module is not None else _NeverRaised
+    return error
 
 
 def _bad_url_message(url: str | None, option: str = "--db") -> str:
@@ -135,6 +145,9 @@ def database_url_problem(url: str) -> str:
 
 def checked_database_url(_ctx: click.Context, _param: click.Parameter, url: str) -> str:
     """A click callback: ``url`` if it is a database URL, else a usage error saying the forms."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         make_url(url)
     except ArgumentError:
@@ -231,6 +244,9 @@ def _environment_variable(error: click.BadParameter) -> str | None:
 def _safe_url(url: str | None) -> str:
     if url is None:
         return "the database"
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:

@@ -12,8 +12,6 @@ from crawler import output
 from crawler.cli.app import Context, main
 from crawler.cli.options import F, json_option
 from crawler.cli.sites import site_name_option, site_to_domain
-from storage.listing import list_articles, stats
-from storage.search import search
 from storage.timeutil import parse_instant
 
 # Private-use characters mark matches until the snippet is made terminal-safe.
@@ -94,6 +92,8 @@ def search_command(
       newsarchive search '"prison escape"' --site nbcnews.com --since 2026-11-01
       newsarchive search 'escap* NOT sport' --all-versions --json
     """
+    from storage.search import search  # each command imports only what it queries with
+
     marks = ("**", "**") if as_json else (_MARK_OPEN, _MARK_CLOSE)
     with obj.read_archive() as archive, archive.read() as session:
         hits = search(
@@ -152,6 +152,8 @@ def list_command(
       newsarchive list --site nbcnews.com --changed-only
       newsarchive list --since 2026-11-01 --limit 0 --json > articles.jsonl
     """
+    from storage.listing import list_articles
+
     with obj.read_archive() as archive, archive.read() as session:
         listings = list_articles(
             session,
@@ -188,6 +190,8 @@ def stats_command(obj: Context, as_json: bool) -> None:
     Example:
       newsarchive stats --json
     """
+    from storage.listing import stats
+
     with obj.read_archive() as archive, archive.read() as session:
         sites = stats(session)
     if as_json:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 
@@ -20,6 +23,7 @@ from crawler.cli.errors import (
     EXIT_STOPPED,
     EXIT_STORAGE_FULL,
     exit_code_for,
+    reported_errors,
 )
 from crawler.cli.options import json_option, render_option, with_render
 from crawler.cli.sites import DEFAULT_SITES_FILE, load_configured_sites, sites_option
@@ -28,10 +32,15 @@ from crawler.owners import new_owner_id, owner_pid
 from storage import CaptureResult
 from storage.timeutil import utcnow
 
-# crawler.scheduling and crawler.cli.crawl import Scrapy: imported inside the commands, so that
+if TYPE_CHECKING:
+    from crawler.sites import SiteConfig
+
+# crawler.scheduling and crawler.cli.crawl import Scrapy: imported inside the commands (and only
+# by a round, never by the long-running scheduler process itself), so that
 # loading the command line (for `show`, `list`, `--help` ...) does not.
 
 IDLE_POLL_SECONDS = 60.0
+ROUNDS_PER_PROCESS = 100  # then a fresh process: whatever a long-lived one accumulates is let go
 LEASED_POLL_SECONDS = 5.0
 
 
@@ -42,7 +51,7 @@ def _print_change(result: CaptureResult) -> None:
 
 
 def _check_worker_id(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-    from crawler.scheduling import WORKER_ID
+    from crawler.scheduler_lock import WORKER_ID
 
     if value is not None and not WORKER_ID.match(value):
         raise click.BadParameter("use 1-24 letters, digits, '.', '_' or '-' (e.g. host-a)")
@@ -58,13 +67,24 @@ def _check_worker_id(_ctx: click.Context, _param: click.Parameter, value: str | 
     callback=_check_worker_id,
     help="Cooperate with other workers on this database (one id per worker, e.g. host-a).",
 )
-# The long-running scheduler starts each round's process ahead of time with --standby: it gets
-# ready (crawler.warmup) and waits for "go" on standard input, or exits on end of input.
+# The long-running scheduler starts its rounds' process ahead of time with --standby: it gets
+# ready (crawler.warmup), then does one round per "go" line on standard input, in one reactor
+# (crawler/rounds.py), and exits at the end of its input.
 @click.option("--standby", is_flag=True, hidden=True)
-# The scheduler hands its lock owner id to each round's process, which works under its lock
+# The scheduler hands its lock owner id to its rounds' process, which works under its lock
 # (never releasing it) and dies with the scheduler (crawler/lifeline.py).
 @click.option("--scheduler-owner", "owner", hidden=True)
 @render_option
+# Where the rounds' process writes each round's exit status, one line per round.
+@click.option("--report-fd", type=int, hidden=True)
+# How many rounds one process does before the scheduler starts a fresh one.
+@click.option(
+    "--rounds-per-process",
+    type=click.IntRange(min=1),
+    default=ROUNDS_PER_PROCESS,
+    envvar="NEWSARCHIVE_ROUNDS_PER_PROCESS",
+    hidden=True,
+)
 @json_option
 @click.pass_obj
 def schedule(
@@ -75,6 +95,8 @@ def schedule(
     standby: bool,
     owner: str | None,
     render: str | None,
+    report_fd: int | None,
+    rounds_per_process: int,
     as_json: bool,
 ) -> None:
     """Crawl each configured site on its interval and revisit articles when they come due.
@@ -93,9 +115,6 @@ def schedule(
       newsarchive schedule --config sites.toml            # as a long-running service
       newsarchive schedule --config sites.toml --worker-id host-a   # one of several workers
     """
-    from crawler.cli.crawl import print_summary
-    from crawler.scheduling import SchedulerBusy, run_due_work
-
     if owner is not None:
         from crawler.lifeline import die_with_parent  # ctypes: only a round needs it
 
@@ -112,8 +131,12 @@ def schedule(
     if standby and not once:
         raise click.UsageError("--standby goes with --once")
     if once:
-        if standby and not _ready_and_told_to_go(config):
-            sys.exit(EXIT_OK)
+        if standby:
+            sys.exit(_serve_rounds(config, sites, worker_id, owner, report_fd, as_json))
+        # Scrapy's side: imported for a round only, never by the long-running scheduler.
+        from crawler.cli.crawl import print_summary
+        from crawler.scheduling import SchedulerBusy, run_due_work
+
         try:
             summary = run_due_work(config, sites, _print_change, worker_id=worker_id, owner=owner)
         except SchedulerBusy as error:
@@ -123,22 +146,70 @@ def schedule(
         sys.exit(exit_code_for(summary.finish_reason))
     sys.exit(
         _serve_schedule(
-            obj, config_path, sites_count=len(sites), worker_id=worker_id, render=render
+            obj,
+            config_path,
+            len(sites),
+            worker_id=worker_id,
+            render=render,
+            rounds_per_process=rounds_per_process,
         )
     )
 
 
-def _ready_and_told_to_go(config: CrawlConfig) -> bool:
-    """Warm up, then wait for the scheduler: True on "go", False when it closed our input."""
+def _serve_rounds(
+    config: CrawlConfig,
+    sites: list[SiteConfig],
+    worker_id: str | None,
+    owner: str | None,
+    report_fd: int | None,
+    as_json: bool,
+) -> int:
+    """Warm up, then do one round per "go" line on standard input, all in this process.
+
+    Each round's exit status goes to ``report_fd`` (one line), and the last one is this
+    process's, or 130/143 when a signal stopped it.
+    """
+    from crawler.cli.crawl import print_summary
+    from crawler.rounds import RoundProcess
+    from crawler.scheduling import SchedulerBusy, run_due_work
     from crawler.warmup import warm_up_crawl
 
-    # Ctrl-C reaches the whole process group; the scheduler decides what stops.
+    # Ctrl-C reaches the whole process group; while waiting, the scheduler decides what stops.
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         warm_up_crawl(config.scrapy_settings())
-        return sys.stdin.readline().strip() == "go"
     finally:
         signal.signal(signal.SIGINT, previous)
+    report = os.fdopen(report_fd, "w", buffering=1) if report_fd is not None else None
+
+    def wait_for_go() -> bool:
+        return sys.stdin.readline().strip() == "go"
+
+    def run_round(rounds: RoundProcess) -> int:
+        try:
+            # A storage error is one line and its exit status, as for a round of its own.
+            with reported_errors():
+                summary = run_due_work(
+                    config, sites, _print_change, worker_id=worker_id, owner=owner, rounds=rounds
+                )
+        except SchedulerBusy as error:
+            click.echo(f"newsarchive: {error}", err=True)
+            code = exit_code_for("locked")
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else EXIT_FAILED
+        else:
+            print_summary(summary, as_json)
+            code = exit_code_for(summary.finish_reason)
+        if report is not None:
+            with contextlib.suppress(OSError):  # the scheduler is gone; this process goes too
+                report.write(f"{code}\n")
+        return code
+
+    rounds = RoundProcess(config.scrapy_settings())
+    code = rounds.serve(wait_for_go, run_round)
+    if rounds.stop_signal is not None:
+        return 128 + rounds.stop_signal
+    return code
 
 
 def _serve_schedule(
@@ -147,24 +218,26 @@ def _serve_schedule(
     sites_count: int,
     worker_id: str | None = None,
     render: str | None = None,
+    rounds_per_process: int = ROUNDS_PER_PROCESS,
 ) -> int:
-    """The long-running loop: hold the lock, run one `--once` child per cycle, sleep until due.
+    """The long-running loop: hold the lock, have each cycle's round done, sleep until due.
 
     The lock is this process's for its whole life (renewed by a thread, released only on the
     way out); each round works under it with this process's owner id, and dies with it.
-    Each cycle's child is started as soon as the one before it ends, with --standby: it imports
-    and starts its extraction fork server while this loop sleeps, so a round costs its crawl,
-    not a process start (about 1.5 s). It is told to go when something is due.
+    Rounds run in a child process started ahead of time (`schedule --once --standby`): it
+    imports and starts its extraction fork server while this loop sleeps, then does one round
+    per "go", keeping all that warm between rounds, and reports each round's status on a pipe.
+    After ``rounds_per_process`` rounds, or if it dies, a fresh one takes over.
     """
     stopping = {"signal": 0}
-    child: subprocess.Popen[bytes] | None = None
+    worker: _RoundWorker | None = None
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         stopping["signal"] = signum
-        if child is not None and child.poll() is None:
-            child.send_signal(signal.SIGTERM)
+        if worker is not None and worker.in_round:
+            worker.process.send_signal(signal.SIGTERM)
 
-    from crawler.scheduling import SchedulerBusy, SchedulerLock, scheduler_lock_name
+    from crawler.scheduler_lock import SchedulerBusy, SchedulerLock, scheduler_lock_name
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -178,9 +251,6 @@ def _serve_schedule(
     if render is not None:
         command += ["--render", render]
 
-    def start_next() -> subprocess.Popen[bytes]:
-        return subprocess.Popen(command, stdin=subprocess.PIPE)
-
     with obj.archive() as archive:
         lock = SchedulerLock(archive, owner, scheduler_lock_name(worker_id))
         try:
@@ -189,25 +259,70 @@ def _serve_schedule(
             click.echo(f"newsarchive: {error}", err=True)
             return EXIT_LOCKED
         click.echo(f"scheduler {owner} started for {sites_count} site(s)", err=True)
-        standby: subprocess.Popen[bytes] | None = None
         try:
             while not stopping["signal"]:
-                child, standby = standby or start_next(), None
-                _tell(child, b"go\n")
-                code = child.wait()
-                child = None
+                worker = worker or _RoundWorker(command)
+                code = worker.round()
                 if code not in (EXIT_OK, EXIT_FAILED):
                     click.echo(f"newsarchive: scheduled run ended with status {code}", err=True)
                     if code in (EXIT_STORAGE_FULL, EXIT_LOCKED):
                         return code
+                if not worker.alive or worker.rounds >= rounds_per_process:
+                    worker.dismiss()
+                    worker = None
                 if not stopping["signal"]:
-                    standby = start_next()
+                    worker = worker or _RoundWorker(command)  # gets ready while we sleep
                 _sleep_until_due(stopping, obj, config_path)
         finally:
-            if standby is not None:
-                _dismiss(standby)
+            if worker is not None:
+                worker.dismiss()
             lock.release()
     return EXIT_STOPPED if stopping["signal"] else EXIT_OK
+
+
+class _RoundWorker:
+    """The process that does a running scheduler's rounds: told "go", its status read back."""
+
+    def __init__(self, command: list[str]) -> None:
+        read, write = os.pipe()
+        self.process = subprocess.Popen(
+            [*command, "--report-fd", str(write)], stdin=subprocess.PIPE, pass_fds=(write,)
+        )
+        os.close(write)
+        self._reports = os.fdopen(read, "r")
+        self.rounds = 0
+        self.in_round = False
+        self.alive = True
+
+    def round(self) -> int:
+        """Do one round; its exit status (the process's own, if it ended instead)."""
+        self.rounds += 1
+        assert self.process.stdin is not None
+        self.in_round = True
+        try:
+            self.process.stdin.write(b"go\n")
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass
+        try:
+            line = self._reports.readline().strip()
+        finally:
+            self.in_round = False
+        if line.isdigit():
+            return int(line)
+        self.alive = False
+        return self.process.wait()
+
+    def dismiss(self) -> None:
+        """Let the process go: end of input makes it exit (killed if it does not in 30 s)."""
+        self.alive = False
+        _tell(self.process, b"")
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._reports.close()
 
 
 def _tell(child: subprocess.Popen[bytes], line: bytes) -> None:
@@ -220,18 +335,8 @@ def _tell(child: subprocess.Popen[bytes], line: bytes) -> None:
         pass
 
 
-def _dismiss(standby: subprocess.Popen[bytes]) -> None:
-    """Let a waiting child go without a round: end of input makes it exit."""
-    _tell(standby, b"")
-    try:
-        standby.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        standby.kill()
-        standby.wait()
-
-
 def _sleep_until_due(stopping: dict[str, int], obj: Context, config_path: Path | None) -> None:
-    from crawler.scheduling import due_report
+    from crawler.due import due_report
 
     sites = load_configured_sites(config_path)
     with obj.archive() as archive:
@@ -273,7 +378,7 @@ def due(obj: Context, config_path: Path | None, queued: bool, as_json: bool) -> 
       newsarchive due --config sites.toml --json
       newsarchive due --queued
     """
-    from crawler.scheduling import due_report
+    from crawler.due import due_report
 
     if queued:
         _print_queued(obj, as_json)

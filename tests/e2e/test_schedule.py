@@ -5,6 +5,7 @@ The clock is moved with NEWSARCHIVE_NOW, never by sleeping.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -250,3 +251,49 @@ def test_schedule_without_a_sites_file_says_only_revisits_run(cli: Cli) -> None:
         "newsarchive: warning: no sites file ./sites.toml: only revisits of archived articles "
         "are scheduled (pass --config FILE to crawl sites)"
     ) in done.stderr
+
+
+def _finished_schedule_runs(db_url: str) -> int:
+    with open_archive(db_url) as archive, archive.read() as session:
+        runs = session.scalars(select(CrawlRun).where(CrawlRun.command == "schedule")).all()
+        return sum(1 for run in runs if run.finished_at is not None)
+
+
+def test_a_running_scheduler_does_its_rounds_in_one_warm_process(
+    news_site: DemoServer, db_url: str, tmp_path: Path
+) -> None:
+    # Discovery every second: round after round. They are done by one process that stays up
+    # between them (imports, extraction fork server kept), not by a process each.
+    config = tmp_path / "sites.toml"
+    config.write_text(
+        f'[[site]]\nname = "gazette"\nfeeds = ["{news_site.url}/rss.xml"]\ninterval = "1s"\n'
+        "delay = 0\n"
+    )
+    service = subprocess.Popen(
+        [sys.executable, "-m", "crawler", "--db", db_url, "schedule", "--config", str(config)],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NEWSARCHIVE_ALLOW_PRIVATE_NETWORK": "1"},
+    )
+    seen: set[int] = set()
+    try:
+        deadline = time.monotonic() + 120
+        while _finished_schedule_runs(db_url) < 4 and time.monotonic() < deadline:
+            assert service.poll() is None, service.stderr.read() if service.stderr else ""
+            seen.update(_standby_processes(db_url))
+            time.sleep(0.3)
+        assert _finished_schedule_runs(db_url) >= 4
+        seen.update(_standby_processes(db_url))
+        assert len(seen) == 1, f"one process did every round, not {sorted(seen)}"
+        with open_archive(db_url) as archive, archive.read() as session:
+            assert len(session.scalars(select(Article.id)).all()) == 12  # the work was done
+    finally:
+        service.send_signal(signal.SIGTERM)
+        _, stderr = service.communicate(timeout=60)
+    assert service.returncode == 143, stderr
+    deadline = time.monotonic() + 10
+    while _standby_processes(db_url) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _standby_processes(db_url), "the rounds' process went with the scheduler"

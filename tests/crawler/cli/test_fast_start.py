@@ -12,12 +12,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 
+from crawler.cli import main
+from crawler.cli.commands import COMMANDS as REGISTRY
 from storage import open_archive
 
 REPO = Path(__file__).resolve().parents[3]
-HEAVY = ("scrapy", "trafilatura", "twisted")
+HEAVY = ("scrapy", "trafilatura", "twisted", "sqlalchemy", "lxml", "web")
 PROBE = (
     "import sys\n"
     "from crawler.__main__ import main\n"
@@ -36,6 +39,7 @@ COMMANDS = [
     ["show", URL],
     ["history", URL],
     ["diff", URL],
+    ["due"],
     ["search", "--help"],
 ]
 
@@ -65,12 +69,50 @@ def test_read_only_commands_import_neither_scrapy_nor_trafilatura(
     archive_url: str, command: list[str]
 ) -> None:
     modules, stdout = heavy_modules(archive_url, command)
-    assert modules == []
+    crawling = {m.split(".")[0] for m in modules} & {"scrapy", "trafilatura", "twisted", "web"}
+    assert crawling == set()
+    if command in (["--version"], ["--help"]):
+        # Nothing of the database either: these answer before any command is loaded.
+        assert modules == []
     if command == ["--version"]:
         assert "0.1" in stdout  # the command really ran
 
 
-def test_the_probe_sees_a_crawl_command_import_scrapy(archive_url: str) -> None:
-    # `due` reads the schedule through crawler.scheduling, which is Scrapy's side.
-    modules, _ = heavy_modules(archive_url, ["due"])
-    assert any(m.startswith("scrapy") for m in modules)
+def test_help_lists_every_command_as_it_documents_itself() -> None:
+    # `newsarchive --help` lists the commands from crawler/cli/commands.py without loading
+    # them; the list must read exactly as it does once every command is loaded.
+    load_all = (
+        "import importlib, sys\n"
+        "from crawler.cli.commands import COMMANDS\n"
+        "for module, _ in COMMANDS.values():\n    importlib.import_module(module)\n"
+        "from crawler.__main__ import main\n"
+        "sys.argv = ['newsarchive', '--help']\nmain()\n"
+    )
+    lazy, eager = (
+        subprocess.run(
+            argv, cwd=REPO, capture_output=True, text=True, timeout=120, check=False
+        ).stdout
+        for argv in (
+            [sys.executable, "-m", "crawler", "--help"],
+            [sys.executable, "-c", load_all],
+        )
+    )
+    assert "Commands:" in lazy
+    assert _commands_section(lazy) == _commands_section(eager)
+    context = click.Context(main, info_name="newsarchive")
+    for name, (module, _) in REGISTRY.items():
+        command = main.get_command(context, name)
+        assert command is not None, name
+        assert command.callback is not None
+        assert command.callback.__module__ == module, name
+
+
+def _commands_section(help_text: str) -> str:
+    return help_text[help_text.index("Commands:") :]
+
+
+def test_the_probe_sees_extraction_import_trafilatura(archive_url: str, tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><article><p>" + "A sentence of the story. " * 20 + "</p>")
+    modules, _ = heavy_modules(archive_url, ["extract", str(page)])
+    assert any(m.startswith("trafilatura") for m in modules)
