@@ -149,9 +149,8 @@ class Capture(Base):
     __table_args__ = (Index("ix_captures_article_id_fetched_at", "article_id", "fetched_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    article_id: Mapped[int | None] = mapped_column(
-        ForeignKey("articles.id", ondelete="CASCADE"), index=True
-    )
+    # Indexed by ix_captures_article_id_fetched_at (article_id first): no index of its own.
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
     requested_url: Mapped[UrlText]
     final_url: Mapped[UrlText | None]

@@ -170,6 +170,8 @@ def upgrade() -> None:
     op.create_index(
         "ix_articles_site_id_first_seen_at", "articles", ["site_id", "first_seen_at", "id"]
     )
+    # Its leading column leads ix_captures_article_id_fetched_at too, which serves every query.
+    op.drop_index("ix_captures_article_id", "captures")
     op.execute(RECOUNT)
     if op.get_bind().dialect.name == "postgresql":
         for statement in (*POSTGRES_FUNCTIONS, *POSTGRES_TRIGGERS):
@@ -188,6 +190,7 @@ def downgrade() -> None:
     else:
         for name in SQLITE_TRIGGER_NAMES:
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    op.create_index("ix_captures_article_id", "captures", ["article_id"])
     op.drop_index("ix_articles_site_id_first_seen_at", "articles")
     op.drop_index("ix_articles_first_seen_at_id", "articles")
     op.drop_column("sites", "last_capture_at")
