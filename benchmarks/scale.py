@@ -36,16 +36,23 @@ from urllib.parse import urlencode
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks.scale_archive import COMMON_WORD, RARE_WORD, SITES, build_archive  # noqa: E402
+from benchmarks.scale_archive import (  # noqa: E402
+    COMMON_WORD,
+    RARE_WORD,
+    SITES,
+    build_archive,
+    export_records,
+)
 from benchmarks.serve_load import running_server  # noqa: E402
 from storage import open_archive  # noqa: E402
+from storage.export import write_jsonl  # noqa: E402
 from storage.listing import list_articles, stats  # noqa: E402
 from storage.models import Article  # noqa: E402
 from storage.queries import get_version, history  # noqa: E402
 from storage.schema import SCHEMA_HEAD  # noqa: E402
 from storage.search import search  # noqa: E402
 
-GENERATOR = 1  # bump when scale_archive.py writes different data: cached archives are rebuilt
+GENERATOR = 2  # bump when scale_archive.py writes different data: cached archives are rebuilt
 UNTIL = datetime(2025, 12, 1, tzinfo=UTC)
 
 
@@ -165,6 +172,30 @@ def http_operations(base: str, urls: list[str]) -> dict[str, Callable[[int], Any
     }
 
 
+def import_rate(cache: Path, count: int) -> str:
+    """``newsarchive import-jsonl`` of ``count`` synthetic versions into a new archive."""
+    source = cache / f"import-{count}-gen{GENERATOR}.jsonl"
+    if not source.exists():
+        with source.open("w", encoding="utf-8") as out:
+            write_jsonl(export_records(count, seed=99), out)
+    target = cache / "import-target.db"
+    for leftover in cache.glob("import-target.db*"):
+        leftover.unlink()
+    newsarchive = Path(sys.executable).with_name("newsarchive")
+    started = time.perf_counter()
+    subprocess.run(
+        [str(newsarchive), "--db", f"sqlite:///{target}", "import-jsonl", str(source)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    seconds = time.perf_counter() - started
+    return (
+        f"import-jsonl of {count:,} versions ({source.stat().st_size / 2**20:.0f} MiB) into a new "
+        f"archive: {seconds:.1f} s, {count / seconds:,.0f} versions/s (whole process)"
+    )
+
+
 def disk_report(path: Path, text_bytes: int, versions: int) -> list[str]:
     """File size per version and the largest tables and indexes (SQLite dbstat)."""
     size = path.stat().st_size
@@ -201,6 +232,9 @@ def main() -> None:
     )
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument(
+        "--import", dest="import_count", type=int, default=20_000, help="versions to import"
+    )
+    parser.add_argument(
         "--load", type=float, default=0, help="seconds of 8-client load on the largest archive"
     )
     args = parser.parse_args()
@@ -209,6 +243,8 @@ def main() -> None:
     if args.build_only:
         return
     print(f"load average at start: {os.getloadavg()[0]:.1f}")
+    if args.import_count:
+        print(import_rate(args.cache, args.import_count))
     results: dict[str, dict[int, Timing]] = {}
     for size, path in paths.items():
         urls = sample_urls(path, args.repeats)
