@@ -6,12 +6,13 @@ import dataclasses
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from storage.inserts import insert_missing
+from storage.inserts import insert_missing, table_of
 from storage.models import Article, ArticleAlias, Site, Version
 from storage.records import ExportedVersion, ImportSummary
 from storage.timeutil import utcnow
@@ -46,13 +47,18 @@ class _Known:
     changed: bool = False
 
 
-def _lookups(record: ExportedVersion) -> list[str]:
+def _lookups(record: ExportedVersion) -> tuple[str, ...]:
     """The URL hashes that find ``record``'s article: its URL, then its canonical form."""
+    return _lookups_of_url(record.url)
+
+
+@lru_cache(maxsize=4096)
+def _lookups_of_url(url: str) -> tuple[str, ...]:
     try:
-        lookup = canonical_url(record.url)
+        lookup = canonical_url(url)
     except InvalidURL:
-        lookup = record.url
-    return [url_hash(candidate) for candidate in dict.fromkeys((record.url, lookup))]
+        lookup = url
+    return tuple(url_hash(candidate) for candidate in dict.fromkeys((url, lookup)))
 
 
 def _known_articles(session: Session, digests: list[str]) -> dict[str, _Known]:
@@ -215,8 +221,8 @@ def import_versions(session: Session, versions: Iterable[ExportedVersion]) -> Im
             article.last_captured_at = latest
         article.changed = True
         summary.versions_imported += 1
-    if rows:
-        session.execute(insert(Version), rows)
+    if rows:  # Core, all columns in every row: one executemany (the ORM splits on NULLs)
+        session.execute(insert(table_of(Version)), rows)
     changed = {a.id: a for a in articles if a.changed}
     if changed:
         session.execute(
