@@ -161,6 +161,8 @@ def http_operations(base: str, urls: list[str]) -> dict[str, Callable[[int], Any
         "GET /api/articles?site=": get("/api/articles?site={site}"),
         "GET /sites": get("/sites"),
         "GET /api/sites": get("/api/sites"),
+        "GET /sites/{host} (errors by reason)": get("/sites/{site}"),
+        "GET /changes": get("/changes"),
         "GET /article?url=": get("/article?" + urlencode({"url": "X"}).replace("X", "{url}")),
         "GET /api/article/versions?url=": get(
             "/api/article/versions?" + urlencode({"url": "X"}).replace("X", "{url}")
