@@ -61,16 +61,20 @@ def _statement(request: SearchRequest, page: Select[Any], newest_first: bool) ->
     fts = _fts()
     open_mark, close_mark = request.highlight
     fts_table: ColumnClause[Any] = literal_column("versions_fts")
-    snippet = func.snippet(fts_table, 1, open_mark, close_mark, "…", SNIPPET_TOKENS)
-    matched = hits.join(
-        fts,
-        and_(
-            fts.c.rowid == hits.c.version_id,
-            text("versions_fts MATCH :snippet_match").bindparams(snippet_match=request.match),
-        ),
-    )
-    order = Version.captured_at.desc() if newest_first else hits.c.rank
-    return hit_rows(hits, snippet, matched).order_by(order, Version.id.desc())
+    snippet: Any = func.snippet(fts_table, 1, open_mark, close_mark, "…", SNIPPET_TOKENS)
+    in_index = text("versions_fts MATCH :snippet_match").bindparams(snippet_match=request.match)
+    if newest_first:
+        # The page is a list of ids: one index lookup each for its snippet (a join would let
+        # SQLite walk every match of the broad query to find them).
+        snippet = (
+            select(snippet)
+            .select_from(fts)
+            .where(in_index, fts.c.rowid == hits.c.version_id)
+            .scalar_subquery()
+        )
+        return hit_rows(hits, snippet, hits).order_by(Version.captured_at.desc(), Version.id.desc())
+    matched = hits.join(fts, and_(fts.c.rowid == hits.c.version_id, in_index))
+    return hit_rows(hits, snippet, matched).order_by(hits.c.rank, Version.id.desc())
 
 
 def _invalid(request: SearchRequest, error: OperationalError) -> InvalidQuery:
