@@ -81,6 +81,18 @@ class Site(Base):
     last_capture_at: Mapped[Timestamp | None]
 
 
+class SiteErrorCount(Base):
+    """How many failed captures of a site's articles had each reason (kept by triggers, 0012)."""
+
+    __tablename__ = "site_errors"
+
+    site_id: Mapped[int] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
+    )
+    reason: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int]
+
+
 class Article(Base):
     """One news article; its identity is the canonical URL (unique on the URL's sha256)."""
 

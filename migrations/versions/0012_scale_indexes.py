@@ -12,7 +12,8 @@ Issue 27. Two things an archive of a million versions needs to answer a page in 
 - Per-site counters kept as the archive is written (``sites.article_count``,
   ``version_count``, ``capture_count``, ``error_count``, ``last_capture_at``), so ``stats``,
   ``/sites`` and ``/api/sites`` read one row per site instead of counting every article and
-  capture per view. Triggers keep them, on both databases, whatever writes the rows (a crawl,
+  capture per view; ``site_errors`` counts each site's failed captures per reason for the
+  site page. Triggers keep them, on both databases, whatever writes the rows (a crawl,
   ``archive``, ``import-jsonl``, ``reextract``, backfill); this revision fills them for an
   existing archive. ``storage.counters.recount_sites`` recomputes them from the rows.
 """
@@ -64,6 +65,10 @@ SQLITE_TRIGGERS = (
                              WHEN last_capture_at IS NULL OR last_capture_at < new.fetched_at
                              THEN new.fetched_at ELSE last_capture_at END
         WHERE id = (SELECT site_id FROM articles WHERE id = new.article_id);
+        INSERT INTO site_errors (site_id, reason, count)
+        SELECT site_id, coalesce(new.error_reason, 'unknown'), 1 FROM articles
+        WHERE id = new.article_id AND new.outcome = 'error'
+        ON CONFLICT (site_id, reason) DO UPDATE SET count = count + 1;
     END
     """,
     """
@@ -72,15 +77,22 @@ SQLITE_TRIGGERS = (
         UPDATE sites SET capture_count = capture_count - 1,
                          error_count = error_count - (old.outcome = 'error')
         WHERE id = (SELECT site_id FROM articles WHERE id = old.article_id);
+        UPDATE site_errors SET count = count - 1
+        WHERE old.outcome = 'error' AND reason = coalesce(old.error_reason, 'unknown')
+          AND site_id = (SELECT site_id FROM articles WHERE id = old.article_id);
     END
     """,
     """
-    CREATE TRIGGER sites_count_capture_update AFTER UPDATE OF article_id, outcome ON captures
+    CREATE TRIGGER sites_count_capture_update
+    AFTER UPDATE OF article_id, outcome, error_reason ON captures
     BEGIN
         UPDATE sites SET capture_count = capture_count - 1,
                          error_count = error_count - (old.outcome = 'error')
         WHERE old.article_id IS NOT NULL
           AND id = (SELECT site_id FROM articles WHERE id = old.article_id);
+        UPDATE site_errors SET count = count - 1
+        WHERE old.outcome = 'error' AND reason = coalesce(old.error_reason, 'unknown')
+          AND site_id = (SELECT site_id FROM articles WHERE id = old.article_id);
         UPDATE sites SET capture_count = capture_count + 1,
                          error_count = error_count + (new.outcome = 'error'),
                          last_capture_at = CASE
@@ -88,6 +100,10 @@ SQLITE_TRIGGERS = (
                              THEN new.fetched_at ELSE last_capture_at END
         WHERE new.article_id IS NOT NULL
           AND id = (SELECT site_id FROM articles WHERE id = new.article_id);
+        INSERT INTO site_errors (site_id, reason, count)
+        SELECT site_id, coalesce(new.error_reason, 'unknown'), 1 FROM articles
+        WHERE id = new.article_id AND new.outcome = 'error'
+        ON CONFLICT (site_id, reason) DO UPDATE SET count = count + 1;
     END
     """,
 )
@@ -124,12 +140,19 @@ POSTGRES_FUNCTIONS = (
             UPDATE sites SET capture_count = capture_count - 1,
                              error_count = error_count - (OLD.outcome = 'error')::int
             WHERE id = (SELECT site_id FROM articles WHERE id = OLD.article_id);
+            UPDATE site_errors SET count = count - 1
+            WHERE OLD.outcome = 'error' AND reason = coalesce(OLD.error_reason, 'unknown')
+              AND site_id = (SELECT site_id FROM articles WHERE id = OLD.article_id);
         END IF;
         IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.article_id IS NOT NULL THEN
             UPDATE sites SET capture_count = capture_count + 1,
                              error_count = error_count + (NEW.outcome = 'error')::int,
                              last_capture_at = GREATEST(last_capture_at, NEW.fetched_at)
             WHERE id = (SELECT site_id FROM articles WHERE id = NEW.article_id);
+            INSERT INTO site_errors (site_id, reason, count)
+            SELECT site_id, coalesce(NEW.error_reason, 'unknown'), 1 FROM articles
+            WHERE id = NEW.article_id AND NEW.outcome = 'error'
+            ON CONFLICT (site_id, reason) DO UPDATE SET count = site_errors.count + 1;
         END IF;
         RETURN NULL;
     END $$
@@ -141,7 +164,8 @@ POSTGRES_TRIGGERS = (
     ON articles FOR EACH ROW EXECUTE FUNCTION sites_count_articles()
     """,
     """
-    CREATE TRIGGER sites_count_captures AFTER INSERT OR DELETE OR UPDATE OF article_id, outcome
+    CREATE TRIGGER sites_count_captures
+    AFTER INSERT OR DELETE OR UPDATE OF article_id, outcome, error_reason
     ON captures FOR EACH ROW EXECUTE FUNCTION sites_count_captures()
     """,
 )
@@ -176,6 +200,13 @@ UPDATE sites SET
                        JOIN articles ON articles.id = captures.article_id
                        WHERE articles.site_id = sites.id)
 """
+RECOUNT_ERRORS = """
+INSERT INTO site_errors (site_id, reason, count)
+SELECT articles.site_id, coalesce(captures.error_reason, 'unknown'), count(*)
+FROM captures JOIN articles ON articles.id = captures.article_id
+WHERE captures.outcome = 'error'
+GROUP BY articles.site_id, coalesce(captures.error_reason, 'unknown')
+"""
 
 
 def upgrade() -> None:
@@ -188,7 +219,18 @@ def upgrade() -> None:
     )
     # Its leading column leads ix_captures_article_id_fetched_at too, which serves every query.
     op.drop_index("ix_captures_article_id", "captures")
+    op.create_table(
+        "site_errors",
+        sa.Column("site_id", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.String(64), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["site_id"], ["sites.id"], name="fk_site_errors_site_id_sites", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("site_id", "reason", name="pk_site_errors"),
+    )
     op.execute(RECOUNT)
+    op.execute(RECOUNT_ERRORS)
     if op.get_bind().dialect.name == "postgresql":
         for statement in (*POSTGRES_FUNCTIONS, *POSTGRES_TRIGGERS):
             op.execute(statement)
@@ -208,6 +250,7 @@ def downgrade() -> None:
         for name in SQLITE_TRIGGER_NAMES:
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
         _rebuild_search_index(prefix=",\n    prefix='2 3'")
+    op.drop_table("site_errors")
     op.create_index("ix_captures_article_id", "captures", ["article_id"])
     op.drop_index("ix_articles_site_id_first_seen_at", "articles")
     op.drop_index("ix_articles_first_seen_at_id", "articles")

@@ -26,6 +26,7 @@ from storage import (
     open_archive,
     record_failure,
 )
+from storage.activity import errors_by_reason
 from storage.export import iter_versions, write_jsonl
 from storage.importing import import_versions, parse_jsonl
 from storage.listing import stats
@@ -88,6 +89,23 @@ def _captures(
     return (int(n), int(errors or 0), last)
 
 
+def errors_from_rows(archive: Archive, host: str) -> dict[str, int]:
+    with archive.read() as s:
+        rows = s.execute(
+            select(func.coalesce(Capture.error_reason, "unknown"), func.count())
+            .join(Article, Article.id == Capture.article_id)
+            .join(Site, Site.id == Article.site_id)
+            .where(Site.host == host, Capture.outcome == "error")
+            .group_by(Capture.error_reason)
+        ).all()
+    return {reason: int(n) for reason, n in rows}
+
+
+def errors_shown(archive: Archive, host: str) -> dict[str, int]:
+    with archive.read() as s:
+        return errors_by_reason(s, host)
+
+
 def shown_by_stats(archive: Archive) -> Counts:
     with archive.read() as s:
         return {
@@ -116,6 +134,8 @@ def test_counters_follow_live_captures(archive: Archive, capture: CaptureFn) -> 
     assert shown == counted_from_rows(archive)
     assert shown["www.nbcnews.com"] == (2, 3, 5, 1, T0 + timedelta(days=4))
     assert shown["www.bbc.co.uk"] == (1, 1, 1, 0, T0 + timedelta(hours=7))
+    assert errors_shown(archive, "www.nbcnews.com") == {"http_503": 1}
+    assert errors_shown(archive, "elsewhere.example") == {"http_404": 1}
 
 
 def test_counters_after_import(archive: Archive, capture: CaptureFn, tmp_path: Path) -> None:
@@ -155,6 +175,8 @@ def test_counters_after_migrate_db(
     assert result.exit_code == 0, result.output + result.stderr
     with open_archive(target) as moved:
         assert shown_by_stats(moved) == shown_by_stats(archive) == counted_from_rows(moved)
+        assert errors_shown(moved, "www.nbcnews.com") == errors_from_rows(moved, "www.nbcnews.com")
+        assert errors_shown(moved, "www.nbcnews.com") == {"http_503": 1}
 
 
 def test_archive_written_before_the_counters_is_counted_on_upgrade(
@@ -166,5 +188,6 @@ def test_archive_written_before_the_counters_is_counted_on_upgrade(
     shown = shown_by_stats(archive)
     assert shown == counted_from_rows(archive)
     assert shown["www.nbcnews.com"] == (2, 3, 5, 1, T0 + timedelta(days=4))
+    assert errors_shown(archive, "www.nbcnews.com") == {"http_503": 1}
     capture(C, "Story C, corrected", TEXT, T0 + timedelta(days=9))  # the triggers run from here
     assert shown_by_stats(archive)["www.bbc.co.uk"] == (1, 2, 2, 0, T0 + timedelta(days=9))
