@@ -120,6 +120,36 @@ def client(
     connection.close()
 
 
+def run_load(
+    port: int, paths: list[str], clients: int, seconds: float
+) -> tuple[float, list[float], list[str]]:
+    """Requests/s, sorted latencies and errors of ``clients`` threads cycling through ``paths``."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    started = time.monotonic()
+    threads = [
+        threading.Thread(
+            target=client, args=(port, paths, started + seconds, i * 25, latencies, errors)
+        )
+        for i in range(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    latencies.sort()
+    return len(latencies) / elapsed, latencies, errors
+
+
+def describe(name: str, rate: float, latencies: list[float], errors: list[str]) -> str:
+    return (
+        f"{name}: {rate:.0f} requests/s, p50 {statistics.median(latencies) * 1000:.0f} ms, "
+        f"p95 {latencies[int(0.95 * len(latencies))] * 1000:.0f} ms, "
+        f"max {latencies[-1] * 1000:.0f} ms, {len(errors)} errors"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("archive", type=Path)
@@ -129,31 +159,18 @@ def main() -> None:
     paths = endpoint_mix(args.archive)
     with running_server(args.archive) as base:
         port = int(base.rsplit(":", 1)[1])
-        seconds: list[float] = []
-        errors: list[str] = []
         load = os.getloadavg()[0]
-        started = time.monotonic()
-        threads = [
-            threading.Thread(
-                target=client,
-                args=(port, paths, started + args.seconds, i * 25, seconds, errors),
-            )
-            for i in range(args.clients)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.monotonic() - started
-    seconds.sort()
+        # Baseline in the same run: the app's own cost per request (an empty list of runs).
+        floor = run_load(port, ["/api/runs"], args.clients, args.seconds / 2)
+        mixed = run_load(port, paths, args.clients, args.seconds)
     print(
-        f"serve, {args.clients} clients, {elapsed:.0f} s, {len(paths)} mixed paths "
-        f"(load average {load:.1f} at start, {os.getloadavg()[0]:.1f} at end): "
-        f"{len(seconds) / elapsed:.0f} requests/s, p50 {statistics.median(seconds) * 1000:.0f} ms, "
-        f"p95 {seconds[int(0.95 * len(seconds))] * 1000:.0f} ms, "
-        f"max {seconds[-1] * 1000:.0f} ms, {len(errors)} errors"
+        f"serve, {args.clients} clients, load average {load:.1f} at start, "
+        f"{os.getloadavg()[0]:.1f} at end"
     )
-    for error in errors[:5]:
+    print("  " + describe(f"mixed endpoint set ({len(paths)} paths)", *mixed))
+    print("  " + describe("baseline, /api/runs (no archive reads)", *floor))
+    print(f"  mixed / baseline: {mixed[0] / floor[0]:.2f}")
+    for error in mixed[2][:5]:
         print("  error:", error)
 
 
