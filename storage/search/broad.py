@@ -38,7 +38,7 @@ from storage.search.request import SearchRequest
 
 __all__ = ["BROAD_MATCHES", "is_broad", "newest_page"]
 
-BROAD_MATCHES = 20_000
+BROAD_MATCHES = 5_000
 MAX_CHUNK = 5_000  # versions read per step (fewer for a first page)
 
 
@@ -80,11 +80,15 @@ def _matching_ids(session: Session, request: SearchRequest, low: int, high: int)
 
     Read through the driver's cursor: thousands of plain integers, no row objects needed.
     """
-    cursor = session.connection().exec_driver_sql(
-        "SELECT rowid FROM versions_fts WHERE versions_fts MATCH ? AND rowid BETWEEN ? AND ?",
-        (request.match, low, high),
-    )
-    return {row[0] for row in cursor}
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(
+            "SELECT rowid FROM versions_fts WHERE versions_fts MATCH ? AND rowid BETWEEN ? AND ?",
+            (request.match, low, high),
+        )
+        return {row[0] for row in cursor.fetchall()}
+    finally:
+        cursor.close()
 
 
 def newest_page(session: Session, request: SearchRequest) -> Select[Any]:
