@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,7 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.listing import site_matches
-from storage.models import Article, Capture, CrawlRun, FrontierEntry, Site, Version
+from storage.models import Article, Capture, CrawlRun, FrontierEntry, Site, SiteErrorCount, Version
 from storage.provenance import archive_origins
 
 
@@ -52,25 +53,34 @@ class CrawlRunRecord:
 
 
 def errors_by_reason(session: Session, host: str) -> dict[str, int]:
-    """Failed captures of the site's articles (and of its never-archived URLs) per reason."""
-    site_articles = select(Article.id).join(Site).where(Site.host == host)
-    rows = session.execute(
+    """Failed captures of the site's articles (and of its never-archived URLs) per reason.
+
+    The site's articles' are counted as they are written (``site_errors``, migration 0012);
+    failures of URLs never archived belong to no site and are counted here (few, indexed).
+    """
+    counts: Counter[str] = Counter()
+    kept = (
+        select(SiteErrorCount.reason, SiteErrorCount.count)
+        .join(Site, Site.id == SiteErrorCount.site_id)
+        .where(Site.host == host, SiteErrorCount.count > 0)
+    )
+    for reason, count in session.execute(kept):
+        counts[reason] += int(count)
+    never_archived = (
         select(Capture.error_reason, func.count())
         .where(
+            Capture.article_id.is_(None),
             Capture.outcome == "error",
             or_(
-                Capture.article_id.in_(site_articles),
-                Capture.article_id.is_(None)
-                & or_(
-                    Capture.requested_url.startswith(f"https://{host}/", autoescape=True),
-                    Capture.requested_url.startswith(f"http://{host}/", autoescape=True),
-                ),
+                Capture.requested_url.startswith(f"https://{host}/", autoescape=True),
+                Capture.requested_url.startswith(f"http://{host}/", autoescape=True),
             ),
         )
         .group_by(Capture.error_reason)
-        .order_by(func.count().desc())
     )
-    return {reason or "unknown": int(count) for reason, count in rows}
+    for error_reason, count in session.execute(never_archived):
+        counts[error_reason or "unknown"] += int(count)
+    return dict(counts.most_common())
 
 
 def frontier_status(session: Session, host: str, now: datetime) -> FrontierStatus:

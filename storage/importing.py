@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from storage.inserts import insert_missing, table_of
 from storage.models import Article, ArticleAlias, Site, Version
 from storage.records import ExportedVersion, ImportSummary
 from storage.timeutil import utcnow
@@ -32,42 +37,120 @@ def parse_jsonl(lines: Iterable[bytes | str], *, source: str = "line") -> Iterat
         raise InvalidImport(skipped[0].removesuffix("; skipped"))
 
 
-def _article_for(session: Session, record: ExportedVersion, summary: ImportSummary) -> Article:
+@dataclass
+class _Known:
+    """An article as the batch knows it: its id, version count and last capture time."""
+
+    id: int
+    version_count: int
+    last_captured_at: datetime | None
+    changed: bool = False
+
+
+def _lookups(record: ExportedVersion) -> tuple[str, ...]:
+    """The URL hashes that find ``record``'s article: its URL, then its canonical form."""
+    return _lookups_of_url(record.url)
+
+
+@lru_cache(maxsize=4096)
+def _lookups_of_url(url: str) -> tuple[str, ...]:
     try:
-        lookup = canonical_url(record.url)
+        lookup = canonical_url(url)
     except InvalidURL:
-        lookup = record.url
-    for candidate in dict.fromkeys((record.url, lookup)):
-        found = session.scalar(
-            select(Article).join(ArticleAlias).where(ArticleAlias.url_hash == url_hash(candidate))
+        lookup = url
+    return tuple(url_hash(candidate) for candidate in dict.fromkeys((url, lookup)))
+
+
+def _known_articles(session: Session, digests: list[str]) -> dict[str, _Known]:
+    found: dict[str, _Known] = {}
+    for start in range(0, len(digests), _IN_BATCH):
+        rows = session.execute(
+            select(
+                ArticleAlias.url_hash,
+                Article.id,
+                Article.version_count,
+                Article.last_captured_at,
+            )
+            .join(Article, Article.id == ArticleAlias.article_id)
+            .where(ArticleAlias.url_hash.in_(digests[start : start + _IN_BATCH]))
         )
-        if found is not None:
-            return found
-    site = session.scalar(select(Site).where(Site.host == record.site))
-    if site is None:
-        site = Site(host=record.site, name=record.site_name, created_at=utcnow())
-        session.add(site)
-        session.flush()
-    article = Article(
-        url=record.url,
-        url_hash=url_hash(record.url),
-        site_id=site.id,
-        first_seen_at=record.first_seen_at,
-        last_captured_at=None,
-        version_count=0,
+        for digest, article_id, count, last in rows:
+            found[digest] = _Known(article_id, count, last)
+    return found
+
+
+def _site_ids(session: Session, records: list[ExportedVersion]) -> dict[str, int]:
+    names = {record.site: record.site_name for record in records}
+    insert_missing(
+        session,
+        Site,
+        [{"host": host, "name": name, "created_at": utcnow()} for host, name in names.items()],
     )
-    session.add(article)
-    session.flush()
-    session.add(
-        ArticleAlias(
-            url=record.url,
-            url_hash=article.url_hash,
-            article_id=article.id,
-            first_seen_at=record.first_seen_at,
+    rows = session.execute(select(Site.host, Site.id).where(Site.host.in_(list(names))))
+    return {str(host): int(site_id) for host, site_id in rows}
+
+
+def _create_articles(
+    session: Session,
+    records: list[ExportedVersion],
+    known: dict[str, _Known],
+    summary: ImportSummary,
+) -> None:
+    """Create the articles of ``records`` that no alias finds; add them to ``known``."""
+    new: dict[str, ExportedVersion] = {}
+    for record in records:
+        if not any(digest in known for digest in _lookups(record)):
+            new.setdefault(url_hash(record.url), record)
+    if not new:
+        return
+    sites = _site_ids(session, list(new.values()))
+    rows = [
+        {
+            "url": record.url,
+            "url_hash": digest,
+            "site_id": sites[record.site],
+            "first_seen_at": record.first_seen_at,
+            "last_captured_at": None,
+            "version_count": 0,
+        }
+        for digest, record in new.items()
+    ]
+    insert_missing(session, Article, rows)
+    created = {
+        str(digest): int(article_id)
+        for digest, article_id in session.execute(
+            select(Article.url_hash, Article.id).where(Article.url_hash.in_(list(new)))
         )
+    }
+    insert_missing(
+        session,
+        ArticleAlias,
+        [
+            {
+                "url": record.url,
+                "url_hash": digest,
+                "article_id": created[digest],
+                "first_seen_at": record.first_seen_at,
+            }
+            for digest, record in new.items()
+        ],
     )
-    summary.articles_created += 1
-    return article
+    known.update(_known_articles(session, list(new)))
+    summary.articles_created += len(new)
+
+
+def _stored_hashes(session: Session, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    """The content hash of each (article id, number) already archived."""
+    ids = sorted({article_id for article_id, _ in pairs})
+    stored: dict[tuple[int, int], str] = {}
+    for start in range(0, len(ids), _IN_BATCH):
+        rows = session.execute(
+            select(Version.article_id, Version.number, Version.content_hash).where(
+                Version.article_id.in_(ids[start : start + _IN_BATCH])
+            )
+        )
+        stored.update({(a, n): h for a, n, h in rows if (a, n) in pairs})
+    return stored
 
 
 def import_versions(session: Session, versions: Iterable[ExportedVersion]) -> ImportSummary:
@@ -77,16 +160,40 @@ def import_versions(session: Session, versions: Iterable[ExportedVersion]) -> Im
     present (re-importing a file is harmless). A version is added only as the article's next
     number; anything else (a gap, or a different content under an existing number) is skipped
     and reported in ``problems``. Captures and raw bodies are not part of a JSONL export.
+
+    Written in bulk: the articles of all ``versions`` are looked up and created in a few
+    statements, the new versions inserted with one multi-row statement per table batch.
     """
     summary = ImportSummary()
-    for record in versions:
-        article = _article_for(session, record, summary)
+    records = list(versions)
+    known = _known_articles(session, [d for r in records for d in _lookups(r)])
+    _create_articles(session, records, known, summary)
+    # One object per article, however many of its URLs found it: the batch updates it in place.
+    by_id: dict[int, _Known] = {}
+    for digest, found in known.items():
+        known[digest] = by_id.setdefault(found.id, found)
+    articles = [next(known[d] for d in _lookups(r) if d in known) for r in records]
+    stored = _stored_hashes(
+        session,
+        {
+            (a.id, r.version)
+            for r, a in zip(records, articles, strict=True)
+            if r.version <= a.version_count
+        },
+    )
+    rows: list[dict[str, Any]] = []
+    for record, article in zip(records, articles, strict=True):
         if record.version <= article.version_count:
-            existing = session.scalar(
-                select(Version.content_hash).where(
-                    Version.article_id == article.id, Version.number == record.version
+            existing = stored.get((article.id, record.version))
+            if existing is None:  # added earlier in this batch
+                existing = next(
+                    (
+                        row["content_hash"]
+                        for row in rows
+                        if row["article_id"] == article.id and row["number"] == record.version
+                    ),
+                    None,
                 )
-            )
             if existing == record.content_hash:
                 summary.versions_present += 1
             else:
@@ -101,22 +208,38 @@ def import_versions(session: Session, versions: Iterable[ExportedVersion]) -> Im
                 "(versions must arrive in order, without gaps); skipped"
             )
             continue
-        session.add(
-            Version(
-                article_id=article.id,
-                number=record.version,
+        rows.append(
+            {
+                "article_id": article.id,
+                "number": record.version,
                 **{name: getattr(record, name) for name in _VERSION_FIELDS},
-            )
+            }
         )
         article.version_count = record.version
         latest = max(record.captured_at, record.last_confirmed_at)
         if article.last_captured_at is None or article.last_captured_at < latest:
             article.last_captured_at = latest
+        article.changed = True
         summary.versions_imported += 1
-        session.flush()
+    if rows:  # Core, all columns in every row: one executemany (the ORM splits on NULLs)
+        session.execute(insert(table_of(Version)), rows)
+    changed = {a.id: a for a in articles if a.changed}
+    if changed:
+        session.execute(
+            update(Article),
+            [
+                {
+                    "id": a.id,
+                    "version_count": a.version_count,
+                    "last_captured_at": a.last_captured_at,
+                }
+                for a in changed.values()
+            ],
+        )
     return summary
 
 
+_IN_BATCH = 500  # values per IN (...) list
 _VERSION_FIELDS = [
     name
     for name in (f.name for f in dataclasses.fields(ExportedVersion))

@@ -21,6 +21,10 @@ def site_matches(domain: str) -> ColumnElement[bool]:
     return or_(Site.host == host, Site.host.like("%." + host.replace("%", r"\%"), escape="\\"))
 
 
+def _matching_site_ids(session: Session, domain: str) -> list[int]:
+    return list(session.scalars(select(Site.id).where(site_matches(domain))))
+
+
 def list_articles(
     session: Session,
     *,
@@ -29,12 +33,31 @@ def list_articles(
     until: datetime | None = None,
     changed_only: bool = False,
     limit: int | None = None,
+    offset: int = 0,
 ) -> Iterator[ArticleListing]:
     """Articles first seen between ``since`` and ``until``, newest first, streamed.
 
     ``changed_only`` keeps articles with more than one version. The title and publication date
-    are the latest version's. Consume the iterator while ``session`` is open.
+    are the latest version's. ``offset`` skips that many articles on the listing's index (reading
+    ids only: a deep page costs with its depth, never with the archive's size). Consume the
+    iterator while ``session`` is open.
     """
+    order = (Article.first_seen_at.desc(), Article.id.desc())
+    # The page's ids first, off the listing's index (no join, nothing else read per skipped
+    # row); then the page itself, with each article's latest version by its unique key.
+    page = select(Article.id).order_by(*order)
+    if site:
+        page = page.where(Article.site_id.in_(_matching_site_ids(session, site)))
+    if since is not None:
+        page = page.where(Article.first_seen_at >= since)
+    if until is not None:
+        page = page.where(Article.first_seen_at < until)
+    if changed_only:
+        page = page.where(Article.version_count > 1)
+    if offset:
+        page = page.offset(offset)
+    if limit is not None:
+        page = page.limit(limit)
     query = (
         select(
             Article.url,
@@ -51,18 +74,9 @@ def list_articles(
             Version,
             and_(Version.article_id == Article.id, Version.number == Article.version_count),
         )
-        .order_by(Article.first_seen_at.desc(), Article.id.desc())
+        .where(Article.id.in_(page.scalar_subquery()))
+        .order_by(*order)
     )
-    if site:
-        query = query.where(site_matches(site))
-    if since is not None:
-        query = query.where(Article.first_seen_at >= since)
-    if until is not None:
-        query = query.where(Article.first_seen_at < until)
-    if changed_only:
-        query = query.where(Article.version_count > 1)
-    if limit is not None:
-        query = query.limit(limit)
     rows = session.execute(query.execution_options(yield_per=STREAM_BATCH))
     for url, host, title, count, first_seen, last_captured, changed, published in rows:
         yield ArticleListing(
@@ -80,47 +94,20 @@ def list_articles(
 def stats(session: Session) -> list[SiteStats]:
     """Articles, versions, captures, errors and the last crawl of every site, busiest first.
 
-    Failed captures of URLs never archived belong to no article; they are counted on one row
-    named ``(no article)``.
+    Read from the counters kept on each site as the archive is written (storage/counters.py),
+    so the cost is one row per site whatever the archive's size. Failed captures of URLs never
+    archived belong to no article; they are counted on one row named ``(no article)``.
     """
-    articles = (
-        select(
-            Article.site_id,
-            func.count().label("articles"),
-            func.coalesce(func.sum(Article.version_count), 0).label("versions"),
-        )
-        .group_by(Article.site_id)
-        .subquery()
-    )
-    captures = (
-        select(
-            Article.site_id,
-            func.count().label("captures"),
-            func.sum(case((Capture.outcome == "error", 1), else_=0)).label("errors"),
-            func.max(Capture.fetched_at).label("last_crawl"),
-        )
-        .join(Article, Article.id == Capture.article_id)
-        .group_by(Article.site_id)
-        .subquery()
-    )
-    query = (
-        select(
-            Site.host,
-            Site.name,
-            func.coalesce(articles.c.articles, 0),
-            func.coalesce(articles.c.versions, 0),
-            func.coalesce(captures.c.captures, 0),
-            func.coalesce(captures.c.errors, 0),
-            captures.c.last_crawl,
-        )
-        .outerjoin(articles, articles.c.site_id == Site.id)
-        .outerjoin(captures, captures.c.site_id == Site.id)
-        .order_by(func.coalesce(articles.c.articles, 0).desc(), Site.host)
-    )
-    result = [
-        SiteStats(host, name, int(a), int(v), int(c), int(e), last)
-        for host, name, a, v, c, e, last in session.execute(query)
-    ]
+    query = select(
+        Site.host,
+        Site.name,
+        Site.article_count,
+        Site.version_count,
+        Site.capture_count,
+        Site.error_count,
+        Site.last_capture_at,
+    ).order_by(Site.article_count.desc(), Site.host)
+    result = [SiteStats(*row) for row in session.execute(query)]
     orphans = session.execute(
         select(
             func.count(),

@@ -72,12 +72,36 @@ class Site(Base):
     created_at: Mapped[Timestamp]
     # The site's newest version id when its boilerplate was last learned (storage.boilerplate).
     boilerplate_basis: Mapped[int | None]
+    # Kept by database triggers as rows are written (migration 0012, storage/counters.py), so
+    # statistics read one row per site instead of counting the archive per view.
+    article_count: Mapped[int] = mapped_column(server_default="0")
+    version_count: Mapped[int] = mapped_column(server_default="0")
+    capture_count: Mapped[int] = mapped_column(server_default="0")
+    error_count: Mapped[int] = mapped_column(server_default="0")
+    last_capture_at: Mapped[Timestamp | None]
+
+
+class SiteErrorCount(Base):
+    """How many failed captures of a site's articles had each reason (kept by triggers, 0012)."""
+
+    __tablename__ = "site_errors"
+
+    site_id: Mapped[int] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
+    )
+    reason: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int]
 
 
 class Article(Base):
     """One news article; its identity is the canonical URL (unique on the URL's sha256)."""
 
     __tablename__ = "articles"
+    __table_args__ = (
+        # The listing's order (newest first), overall and per site: a page reads an index.
+        Index("ix_articles_first_seen_at_id", "first_seen_at", "id"),
+        Index("ix_articles_site_id_first_seen_at", "site_id", "first_seen_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     url: Mapped[UrlText]
@@ -137,9 +161,8 @@ class Capture(Base):
     __table_args__ = (Index("ix_captures_article_id_fetched_at", "article_id", "fetched_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    article_id: Mapped[int | None] = mapped_column(
-        ForeignKey("articles.id", ondelete="CASCADE"), index=True
-    )
+    # Indexed by ix_captures_article_id_fetched_at (article_id first): no index of its own.
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
     requested_url: Mapped[UrlText]
     final_url: Mapped[UrlText | None]

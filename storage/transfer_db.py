@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Integer, LargeBinary, Table, delete, func, select, text, tuple_
 
+from storage.counters import recount_sites
 from storage.database import Archive
 from storage.errors import StorageError
 from storage.models import Base
@@ -172,6 +173,9 @@ def copy_archive(
                 copied += len(rows)
                 if progress is not None:
                     progress(table.name, copied)
+        # The target's triggers counted every copied article and capture on top of the copied
+        # counters: set them back to what the rows say (the source's, if it was right).
+        recount_sites(writing)
         if target.dialect == "postgresql":
             _fix_sequences(writing)
     return compare_archives(source, target, batch_size=batch_size)

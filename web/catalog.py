@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import islice
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -107,11 +106,15 @@ def search_versions(
 def articles(
     session: Session, paging: Paging, *, site: str | None = None, changed_only: bool = False
 ) -> Slice:
-    """Articles newest first (storage lists without an offset, so earlier pages are skipped)."""
+    """Articles newest first; earlier pages are skipped on the listing's index."""
     listing = list_articles(
-        session, site=site, changed_only=changed_only, limit=paging.offset + paging.per_page + 1
+        session,
+        site=site,
+        changed_only=changed_only,
+        limit=paging.per_page + 1,
+        offset=paging.offset,
     )
-    rows: list[ArticleListing] = list(islice(listing, paging.offset, None))
+    rows: list[ArticleListing] = list(listing)
     return _slice(rows, paging)
 
 

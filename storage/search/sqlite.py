@@ -3,8 +3,9 @@
 Two steps in one statement: the ranked step joins each match to its version, article and site,
 applies every filter, ranks what is left and keeps one page (``LIMIT``/``OFFSET``); only that
 page's rows then get a snippet (the costly part: FTS5 re-reads the text). Nothing caps the ranked
-set, so every match is reachable by paging; the time limit (storage.search.bounds) bounds a
-search for a very common word.
+set, so every match is reachable by paging. A query matching more than ``BROAD_MATCHES``
+versions is listed newest first instead of ranked (storage/search/broad.py: its cost would
+follow the archive's size); the time limit (storage.search.bounds) bounds what remains.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.sql.expression import ColumnClause, TableClause
 
 from storage.models import Article, Site, Version
 from storage.records import SearchHit
+from storage.search.broad import is_broad, newest_page
 from storage.search.filters import hit_rows, version_filters
 from storage.search.query import QUERY_ENDS_TOO_EARLY, InvalidQuery, cannot_search
 from storage.search.request import SNIPPET_TOKENS, TITLE_WEIGHT, SearchRequest
@@ -54,19 +56,24 @@ def _page(request: SearchRequest) -> Select[Any]:
     )
 
 
-def _statement(request: SearchRequest) -> Select[Any]:
-    hits = _page(request).subquery("hits")
+def _statement(request: SearchRequest, page: Select[Any], newest_first: bool) -> Select[Any]:
+    hits = page.subquery("hits")
     fts = _fts()
     open_mark, close_mark = request.highlight
     fts_table: ColumnClause[Any] = literal_column("versions_fts")
-    snippet = func.snippet(fts_table, 1, open_mark, close_mark, "…", SNIPPET_TOKENS)
-    matched = hits.join(
-        fts,
-        and_(
-            fts.c.rowid == hits.c.version_id,
-            text("versions_fts MATCH :snippet_match").bindparams(snippet_match=request.match),
-        ),
-    )
+    snippet: Any = func.snippet(fts_table, 1, open_mark, close_mark, "…", SNIPPET_TOKENS)
+    in_index = text("versions_fts MATCH :snippet_match").bindparams(snippet_match=request.match)
+    if newest_first:
+        # The page is a list of ids: one index lookup each for its snippet (a join would let
+        # SQLite walk every match of the broad query to find them).
+        snippet = (
+            select(snippet)
+            .select_from(fts)
+            .where(in_index, fts.c.rowid == hits.c.version_id)
+            .scalar_subquery()
+        )
+        return hit_rows(hits, snippet, hits).order_by(Version.captured_at.desc(), Version.id.desc())
+    matched = hits.join(fts, and_(fts.c.rowid == hits.c.version_id, in_index))
     return hit_rows(hits, snippet, matched).order_by(hits.c.rank, Version.id.desc())
 
 
@@ -82,7 +89,9 @@ class SqliteFts5Search:
 
     def search(self, session: Session, request: SearchRequest) -> list[SearchHit]:
         try:
-            rows = session.execute(_statement(request)).all()
+            broad = is_broad(session, request)
+            page = newest_page(session, request) if broad else _page(request)
+            rows = session.execute(_statement(request, page, broad)).all()
         except OperationalError as error:
             raise _invalid(request, error) from None
         return [

@@ -1,0 +1,178 @@
+"""Load on a real ``newsarchive serve`` (issue 27): 8 clients over the mixed endpoint set.
+
+Starts ``newsarchive --db sqlite:///ARCHIVE serve`` on 127.0.0.1 and runs N client threads,
+each with its own keep-alive connection, cycling through listings, sites, article pages,
+histories and searches for the given time; prints requests/s, p50/p95/max and errors:
+
+    python benchmarks/serve_load.py /tmp/newsarchive-scale/scale-100000-schema0012-gen1.db
+    python benchmarks/serve_load.py ARCHIVE --clients 8 --seconds 30
+
+ARCHIVE is any archive (benchmarks/scale.py builds and caches synthetic ones).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlencode
+
+REPO = Path(__file__).resolve().parent.parent
+NEWSARCHIVE = Path(sys.executable).with_name("newsarchive")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def running_server(archive: Path) -> Iterator[str]:
+    """A ``newsarchive serve`` on a free local port, its base URL; stopped afterwards."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(NEWSARCHIVE), "--db", f"sqlite:///{archive}", "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/api/sites", timeout=5):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("newsarchive serve did not start") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def endpoint_mix(archive: Path, count: int = 200) -> list[str]:
+    """The mixed endpoint set: listings (first and deep pages), sites, articles, searches."""
+    with sqlite3.connect(f"file:{archive}?mode=ro", uri=True) as connection:
+        total = connection.execute("SELECT max(id) FROM articles").fetchone()[0]
+        rng = random.Random(11)
+        urls = [
+            connection.execute(
+                "SELECT url FROM articles WHERE id = ?", (rng.randint(1, total),)
+            ).fetchone()[0]
+            for _ in range(count // 4)
+        ]
+        hosts = [row[0] for row in connection.execute("SELECT host FROM sites")]
+    paths = ["/api/sites", "/sites", "/api/articles", "/api/articles?page=200"]
+    for url in urls:
+        host = rng.choice(hosts)
+        paths += [
+            "/article?" + urlencode({"url": url}),
+            "/api/article/versions?" + urlencode({"url": url}),
+            f"/api/articles?site={host}",
+            f"/api/search?q=said&site={host}&until=2025-12-01",
+        ]
+    rng.shuffle(paths)
+    return paths
+
+
+def client(
+    port: int,
+    paths: list[str],
+    stop_at: float,
+    offset: int,
+    seconds: list[float],
+    errors: list[str],
+) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    turn = offset
+    while time.monotonic() < stop_at:
+        path = paths[turn % len(paths)]
+        turn += 1
+        started = time.perf_counter()
+        try:
+            connection.request("GET", path)
+            answer = connection.getresponse()
+            answer.read()
+            if answer.status != 200:
+                errors.append(f"{answer.status} {path}")
+        except (OSError, http.client.HTTPException) as error:
+            errors.append(f"{error!r} {path}")
+            connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            continue
+        seconds.append(time.perf_counter() - started)
+    connection.close()
+
+
+def run_load(
+    port: int, paths: list[str], clients: int, seconds: float
+) -> tuple[float, list[float], list[str]]:
+    """Requests/s, sorted latencies and errors of ``clients`` threads cycling through ``paths``."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    started = time.monotonic()
+    threads = [
+        threading.Thread(
+            target=client, args=(port, paths, started + seconds, i * 25, latencies, errors)
+        )
+        for i in range(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    latencies.sort()
+    return len(latencies) / elapsed, latencies, errors
+
+
+def describe(name: str, rate: float, latencies: list[float], errors: list[str]) -> str:
+    return (
+        f"{name}: {rate:.0f} requests/s, p50 {statistics.median(latencies) * 1000:.0f} ms, "
+        f"p95 {latencies[int(0.95 * len(latencies))] * 1000:.0f} ms, "
+        f"max {latencies[-1] * 1000:.0f} ms, {len(errors)} errors"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("archive", type=Path)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=20)
+    args = parser.parse_args()
+    paths = endpoint_mix(args.archive)
+    with running_server(args.archive) as base:
+        port = int(base.rsplit(":", 1)[1])
+        load = os.getloadavg()[0]
+        # Baseline in the same run: the app's own cost per request (an empty list of runs).
+        floor = run_load(port, ["/api/runs"], args.clients, args.seconds / 2)
+        mixed = run_load(port, paths, args.clients, args.seconds)
+    print(
+        f"serve, {args.clients} clients, load average {load:.1f} at start, "
+        f"{os.getloadavg()[0]:.1f} at end"
+    )
+    print("  " + describe(f"mixed endpoint set ({len(paths)} paths)", *mixed))
+    print("  " + describe("baseline, /api/runs (no archive reads)", *floor))
+    print(f"  mixed / baseline: {mixed[0] / floor[0]:.2f}")
+    for error in mixed[2][:5]:
+        print("  error:", error)
+
+
+if __name__ == "__main__":
+    main()
