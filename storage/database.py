@@ -18,6 +18,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.errors import ArchiveMissing, DatabaseBusy, StorageError, StorageFull
+from storage.script import SEARCH_TEXT_FUNCTION, search_text
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,8 @@ def _configure_sqlite(
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
+        # The search index's triggers call it (migration 0012, storage/script.py).
+        dbapi_connection.create_function(SEARCH_TEXT_FUNCTION, 1, search_text, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
         if read_only:

@@ -1,0 +1,77 @@
+"""A hit's snippet, made in Python alike for every backend: the window of the text that holds
+most of the query's words, each matched word or phrase wrapped in the highlight marks.
+
+Words are compared as the index compares them (storage.script.word_spans: folded, lowercased,
+one word per character in scripts without spaces), so ``cafe`` marks ``Café`` and ``地下鉄``
+marks those three characters inside ``東京の地下鉄が``.
+"""
+
+from __future__ import annotations
+
+from storage.script import word_spans
+from storage.search.query import InvalidQuery, QueryTerm, parse_query
+
+__all__ = ["make_snippet", "query_terms"]
+
+ELLIPSIS = "…"
+
+
+def query_terms(query: str) -> list[QueryTerm]:
+    """The terms of ``query`` that a snippet of the text marks (none for a malformed query)."""
+    try:
+        terms = parse_query(query).terms
+    except InvalidQuery:
+        return []
+    return [term for term in terms if term.field != "title"]
+
+
+def _matches(words: list[str], term: QueryTerm) -> list[tuple[int, int]]:
+    """(first, last + 1) word positions where ``term`` occurs in ``words``."""
+    wanted = [word for _, _, word in word_spans(term.words)]
+    if not wanted:
+        return []
+    found = []
+    size = len(wanted)
+    for at in range(len(words) - size + 1):
+        if words[at : at + size - 1] != wanted[:-1]:
+            continue
+        last = words[at + size - 1]
+        if last == wanted[-1] or (term.prefix and last.startswith(wanted[-1])):
+            found.append((at, at + size))
+    return found
+
+
+def make_snippet(
+    text: str | None, terms: list[QueryTerm], size: int, highlight: tuple[str, str]
+) -> str:
+    """About ``size`` words of ``text`` around the most matches, matches marked."""
+    if not text:
+        return ""
+    spans = list(word_spans(text))
+    if not spans:
+        return ""
+    words = [word for _, _, word in spans]
+    runs = sorted({run for term in terms for run in _matches(words, term)})
+    first = 0
+    if runs:
+        best = max(
+            range(len(runs)),
+            key=lambda i: (sum(1 for s, _ in runs[i:] if s < runs[i][0] + size), -i),
+        )
+        first = max(0, min(runs[best][0] - size // 4, len(words) - size))
+    last = min(len(words), first + size)
+    opening, closing = highlight
+    out: list[str] = [ELLIPSIS] if first > 0 else []
+    cursor = spans[first][0]
+    marked_until = -1
+    for start, end in runs:
+        if start < first or end > last or start < marked_until:
+            continue
+        out.append(text[cursor : spans[start][0]])
+        out.append(opening + text[spans[start][0] : spans[end - 1][1]] + closing)
+        cursor = spans[end - 1][1]
+        marked_until = end
+    out.append(text[cursor : spans[last - 1][1]])
+    if last < len(words):
+        out.append(ELLIPSIS)
+    return "".join(out)
