@@ -36,16 +36,9 @@ __all__ = [
 
 SEARCH_TEXT_FUNCTION = "newsarchive_search_text"
 
-# Letters that fold to a lowercase base letter: Latin, Greek, Cyrillic (and their extensions).
-_FOLDED_RANGES = (
-    (0x00C0, 0x024F),
-    (0x0370, 0x03FF),
-    (0x0400, 0x052F),
-    (0x1E00, 0x1EFF),
-    (0x1F00, 0x1FFF),
-)
-# Marks dropped outright: combining diacritics, Hebrew points, Arabic harakat and tatweel,
-# Thai vowel and tone marks above and below the line.
+# Marks dropped after canonical decomposition (NFD): the combining diacritics of Latin, Greek
+# and Cyrillic letters, Hebrew points, Arabic harakat and tatweel, Thai vowel and tone marks
+# above and below the line. Kana voicing marks and Hangul jamo are recomposed (NFC) untouched.
 _DROPPED_RANGES = (
     (0x0300, 0x036F),
     (0x0591, 0x05C7),
@@ -78,26 +71,8 @@ _UNSPACED_RANGES = (
 )
 
 
-def _fold_table() -> dict[int, str]:
-    table: dict[int, str] = {}
-    for start, end in _FOLDED_RANGES:
-        for code in range(start, end + 1):
-            char = chr(code)
-            base = "".join(c for c in unicodedata.normalize("NFD", char) if not _is_mark(c))
-            folded = base.lower()
-            if len(folded) == 1 and folded != char:
-                table[code] = folded
-    table[ord("ς")] = "σ"  # final sigma: what an upper case query folds to
-    return table
-
-
-def _is_mark(char: str) -> bool:
-    return unicodedata.category(char).startswith("M")
-
-
-_FOLDS = _fold_table()
 _DROPS = [code for start, end in _DROPPED_RANGES for code in range(start, end + 1)]
-_TRANSLATION: dict[int, str | None] = {**_FOLDS, **dict.fromkeys(_DROPS)}
+_DROP_TABLE: dict[int, str | None] = dict.fromkeys(_DROPS)
 
 
 def _class(ranges: tuple[tuple[int, int], ...], escape: str) -> str:
@@ -113,8 +88,11 @@ _WORD = re.compile(r"(?:[^\W_]|[" + _class((*_DROPPED_RANGES, (0x0900, 0x0DFF)),
 
 
 def fold(text: str) -> str:
-    """``text`` without accents and marks, Latin, Greek and Cyrillic letters lowercased."""
-    return text.translate(_TRANSLATION)
+    """``text`` lowercased, without accents and marks (ASCII text is returned as it is)."""
+    if text.isascii():
+        return text
+    bare = unicodedata.normalize("NFD", text.lower()).translate(_DROP_TABLE)
+    return unicodedata.normalize("NFC", bare).replace("ς", "σ")
 
 
 def segmented(text: str) -> str:
@@ -178,14 +156,14 @@ def _sql_string(text: str) -> str:
 
 
 def _postgres_function() -> str:
-    sources = "".join(chr(code) for code in _FOLDS) + "".join(chr(code) for code in _DROPS)
-    targets = "".join(_FOLDS.values())
-    pattern = "([" + _class(_UNSPACED_RANGES, "u") + "])"
+    marks = _sql_string("[" + _class(_DROPPED_RANGES, "u") + "]")
+    unspaced = _sql_string("([" + _class(_UNSPACED_RANGES, "u") + "])")
+    bare = f"normalize(regexp_replace(normalize(lower(value), NFD), {marks}, '', 'g'), NFC)"
     return (
         f"CREATE OR REPLACE FUNCTION {SEARCH_TEXT_FUNCTION}(value text) RETURNS text\n"
         "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $fn$\n"
-        f"SELECT regexp_replace(translate(value, {_sql_string(sources)}, "
-        f"{_sql_string(targets)}), {_sql_string(pattern)}, ' \\1 ', 'g')\n"
+        "SELECT CASE WHEN value ~ '^[\\x01-\\x7f]*$' THEN value ELSE regexp_replace(\n"
+        f"    translate({bare}, 'ς', 'σ'), {unspaced}, ' \\1 ', 'g') END\n"
         "$fn$"
     )
 
