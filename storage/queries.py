@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from storage.errors import ArticleNotFound, VersionNotFound
 from storage.models import Article, ArticleAlias, Version
 from storage.records import VersionRecord, VersionSummary
+from storage.script import count_words
 from storage.urls import InvalidURL, canonical_url, url_hash
 
 
@@ -41,7 +42,7 @@ def _summary(version: Version) -> VersionSummary:
         last_confirmed_at=version.last_confirmed_at,
         title=version.title,
         content_hash=version.content_hash,
-        words=len(version.text.split()),
+        words=count_words(version.text),
         origin=version.origin,
         extractor_version=version.extractor_version,
         change=version.change,

@@ -15,7 +15,8 @@ The full-text index of both backends (migration 0012) is built over ``search_tex
 
 The same rules are one SQL function on PostgreSQL (``POSTGRES_FUNCTION``, created by the
 migration) and a Python function registered on every SQLite connection, so the index, the
-queries and Python agree. ``count_words`` counts words the same way for word counts and diffs.
+queries and Python agree. ``words`` splits text the same way for word counts and diffs, so
+a five-paragraph Japanese article counts its characters, not its six sentences.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ __all__ = [
     "search_text",
     "segmented",
     "word_spans",
+    "words",
 ]
 
 SEARCH_TEXT_FUNCTION = "newsarchive_search_text"
@@ -124,25 +126,50 @@ def word_spans(text: str) -> Iterator[tuple[int, int, str]]:
             start += len(part)
 
 
-def count_words(text: str | None) -> int:
-    """How many words ``text`` has: spaced words, plus one per Chinese, Japanese or Thai character.
-
-    Korean counts as it is written, by the spaces between words (``서울에서`` is one word).
+def words(text: str | None) -> list[str]:
+    """The words of ``text`` as written, for counts and diffs: a spaced word whole, a Chinese,
+    Japanese or Thai character alone. Korean is counted as it is written, by the spaces between
+    words (``서울에서`` is one word); the search index still splits it by syllable.
     """
     if not text:
-        return 0
-    count = 0
+        return []
+    found: list[str] = []
     for match in _WORD.finditer(text):
-        in_spaced_word = False
+        spaced = ""
         for part in _UNSPACED.split(match.group()):
             if not part:
                 continue
             if _UNSPACED.fullmatch(part) and not _is_hangul(part):
-                count += 1
-                in_spaced_word = False
-            elif not in_spaced_word:
-                count += 1
-                in_spaced_word = True
+                if spaced:
+                    found.append(spaced)
+                    spaced = ""
+                if ord(part) in _DROP_TABLE and found:
+                    found[-1] += part  # a Thai vowel or tone mark belongs to its letter
+                else:
+                    found.append(part)
+            else:
+                spaced += part
+        if spaced:
+            found.append(spaced)
+    return found
+
+
+def count_words(text: str | None) -> int:
+    """How many words ``text`` has: its space-separated words, where a Chinese, Japanese or
+    Thai character counts as one (``東京の地下鉄`` is 6, ``iPhone用`` 2, ``covid-19`` 1).
+    """
+    if not text:
+        return 0
+    count = 0
+    for chunk in text.split():
+        unspaced = [
+            c for c in _UNSPACED.findall(chunk) if not _is_hangul(c) and ord(c) not in _DROP_TABLE
+        ]
+        if not unspaced:
+            count += 1
+            continue
+        rest = _UNSPACED.sub(lambda m: m.group() if _is_hangul(m.group()) else " ", chunk)
+        count += len(unspaced) + (1 if _WORD.search(rest) else 0)
     return count
 
 

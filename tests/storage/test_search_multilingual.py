@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from storage import Archive, CaptureResult
+from storage import Archive, CaptureResult, history
+from storage.script import count_words
 from storage.search import search
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -73,3 +74,36 @@ def test_english_words_are_still_whole_words(archive: Archive) -> None:
         assert [hit.url for hit in search(s, "heatwave")] == [ENGLISH]
         assert search(s, "heat") == []
         assert [hit.url for hit in search(s, "heat*")] == [ENGLISH]
+
+
+def test_word_counts_and_change_sizes_count_cjk_characters(
+    archive: Archive, capture: Capture
+) -> None:
+    tokyo = ARTICLES[0]
+    edited = tokyo["text"].replace("運転を再開した", "運転を再開する予定だ")
+    capture(tokyo["url"], tokyo["title"], tokyo["text"])
+    capture(tokyo["url"], tokyo["title"], edited, T0 + timedelta(hours=1))
+    with archive.read() as s:
+        first, second = history(s, tokyo["url"])
+    # Five sentences of about 30 characters each: not "5 words".
+    assert 120 < first.words < 200
+    assert second.words == first.words + 3
+    assert second.change is not None
+    # 再開した → 再開する予定だ: し, た removed; す, る, 予, 定, だ added (not "+1/-1 words").
+    assert (second.change["words_added"], second.change["words_removed"]) == (5, 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("The prison escape was planned for months.", 7),
+        ("covid-19 — U.S.", 3),
+        ("東京の地下鉄", 6),
+        ("iPhone用の", 3),
+        ("서울에서 지하철이", 2),
+        ("รถไฟฟ้า", 6),
+        ("", 0),
+    ],
+)
+def test_count_words(text: str, count: int) -> None:
+    assert count_words(text) == count
