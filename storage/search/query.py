@@ -64,7 +64,12 @@ class Token(NamedTuple):
 
 
 def tokens(query: str) -> Iterator[Token]:
-    """The query's tokens in order; InvalidQuery when they reach an unbalanced double quote."""
+    """The query's tokens in order; InvalidQuery when they reach an unbalanced double quote.
+
+    A NUL character is refused up front: PostgreSQL text cannot hold one.
+    """
+    if "\x00" in query:
+        raise InvalidQuery("a search query cannot contain a NUL character")
     for match in _TOKEN.finditer(query):
         if match["quote"]:
             raise InvalidQuery(f"unbalanced double quote in search query {query!r}")
