@@ -30,6 +30,7 @@ __all__ = [
     "SEARCH_TEXT_FUNCTION",
     "count_words",
     "fold",
+    "indexed_words",
     "search_text",
     "segmented",
     "word_spans",
@@ -84,6 +85,7 @@ def _class(ranges: tuple[tuple[int, int], ...], escape: str) -> str:
     return "".join(f"{one(a)}-{one(b)}" if a != b else one(a) for a, b in ranges)
 
 
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
 _UNSPACED = re.compile("([" + _class(_UNSPACED_RANGES, "U") + "])")
 # A word: letters and digits, with the marks inside it (Arabic harakat, Indic vowel signs).
 _WORD = re.compile(r"(?:[^\W_]|[" + _class((*_DROPPED_RANGES, (0x0900, 0x0DFF)), "U") + "])+")
@@ -115,15 +117,29 @@ def word_spans(text: str) -> Iterator[tuple[int, int, str]]:
     A word is a run of letters and digits; a character of an unspaced script is a word alone.
     Offsets index into ``text`` itself, so a caller can mark words in the original.
     """
+    if text.isascii():
+        lowered = text.lower()
+        for match in _ASCII_WORD.finditer(text):
+            yield match.start(), match.end(), lowered[match.start() : match.end()]
+        return
     for match in _WORD.finditer(text):
-        start = match.start()
-        for part in _UNSPACED.split(match.group()):
+        start, whole = match.start(), match.group()
+        parts = _UNSPACED.split(whole) if _UNSPACED.search(whole) else [whole]
+        for part in parts:
             if not part:
                 continue
             word = fold(part).lower()
             if word:
                 yield start, start + len(part), word
             start += len(part)
+
+
+def indexed_words(text: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """``word_spans`` as two lists, (words, (start, end) offsets); quick for ASCII text."""
+    if text.isascii():
+        return _ASCII_WORD.findall(text.lower()), [m.span() for m in _ASCII_WORD.finditer(text)]
+    spans = list(word_spans(text))
+    return [word for _, _, word in spans], [(start, end) for start, end, _ in spans]
 
 
 def words(text: str | None) -> list[str]:

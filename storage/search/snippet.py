@@ -8,7 +8,7 @@ marks those three characters inside ``東京の地下鉄が``.
 
 from __future__ import annotations
 
-from storage.script import word_spans
+from storage.script import indexed_words, word_spans
 from storage.search.query import InvalidQuery, QueryTerm, parse_query
 
 __all__ = ["make_snippet", "query_terms"]
@@ -30,13 +30,16 @@ def _matches(words: list[str], term: QueryTerm) -> list[tuple[int, int]]:
     wanted = [word for _, _, word in word_spans(term.words)]
     if not wanted:
         return []
-    found = []
     size = len(wanted)
-    for at in range(len(words) - size + 1):
-        if words[at : at + size - 1] != wanted[:-1]:
+    first, final = wanted[0], wanted[-1]
+    if size == 1 and term.prefix:
+        return [(at, at + 1) for at, word in enumerate(words) if word.startswith(first)]
+    found = []
+    for at in [at for at, word in enumerate(words) if word == first]:
+        if at + size > len(words) or words[at : at + size - 1] != wanted[:-1]:
             continue
         last = words[at + size - 1]
-        if last == wanted[-1] or (term.prefix and last.startswith(wanted[-1])):
+        if last == final or (term.prefix and last.startswith(final)):
             found.append((at, at + size))
     return found
 
@@ -47,10 +50,9 @@ def make_snippet(
     """About ``size`` words of ``text`` around the most matches, matches marked."""
     if not text:
         return ""
-    spans = list(word_spans(text))
+    words, spans = indexed_words(text)
     if not spans:
         return ""
-    words = [word for _, _, word in spans]
     runs = sorted({run for term in terms for run in _matches(words, term)})
     first = 0
     if runs:
