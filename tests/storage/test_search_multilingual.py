@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from storage import Archive, CaptureResult, history
+from storage import Archive, CaptureResult, history, open_archive
+from storage.schema import downgrade, upgrade
 from storage.script import count_words
 from storage.search import search
 
@@ -107,3 +108,19 @@ def test_word_counts_and_change_sizes_count_cjk_characters(
 )
 def test_count_words(text: str, count: int) -> None:
     assert count_words(text) == count
+
+
+def test_upgrading_an_archive_reindexes_what_it_holds(capture: Capture, db_url: str) -> None:
+    tokyo, greek = ARTICLES[0], ARTICLES[4]
+    for article in (tokyo, greek):
+        capture(article["url"], article["title"], article["text"])
+    with open_archive(db_url) as archive:
+        downgrade(archive, "0011")  # the index as it was before migration 0012
+        if archive.engine.dialect.name == "sqlite":  # (today's queries need 0012 on PostgreSQL)
+            with archive.read() as s:
+                assert search(s, "地下鉄") == []
+                assert search(s, "καυσωνας") == []
+        upgrade(archive)
+        with archive.read() as s:
+            assert [hit.url for hit in search(s, "地下鉄")] == [tokyo["url"]]
+            assert [hit.url for hit in search(s, "καυσωνας")] == [greek["url"]]
