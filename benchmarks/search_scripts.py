@@ -74,7 +74,7 @@ def index_sizes(connection: Connection) -> tuple[float, float]:
 
 
 def old_fts5(query: str) -> str:
-    """The query as the 0002 index was searched: each word bare or quoted, nothing folded."""
+    """A sample query as the 0002 index was searched: each word bare or quoted, not folded."""
     return " ".join(
         word if _BAREWORD.match(word) else '"' + word.replace('"', '""') + '"'
         for word in query.split()
@@ -93,12 +93,19 @@ def ranked(session: Session, table: str, match: str) -> list[int]:
 def timings(
     session: Session, queries: list[str], timed: Callable[[Callable[[], object], list[float]], None]
 ) -> tuple[list[float], list[float]]:
-    """Run times (ms) of ``queries`` on the (new, old) index, same ranked statement."""
+    """Run times (ms) of ``queries`` on the (new, old) index, same ranked statement.
+
+    The queries are ASCII, which both indexes take in the same FTS5 syntax (``to_fts5``); each
+    runs once untimed on both first, then timed on both in turn, so neither gets a warmer cache.
+    """
     new: list[float] = []
     old: list[float] = []
     for query in queries:
-        timed(partial(ranked, session, "versions_fts", to_fts5(query)), new)
-        timed(partial(ranked, session, OLD, old_fts5(query)), old)
+        match = to_fts5(query)
+        ranked(session, "versions_fts", match)
+        ranked(session, OLD, match)
+        timed(partial(ranked, session, "versions_fts", match), new)
+        timed(partial(ranked, session, OLD, match), old)
     return new, old
 
 
