@@ -23,19 +23,18 @@ __all__ = ["escape_search", "prepare_connection"]
 # Datasette's own marker (datasette.hookimpl is this), so that this module needs only pluggy.
 hookimpl = pluggy.HookimplMarker("datasette")
 
-_TERMS = re.compile(r'[^\s"]+')
+_TERMS = re.compile(r'"[^"]*"|[^\s"]+')
 
 
 def escape_search(query: str) -> str:
-    """Datasette's escaping of a search (each term quoted), after folding and segmenting it.
-
-    A term in a script without spaces becomes the phrase of its characters.
+    """Datasette's escaping of a search (each term or "quoted phrase" a phrase), after folding
+    and segmenting it: a term in a script without spaces becomes the phrase of its characters.
     """
     if query.count('"') % 2:
         query += '"'
     phrases = []
     for term in _TERMS.findall(query):
-        words = " ".join((search_text(term) or "").split())
+        words = " ".join((search_text(term.strip('"')) or "").split())
         if words:
             phrases.append('"' + words + '"')
     return " ".join(phrases)

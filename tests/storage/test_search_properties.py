@@ -3,12 +3,14 @@ InvalidQuery, never another exception."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from storage import Archive, CaptureResult
+from storage.datasette_plugin import escape_search
 from storage.script import count_words, search_text, word_spans, words
 from storage.search import InvalidQuery, count_matches, search
 from storage.search.query import parse_query, to_fts5
@@ -69,3 +71,14 @@ def test_any_query_searches_or_is_invalid(archive: Archive, capture: Capture, qu
         except InvalidQuery:
             return
     assert len(hits) <= total
+
+
+@PROPERTY
+@given(queries)
+def test_any_datasette_search_is_a_valid_fts5_query(query: str) -> None:
+    fts = sqlite3.connect(":memory:")
+    fts.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize='unicode61 remove_diacritics 2')")
+    fts.execute("INSERT INTO t VALUES (?)", (search_text("東京の地下鉄 Καύσωνας café"),))
+    escaped = escape_search(query.replace("\x00", ""))
+    if escaped:
+        fts.execute("SELECT rowid FROM t WHERE t MATCH ?", (escaped,)).fetchall()
