@@ -291,6 +291,11 @@ def compare_indexes(
         f"index 0012 {new_size:.0f} MB built in {new_build:.1f} s; 0002 {old_size:.0f} MB in "
         f"{old_build:.1f} s (size x{new_size / old_size:.2f}, build x{new_build / old_build:.2f})"
     )
+    cjk_new, cjk_old, cjk_text = search_scripts.unspaced_sizes(10_000)
+    print(
+        f"index of 10,000 CJK/Thai articles ({cjk_text:.1f} MB of text): 0012 {cjk_new:.1f} MB "
+        f"(x{cjk_new / cjk_text:.2f} the text), 0002 {cjk_old:.2f} MB (whole runs as one word)"
+    )
     with archive.read() as session:
         sets = query_sets(session, random.Random(rng.random()), vocabulary, maker)
         for label in ("one word", "phrase", "prefix", "most common word"):

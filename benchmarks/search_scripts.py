@@ -73,6 +73,43 @@ def index_sizes(connection: Connection) -> tuple[float, float]:
     return new / 1e6, old / 1e6
 
 
+def unspaced_sizes(count: int, seed: int = 5) -> tuple[float, float, float]:
+    """MB of the (0012, 0002) index and of the text, for ``count`` articles in Chinese,
+    Japanese, Korean and Thai: the sample's sentences shuffled into new articles."""
+    import random
+    import sqlite3
+
+    from storage.script import search_text
+
+    rng = random.Random(seed)
+    articles = json.loads(SAMPLE.read_text(encoding="utf-8"))["articles"]
+    sentences = [
+        line
+        for article in articles
+        if article["lang"] in ("ja", "zh", "ko", "th")
+        for line in article["text"].splitlines()
+    ]
+    db = sqlite3.connect(":memory:")
+    db.create_function("f", 1, search_text, deterministic=True)
+    db.execute("CREATE TABLE versions (id INTEGER PRIMARY KEY, text TEXT)")
+    for name in ("new_fts", "old_fts"):
+        db.execute(
+            f"CREATE VIRTUAL TABLE {name} USING fts5(text, content='versions', "
+            "content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3')"
+        )
+    rows = [(i, "\n".join(rng.choices(sentences, k=12))) for i in range(1, count + 1)]
+    db.executemany("INSERT INTO versions VALUES (?, ?)", rows)
+    db.execute("INSERT INTO new_fts (rowid, text) SELECT id, f(text) FROM versions")
+    db.execute("INSERT INTO old_fts (old_fts) VALUES ('rebuild')")
+    sizes = dict(
+        db.execute(
+            "SELECT CASE WHEN name LIKE 'new%' THEN 'new' WHEN name LIKE 'old%' THEN 'old' "
+            "ELSE 'text' END, SUM(pgsize) FROM dbstat GROUP BY 1"
+        ).fetchall()
+    )
+    return sizes["new"] / 1e6, sizes["old"] / 1e6, sizes["text"] / 1e6
+
+
 def old_fts5(query: str) -> str:
     """A sample query as the 0002 index was searched: each word bare or quoted, not folded."""
     return " ".join(
