@@ -4,9 +4,11 @@
     .venv/bin/python benchmarks/query.py --versions 5000 # a quick run
 
 The archive is built with bulk inserts into a temporary database migrated as usual (so the
-search triggers fill the FTS5 index). Text is drawn from a Zipf-distributed vocabulary of
-20,000 made-up words; articles are 150-1,500 words and have 1-5 versions, each later version
-a small edit of the one before.
+search triggers fill the FTS5 index). The index of migration 0002 is then built beside today's
+(benchmarks/search_scripts.py) to compare size, build time, query time and the recall on the
+multilingual sample of tests/fixtures/multilingual. Text is drawn from a Zipf-distributed
+vocabulary of 20,000 made-up words; articles are 150-1,500 words and have 1-5 versions, each
+later version a small edit of the one before.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session
 
+from benchmarks import search_scripts
 from storage import get_version, history, open_archive
 from storage.database import Archive
 from storage.export import iter_versions, write_jsonl
@@ -235,6 +238,7 @@ def main() -> None:
             f"built {args.versions} versions of {len(urls)} articles in {built:.1f} s "
             f"({size:.0f} MB)"
         )
+        compare_indexes(archive, rng, vocabulary, maker)
         with archive.read() as session:
             for label, queries in query_sets(session, rng, vocabulary, maker).items():
                 runs: list[float] = []
@@ -272,6 +276,42 @@ def main() -> None:
             tracemalloc.stop()
             print(f"export peak Python memory {peak / 1e6:.1f} MB (tracemalloc, whole export)")
         archive.close()
+
+
+def compare_indexes(
+    archive: Archive, rng: random.Random, vocabulary: list[str], maker: TextMaker
+) -> None:
+    """Today's index (0014) against the 0002 one: size, build, ranked query time, recall."""
+    sample = search_scripts.add_sample(archive)
+    old_build = search_scripts.build_old_index(archive)
+    new_build = search_scripts.rebuild_new_index(archive)
+    with archive.engine.connect() as connection:
+        new_size, old_size = search_scripts.index_sizes(connection)
+    print(
+        f"index 0014 {new_size:.0f} MB built in {new_build:.1f} s; 0002 {old_size:.0f} MB in "
+        f"{old_build:.1f} s (size x{new_size / old_size:.2f}, build x{new_build / old_build:.2f})"
+    )
+    cjk_new, cjk_old, cjk_text = search_scripts.unspaced_sizes(10_000)
+    print(
+        f"index of 10,000 CJK/Thai articles ({cjk_text:.1f} MB of text): 0014 {cjk_new:.1f} MB "
+        f"(x{cjk_new / cjk_text:.2f} the text), 0002 {cjk_old:.2f} MB (whole runs as one word)"
+    )
+    with archive.read() as session:
+        sets = query_sets(session, random.Random(rng.random()), vocabulary, maker)
+        for label in ("one word", "phrase", "prefix", "most common word"):
+            new, old = search_scripts.timings(session, sets[label], timed)
+            ratio = statistics.median(new) / statistics.median(old)
+            print(
+                f"ranked page, {label:<16} 0014 {percentiles(new)}\n"
+                f"{'':30}0002 {percentiles(old)}   (p50 x{ratio:.2f})"
+            )
+        found = search_scripts.recall(session, sample)
+    total = [sum(row[i] for row in found.values()) for i in range(3)]
+    print(
+        f"recall on the multilingual sample: 0014 {total[1]}/{total[0]}, 0002 {total[2]}/{total[0]}"
+    )
+    for lang, (queries, new_found, old_found) in sorted(found.items()):
+        print(f"  {lang}: 0014 {new_found}/{queries}   0002 {old_found}/{queries}")
 
 
 def _show_at(session: Session, url: str, at: datetime) -> None:

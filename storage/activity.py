@@ -55,7 +55,7 @@ class CrawlRunRecord:
 def errors_by_reason(session: Session, host: str) -> dict[str, int]:
     """Failed captures of the site's articles (and of its never-archived URLs) per reason.
 
-    The site's articles' are counted as they are written (``site_errors``, migration 0012);
+    The site's articles' are counted as they are written (``site_errors``, migration 0013);
     failures of URLs never archived belong to no site and are counted here (few, indexed).
     """
     counts: Counter[str] = Counter()

@@ -8,11 +8,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from storage.content import ArticleContent, normalise_text
+from storage.script import words
 
 NOTICE_PATTERN = re.compile(
     r"^\s*(correction|clarification|update|updated|editor['’]s note)\s*[:\-—]", re.IGNORECASE
 )
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -42,9 +42,12 @@ class PreviousContent:
 
 
 def word_changes(old: str, new: str) -> tuple[int, int]:
-    """(words added, words removed) between two texts, by a word-level diff."""
-    old_words = _WORD.findall(old)
-    new_words = _WORD.findall(new)
+    """(words added, words removed) between two texts, by a word-level diff.
+
+    Words as storage.script.words splits them: in Chinese, Japanese and Thai each character.
+    """
+    old_words = words(old)
+    new_words = words(new)
     # Edits are local: the words before the first change and after the last one match as
     # they are, so only the middle goes to the diff (quadratic in what it is given).
     start = 0

@@ -1,7 +1,7 @@
 """Per-site counters (articles, versions, captures, errors, last capture) recounted from rows.
 
 Database triggers keep ``sites.article_count`` and the others, and ``site_errors`` (failed
-captures per site and reason), up to date as rows are written (migration 0012), so reading
+captures per site and reason), up to date as rows are written (migration 0013), so reading
 them costs one row per site. ``recount_sites`` recomputes them from the rows, for a copy that
 wrote rows with the triggers on (``migrate-db``) or a check.
 """

@@ -23,6 +23,7 @@ from storage.defaults import (  # re-exported: their home before storage/default
 from storage.defaults import DEFAULT_SQLITE_BUSY_TIMEOUT as DEFAULT_SQLITE_BUSY_TIMEOUT
 from storage.defaults import DEFAULT_SQLITE_MAX_PAGES as DEFAULT_SQLITE_MAX_PAGES
 from storage.errors import ArchiveMissing, DatabaseBusy, StorageError, StorageFull
+from storage.script import SEARCH_TEXT_FUNCTION, search_text
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,8 @@ def _configure_sqlite(
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
+        # The search index's triggers call it (migration 0014, storage/script.py).
+        dbapi_connection.create_function(SEARCH_TEXT_FUNCTION, 1, search_text, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
         if read_only:

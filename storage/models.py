@@ -72,7 +72,7 @@ class Site(Base):
     created_at: Mapped[Timestamp]
     # The site's newest version id when its boilerplate was last learned (storage.boilerplate).
     boilerplate_basis: Mapped[int | None]
-    # Kept by database triggers as rows are written (migration 0012, storage/counters.py), so
+    # Kept by database triggers as rows are written (migration 0013, storage/counters.py), so
     # statistics read one row per site instead of counting the archive per view.
     article_count: Mapped[int] = mapped_column(server_default="0")
     version_count: Mapped[int] = mapped_column(server_default="0")
@@ -82,7 +82,7 @@ class Site(Base):
 
 
 class SiteErrorCount(Base):
-    """How many failed captures of a site's articles had each reason (kept by triggers, 0012)."""
+    """How many failed captures of a site's articles had each reason (kept by triggers, 0013)."""
 
     __tablename__ = "site_errors"
 

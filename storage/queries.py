@@ -11,6 +11,7 @@ from storage.errors import ArticleNotFound, VersionNotFound
 from storage.models import Article, ArticleAlias, Version
 from storage.provenance import ArchiveOrigin, archive_origins
 from storage.records import VersionRecord, VersionSummary
+from storage.script import count_words
 from storage.urls import InvalidURL, canonical_url, url_hash
 
 
@@ -42,7 +43,7 @@ def _summary(version: Version, origin: ArchiveOrigin | None = None) -> VersionSu
         last_confirmed_at=version.last_confirmed_at,
         title=version.title,
         content_hash=version.content_hash,
-        words=len(version.text.split()),
+        words=count_words(version.text),
         origin=version.origin,
         extractor_version=version.extractor_version,
         change=version.change,

@@ -170,22 +170,6 @@ POSTGRES_TRIGGERS = (
     """,
 )
 
-FTS_TABLE = """
-CREATE VIRTUAL TABLE versions_fts USING fts5(
-    title, text,
-    content='versions', content_rowid='id',
-    tokenize='unicode61 remove_diacritics 2'{prefix}
-)
-"""
-
-
-def _rebuild_search_index(prefix: str) -> None:
-    """SQLite: recreate versions_fts (its triggers on versions stay) and fill it again."""
-    op.execute("DROP TABLE versions_fts")
-    op.execute(FTS_TABLE.format(prefix=prefix))
-    op.execute("INSERT INTO versions_fts (versions_fts) VALUES ('rebuild')")
-
-
 # The same recount as storage.counters.recount_sites (a migration must not import the app).
 RECOUNT = """
 UPDATE sites SET
@@ -237,7 +221,6 @@ def upgrade() -> None:
     else:
         for statement in SQLITE_TRIGGERS:
             op.execute(statement)
-        _rebuild_search_index(prefix="")
 
 
 def downgrade() -> None:
@@ -249,7 +232,6 @@ def downgrade() -> None:
     else:
         for name in SQLITE_TRIGGER_NAMES:
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
-        _rebuild_search_index(prefix=",\n    prefix='2 3'")
     op.drop_table("site_errors")
     op.create_index("ix_captures_article_id", "captures", ["article_id"])
     op.drop_index("ix_articles_site_id_first_seen_at", "articles")

@@ -1,11 +1,14 @@
-"""Full-text search on PostgreSQL: a weighted tsvector with a GIN index (migration 0006).
+"""Full-text search on PostgreSQL: a weighted tsvector with a GIN index (migrations 0006, 0014).
 
 The query language is the one FTS5 gets (storage/search/query.py): words, "phrases", prefix*,
 AND / OR / NOT, parentheses, ``title:`` / ``text:``. Its parse tree (``parse_query``) becomes
 here a tsquery whose terms PostgreSQL itself normalises (``phraseto_tsquery``), so queries and
 the index always agree on how text is split. The ``simple`` configuration lowercases without
 stemming, as FTS5's unicode61 tokenizer does, so a query finds the same words on both backends.
+Both the index and the query terms go through ``newsarchive_search_text`` (migration 0014, the
+SQL twin of storage.script.search_text: accents folded, unspaced scripts one word a character).
 Titles are weight A, texts weight B; ``title:`` and ``text:`` restrict terms to one weight.
+Snippets are made in Python (storage.search.snippet), as on SQLite.
 """
 
 from __future__ import annotations
@@ -20,16 +23,18 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from storage.models import Article, Site, Version
 from storage.records import SearchHit
+from storage.script import SEARCH_TEXT_FUNCTION as F
 from storage.search.filters import hit_rows, version_filters
 from storage.search.query import InvalidQuery, QueryTerm, parse_query
 from storage.search.request import SNIPPET_TOKENS, TITLE_WEIGHT, SearchRequest
+from storage.search.snippet import make_snippet, query_terms
 
 __all__ = ["RANK_WEIGHTS", "SEARCH_VECTOR", "PostgresTextSearch", "to_tsquery_text"]
 
-# Must stay identical to the index expression of migration 0006, or the index is not used.
+# Must stay identical to the index expression of migration 0014, or the index is not used.
 SEARCH_VECTOR = (
-    "(setweight(to_tsvector('simple'::regconfig, COALESCE(versions.title, '')), 'A') || "
-    "setweight(to_tsvector('simple'::regconfig, versions.text), 'B'))"
+    f"(setweight(to_tsvector('simple'::regconfig, {F}(COALESCE(versions.title, ''))), 'A') || "
+    f"setweight(to_tsvector('simple'::regconfig, {F}(versions.text)), 'B'))"
 )
 # ts_rank_cd weights, in the order {D, C, B, A}: a title match counts TITLE_WEIGHT times a text one.
 RANK_WEIGHTS = f"{{0.1, 0.1, {1.0 / TITLE_WEIGHT}, 1.0}}"
@@ -68,7 +73,8 @@ def to_tsquery_text(session: Session, query: str) -> tuple[str, str]:
     """The query as tsquery text: weighted (for matching, ranking) and plain (for snippets)."""
     parsed = parse_query(query)
     columns = ", ".join(
-        f"phraseto_tsquery('simple', CAST(:t{i} AS text))::text" for i in range(len(parsed.terms))
+        f"phraseto_tsquery('simple', {F}(CAST(:t{i} AS text)))::text"
+        for i in range(len(parsed.terms))
     )
     params = {f"t{i}": term.words for i, term in enumerate(parsed.terms)}
     normalised: list[str] = list(session.execute(text(f"SELECT {columns}"), params).one())
@@ -110,28 +116,16 @@ class PostgresTextSearch:
             .offset(request.offset)
             .subquery("hits")
         )
-        open_mark, close_mark = request.highlight
-        options = (
-            f'StartSel="{open_mark}", StopSel="{close_mark}", MaxWords={SNIPPET_TOKENS}, '
-            f'MinWords={SNIPPET_TOKENS // 2}, MaxFragments=1, FragmentDelimiter="…"'
+        return hit_rows(hits, Version.text.expression, hits).order_by(
+            hits.c.rank.desc(), Version.id.desc()
         )
-        snippet = func.ts_headline(
-            literal_column("'simple'::regconfig"),
-            Version.text,
-            _tsquery("pg_plain_query"),
-            options,
-        )
-        return hit_rows(hits, snippet, hits).order_by(hits.c.rank.desc(), Version.id.desc())
 
     def search(self, session: Session, request: SearchRequest) -> list[SearchHit]:
-        if '"' in request.highlight[0] + request.highlight[1]:
-            raise InvalidQuery("highlight markers cannot contain a double quote on PostgreSQL")
-        weighted, plain = to_tsquery_text(session, request.query)
-        params = {"pg_query": weighted, "pg_plain_query": plain}
+        weighted, _ = to_tsquery_text(session, request.query)
+        params = {"pg_query": weighted}
         vector: ColumnElement[Any] = literal_column(SEARCH_VECTOR)
         rows = session.execute(self._statement(request, vector), params).all()
-        open_mark, close_mark = request.highlight
-        joined = re.compile(re.escape(close_mark) + r"(\s+)" + re.escape(open_mark))
+        terms = query_terms(request.query)
         return [
             SearchHit(
                 url=url,
@@ -140,11 +134,10 @@ class PostgresTextSearch:
                 version_count=count,
                 title=title,
                 captured_at=captured_at,
-                # ts_headline marks each word of a phrase; FTS5 marks the phrase as one run.
-                snippet=joined.sub(r"\1", snippet or ""),
+                snippet=make_snippet(body, terms, SNIPPET_TOKENS, request.highlight),
                 score=float(rank),
             )
-            for url, host, number, count, title, captured_at, snippet, rank in rows
+            for url, host, number, count, title, captured_at, body, rank in rows
         ]
 
     def count(self, session: Session, request: SearchRequest) -> int:

@@ -2,7 +2,9 @@
 
 Words (all must match), "exact phrases", prefix* (``escap*``), AND / OR / NOT between terms
 (upper case), parentheses, and ``title:`` or ``text:`` before a term to search one field.
-Words with punctuation (``covid-19``, ``U.S.``) are matched as phrases. SQLite hands the
+Words with punctuation (``covid-19``, ``U.S.``) are matched as phrases, and so are words in
+scripts without spaces (``地下鉄`` is the phrase of its characters, see storage.script). SQLite
+hands the
 translation (``to_fts5``) to FTS5, which parses it; PostgreSQL renders the tree that
 ``parse_query`` builds with FTS5's grammar, so both accept and reject the same queries.
 """
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from storage.errors import StorageError
+from storage.script import search_text
 
 __all__ = [
     "FIELDS",
@@ -61,7 +64,12 @@ class Token(NamedTuple):
 
 
 def tokens(query: str) -> Iterator[Token]:
-    """The query's tokens in order; InvalidQuery when they reach an unbalanced double quote."""
+    """The query's tokens in order; InvalidQuery when they reach an unbalanced double quote.
+
+    A NUL character is refused up front: PostgreSQL text cannot hold one.
+    """
+    if "\x00" in query:
+        raise InvalidQuery("a search query cannot contain a NUL character")
     for match in _TOKEN.finditer(query):
         if match["quote"]:
             raise InvalidQuery(f"unbalanced double quote in search query {query!r}")
@@ -79,6 +87,7 @@ def _fts5_term(word: str) -> str:
     core = word.rstrip("*")
     if not core:
         raise _lone(word)
+    core = " ".join((search_text(core) or "").split())
     quoted = core if _BAREWORD.match(core) else '"' + core.replace('"', '""') + '"'
     return quoted + ("*" if prefix else "")
 
@@ -87,6 +96,11 @@ def to_fts5(query: str) -> str:
     """Translate the user's query into FTS5 syntax; raise InvalidQuery on unbalanced quotes."""
     parts: list[str] = []
     for kind, word in tokens(query):
+        if kind == "phrase":
+            star = "*" if word.endswith("*") else ""
+            inner = word.removesuffix("*")[1:-1]
+            parts.append('"' + " ".join((search_text(inner) or "").split()) + '"' + star)
+            continue
         if kind != "word" or word in OPERATORS:
             parts.append(word)
             continue

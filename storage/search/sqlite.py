@@ -1,8 +1,10 @@
-"""Full-text search on SQLite: the ``versions_fts`` FTS5 index of migration 0002, ranked by bm25.
+"""Full-text search on SQLite: the ``versions_fts`` FTS5 index (migrations 0002, 0014), by bm25.
 
-Two steps in one statement: the ranked step joins each match to its version, article and site,
-applies every filter, ranks what is left and keeps one page (``LIMIT``/``OFFSET``); only that
-page's rows then get a snippet (the costly part: FTS5 re-reads the text). Nothing caps the ranked
+The index holds each version's folded, segmented text (storage.script.search_text), which the
+query gets too (storage.search.query.to_fts5). One statement: the ranked step joins each match
+to its version, article and site, applies every filter, ranks what is left and keeps one page
+(``LIMIT``/``OFFSET``); only that page's texts are read, for their snippets (made in Python by
+storage.search.snippet, since FTS5's own would mark the indexed text). Nothing caps the ranked
 set, so every match is reachable by paging. A query matching more than ``BROAD_MATCHES``
 versions is listed newest first instead of ranked (storage/search/broad.py: its cost would
 follow the archive's size); the time limit (storage.search.bounds) bounds what remains.
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, and_, column, func, literal_column, select, table, text
+from sqlalchemy import Select, column, func, literal_column, select, table, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnClause, TableClause
@@ -23,6 +25,7 @@ from storage.search.broad import is_broad, newest_page
 from storage.search.filters import hit_rows, version_filters
 from storage.search.query import QUERY_ENDS_TOO_EARLY, InvalidQuery, cannot_search
 from storage.search.request import SNIPPET_TOKENS, TITLE_WEIGHT, SearchRequest
+from storage.search.snippet import make_snippet, query_terms
 
 __all__ = ["SqliteFts5Search"]
 
@@ -56,25 +59,12 @@ def _page(request: SearchRequest) -> Select[Any]:
     )
 
 
-def _statement(request: SearchRequest, page: Select[Any], newest_first: bool) -> Select[Any]:
+def _statement(page: Select[Any], newest_first: bool) -> Select[Any]:
     hits = page.subquery("hits")
-    fts = _fts()
-    open_mark, close_mark = request.highlight
-    fts_table: ColumnClause[Any] = literal_column("versions_fts")
-    snippet: Any = func.snippet(fts_table, 1, open_mark, close_mark, "…", SNIPPET_TOKENS)
-    in_index = text("versions_fts MATCH :snippet_match").bindparams(snippet_match=request.match)
+    rows = hit_rows(hits, Version.text.expression, hits)
     if newest_first:
-        # The page is a list of ids: one index lookup each for its snippet (a join would let
-        # SQLite walk every match of the broad query to find them).
-        snippet = (
-            select(snippet)
-            .select_from(fts)
-            .where(in_index, fts.c.rowid == hits.c.version_id)
-            .scalar_subquery()
-        )
-        return hit_rows(hits, snippet, hits).order_by(Version.captured_at.desc(), Version.id.desc())
-    matched = hits.join(fts, and_(fts.c.rowid == hits.c.version_id, in_index))
-    return hit_rows(hits, snippet, matched).order_by(hits.c.rank, Version.id.desc())
+        return rows.order_by(Version.captured_at.desc(), Version.id.desc())
+    return rows.order_by(hits.c.rank, Version.id.desc())
 
 
 def _invalid(request: SearchRequest, error: OperationalError) -> InvalidQuery:
@@ -91,9 +81,10 @@ class SqliteFts5Search:
         try:
             broad = is_broad(session, request)
             page = newest_page(session, request) if broad else _page(request)
-            rows = session.execute(_statement(request, page, broad)).all()
+            rows = session.execute(_statement(page, broad)).all()
         except OperationalError as error:
             raise _invalid(request, error) from None
+        terms = query_terms(request.query)
         return [
             SearchHit(
                 url=url,
@@ -102,10 +93,10 @@ class SqliteFts5Search:
                 version_count=count,
                 title=title,
                 captured_at=captured_at,
-                snippet=snippet,
+                snippet=make_snippet(body, terms, SNIPPET_TOKENS, request.highlight),
                 score=-float(rank),
             )
-            for url, host, number, count, title, captured_at, snippet, rank in rows
+            for url, host, number, count, title, captured_at, body, rank in rows
         ]
 
     def count(self, session: Session, request: SearchRequest) -> int:
