@@ -5,9 +5,14 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from typing import TypeVar
 from urllib.parse import urljoin
 
 from storage.warc import WarcPage
+from storage.warc_reading import UnreadableRecord
+
+# A WARC's pages, with or without the unreadable records reported among them.
+Record = TypeVar("Record", WarcPage, WarcPage | UnreadableRecord)
 
 # Redirects waiting for their target's response (oldest forgotten first).
 MAX_PENDING = 10_000
@@ -24,17 +29,20 @@ def _location(record: WarcPage) -> str | None:
         return None
 
 
-def follow_redirects(records: Iterable[WarcPage]) -> Iterator[WarcPage]:
+def follow_redirects(records: Iterable[Record]) -> Iterator[Record]:
     """``records``, with each response reached through redirect records carrying that chain.
 
     A 3xx record with a Location is remembered; the next response (or revisit) for the URL it
     points to gets the chain's URLs as ``redirect_urls`` and its first URL as the requested URL,
     so the redirecting URLs become aliases of the article. The 3xx records themselves still
-    pass through (and are counted as skipped redirects).
+    pass through (and are counted as skipped redirects), as do unreadable records.
     """
     pending: OrderedDict[str, tuple[str, ...]] = OrderedDict()
     for record in records:
-        uri = record.page.final_url or record.page.requested_url
+        if isinstance(record, UnreadableRecord):
+            yield record
+            continue
+        uri: str = record.page.final_url or record.page.requested_url
         target = _location(record)
         if target is not None:
             pending[target] = (*pending.pop(uri, ()), uri)

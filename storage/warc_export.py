@@ -230,7 +230,7 @@ class _Writer:
             fields[SYNTHESISED] = "response-head"
             self.synthesised += 1
         if row.first_id == row.id and row.data is not None:
-            body = decompress_raw_body(row.compression, row.data)
+            body = decompress_raw_body(row.compression or "identity", row.data)
             fields["WARC-Payload-Digest"] = payload_digest(row.sha)
             record = self.writer.create_warc_record(
                 uri,
