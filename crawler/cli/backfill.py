@@ -134,6 +134,7 @@ def backfill_command(
     """
     from crawler.backfill.client import ArchiveClient, ArchiveError
     from crawler.backfill.flow import backfill_url
+    from crawler.backfill.slots import DatabaseSlots
 
     site = _configured_site(site_name, config_path) if site_name else None
     if not urls and site is None:
@@ -147,9 +148,13 @@ def backfill_command(
             canonical_url(url)
         except InvalidURL as error:
             raise click.BadParameter(str(error), param_hint="URL") from None
-    client = ArchiveClient(delay=delay, allow_private_network=obj.allow_private_network)
     reports = []
     with obj.archive() as archive:
+        client = ArchiveClient(
+            delay=delay,
+            allow_private_network=obj.allow_private_network,
+            slots=DatabaseSlots(archive),
+        )
         if site is not None:
             urls = tuple(dict.fromkeys((*urls, *_site_urls(archive, site))))
             if not urls:
