@@ -25,6 +25,7 @@ from crawler.backfill.client import (
 )
 from crawler.backfill.listing import list_captures
 from crawler.backfill.sources import ArchiveSource
+from crawler.backfill.url_lock import url_lock
 from crawler.extraction.article import extract_article
 from crawler.extraction.errors import ExtractionError
 from storage import Archive
@@ -141,11 +142,29 @@ def backfill_url(
     limit: int | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> UrlReport:
-    """Backfill ``url`` from ``sources``; raises ArchiveError when an archive cannot be used."""
+    """Backfill ``url`` from ``sources``; raises ArchiveError when an archive cannot be used.
+
+    BackfillBusy (a StorageError) when another live backfill is working on ``url``.
+    """
     report = UrlReport(url)
-    work = _work_list(archive, client, sources, url, (since, until), limit, report)
+    with url_lock(archive, url) as lock:
+        work = _work_list(archive, client, sources, url, (since, until), limit, report)
+        _fetch_and_record(archive, client, url, work, report, progress, lock.renew)
+    return report
+
+
+def _fetch_and_record(
+    archive: Archive,
+    client: ArchiveClient,
+    url: str,
+    work: list[QueuedMemento],
+    report: UrlReport,
+    progress: Callable[[str], None],
+    still_working: Callable[[], None],
+) -> None:
     bodies: dict[str, Answer] = {}  # by digest: a capture seen twice is fetched once
     for candidate in work:
+        still_working()
         if not candidate.pending:
             report.already_recorded += 1
             continue
@@ -170,7 +189,6 @@ def backfill_url(
             if candidate.digest:
                 bodies[candidate.digest] = answer
         _count(report, _record(archive, _capture_of(url, candidate, answer)), candidate)
-    return report
 
 
 def _work_list(

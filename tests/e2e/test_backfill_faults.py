@@ -157,3 +157,33 @@ def test_a_pause_the_crawl_recorded_for_a_host_holds_for_backfill_too(cli: Cli) 
         first = min(at for at, _, _ in server.log)
     assert done.code == 0, done.stderr
     assert first - paused_at >= 1.8
+
+
+@pytest.mark.slow
+def test_a_second_backfill_of_a_url_being_backfilled_is_one_clear_error(cli: Cli) -> None:
+    entries = [
+        Entry(URL, f"202611{day:02d}000000", _page(f"Update {day}."), delay=0.3)
+        for day in range(1, 5)
+    ]
+    env = {**os.environ, "NEWSARCHIVE_DB": cli.db_url, "NEWSARCHIVE_ALLOW_PRIVATE_NETWORK": "1"}
+    with archive_server(entries) as server:
+        archive_url = f"{server.base}/coll/cdx"
+        first = subprocess.Popen(
+            [sys.executable, "-m", "crawler", "backfill", URL, "--archive", archive_url],
+            env=env,
+            cwd=cli.cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while not server.fetches("id_/"):
+            assert time.monotonic() < deadline, "the backfill did not get going"
+            time.sleep(0.05)
+        second = cli("backfill", URL, "--archive", archive_url, "--delay", "0")
+        assert first.wait(timeout=60) == 0
+        fetched = server.fetches("id_/")
+    assert second.code == 1
+    (line,) = second.stderr.strip().splitlines()
+    assert line.startswith(f"newsarchive: error: {URL}: another backfill (")
+    # The second asked nothing of the archive: each capture was fetched once.
+    assert len(fetched) == len(entries)
