@@ -61,7 +61,9 @@ def _summary(report: UrlReport) -> str:
     refused = ", ".join(f"{n} {why}" for why, n in sorted(report.refused.items()))
     skipped = ", ".join(f"{n} {why}" for why, n in sorted(report.skipped.items()))
     return (
-        f"{report.url}: {report.listed} captures listed, {report.fetched} fetched, "
+        f"{report.url}: {report.listed} captures "
+        + ("queued (resumed from the frontier)" if report.resumed else "listed")
+        + f", {report.fetched} fetched, "
         f"{report.already_recorded} already recorded, {report.new_versions} new versions, "
         f"{report.unchanged} unchanged"
         + (f"; no version from: {refused}" if refused else "")
