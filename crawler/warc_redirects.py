@@ -1,14 +1,22 @@
-"""Redirect records of a WARC joined to the response they lead to, as a live fetch joins them."""
+"""Redirect records of a WARC joined to the response they lead to, as a live fetch joins them.
+
+Each page also gets the exchange its records show (``CaptureHttp``: the response head, the
+redirect hops), so an imported capture exports again with its heads rather than synthesised
+ones. Headers an export renamed (``X-Archive-Orig-Content-Encoding``) get their names back.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import TypeVar
 from urllib.parse import urljoin
 
+from storage.capture_http import CaptureHttp, Header, HttpHop, cap_head
 from storage.warc import WarcPage
+from storage.warc_heads import ORIGINAL_PREFIX
 from storage.warc_reading import UnreadableRecord
 
 # A WARC's pages, with or without the unreadable records reported among them.
@@ -29,6 +37,45 @@ def _location(record: WarcPage) -> str | None:
         return None
 
 
+def _head(record: WarcPage) -> tuple[tuple[Header, ...], bool]:
+    """The record's response headers, any renamed by an export under their own names again."""
+    prefix = ORIGINAL_PREFIX.lower()
+    headers = record.page.headers
+    originals = {
+        name.removeprefix(prefix): value
+        for name, value in headers.items()
+        if name.startswith(prefix)
+    }
+    pairs = [
+        (name, originals.pop(name, value))
+        for name, value in headers.items()
+        if not name.startswith(prefix)
+    ]
+    pairs.extend(originals.items())
+    return cap_head(pairs)
+
+
+def _hop(record: WarcPage) -> HttpHop:
+    headers, _ = _head(record)
+    return HttpHop(
+        url=record.page.final_url or record.page.requested_url,
+        status=record.page.http_status or 0,
+        headers=headers,
+        fetched_at=record.page.fetched_at,
+    )
+
+
+def _exchange(record: WarcPage, hops: tuple[HttpHop, ...]) -> CaptureHttp:
+    headers, cut = _head(record)
+    body = record.page.body
+    return CaptureHttp(
+        response_headers=headers,
+        hops=hops,
+        payload_sha256=hashlib.sha256(body).hexdigest() if body is not None else None,
+        truncated=cut,
+    )
+
+
 def follow_redirects(records: Iterable[Record]) -> Iterator[Record]:
     """``records``, with each response reached through redirect records carrying that chain.
 
@@ -37,7 +84,7 @@ def follow_redirects(records: Iterable[Record]) -> Iterator[Record]:
     so the redirecting URLs become aliases of the article. The 3xx records themselves still
     pass through (and are counted as skipped redirects), as do unreadable records.
     """
-    pending: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+    pending: OrderedDict[str, tuple[WarcPage, ...]] = OrderedDict()
     for record in records:
         if isinstance(record, UnreadableRecord):
             yield record
@@ -45,14 +92,16 @@ def follow_redirects(records: Iterable[Record]) -> Iterator[Record]:
         uri: str = record.page.final_url or record.page.requested_url
         target = _location(record)
         if target is not None:
-            pending[target] = (*pending.pop(uri, ()), uri)
+            pending[target] = (*pending.pop(uri, ()), record)
             if len(pending) > MAX_PENDING:
                 pending.popitem(last=False)
             yield record
             continue
-        chain = pending.pop(uri, None)
+        chain = pending.pop(uri, ())
+        http = _exchange(record, tuple(_hop(hop) for hop in chain))
         if not chain:
-            yield record
+            yield replace(record, page=replace(record.page, http=http))
             continue
-        page = replace(record.page, requested_url=chain[0], redirect_urls=chain)
+        urls = tuple(hop.page.final_url or hop.page.requested_url for hop in chain)
+        page = replace(record.page, requested_url=urls[0], redirect_urls=urls, http=http)
         yield replace(record, page=page)

@@ -15,6 +15,7 @@ class FrontierKind(StrEnum):
     PAGE = "page"
     ARTICLE = "article"
     ROBOTS = "robots"
+    MEMENTO = "memento"  # a web archive's capture to backfill (never leased by a crawl)
 
 
 class CaptureReason(StrEnum):

@@ -257,6 +257,13 @@ class FrontierEntry(Base):
     # Why the page was archived as an article (news_sitemap, feed_entry, declared:<type>,
     # body_length): see crawler/discovery/classify.py ``article_reason``.
     kept_because: Mapped[str | None] = mapped_column(String(32))
+    # Kind ``memento`` only (migration 0016, storage/backfill_frontier.py): a capture of
+    # ``memento_of`` in the web archive ``archive_source``, taken at ``captured_at``.
+    memento_of: Mapped[str | None] = mapped_column(Text())
+    memento_of_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    captured_at: Mapped[Timestamp | None]
+    archive_source: Mapped[str | None] = mapped_column(Text())
+    digest: Mapped[str | None] = mapped_column(String(128))
 
 
 class Lock(Base):

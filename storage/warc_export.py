@@ -167,6 +167,8 @@ class _Writer:
             head = request_head(url, "GET", hop.request_headers, hop.protocol)
         elif http is not None:
             head = request_head(url, http.method, http.request_headers, http.protocol)
+            if not http.request_headers:  # imported from a WARC: its request was not read
+                fields[SYNTHESISED] = "request-head"
         else:
             head = request_head(url, "GET", [], "HTTP/1.1")
             fields[SYNTHESISED] = "request-head"

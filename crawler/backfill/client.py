@@ -14,12 +14,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import Message
-from typing import IO
+from typing import IO, Protocol
 from urllib.parse import urlsplit
 
 from crawler.middlewares.addresses import is_public
 
-__all__ = ["Answer", "ArchiveClient", "ArchiveError", "ArchiveUnavailable", "TruncatedCapture"]
+__all__ = [
+    "Answer",
+    "ArchiveClient",
+    "ArchiveError",
+    "ArchiveUnavailable",
+    "HostSlots",
+    "TruncatedCapture",
+]
 
 USER_AGENT = "newsarchive-backfill/1 (+https://github.com/newsarchive; one request at a time)"
 MAX_BODY_BYTES = 20 * 1024 * 1024
@@ -61,6 +68,18 @@ def _retry_after(value: str | None, default: float) -> float:
     return default
 
 
+class HostSlots(Protocol):
+    """A per-host request schedule shared with other processes (the crawl's, in the database)."""
+
+    def reserve(self, host: str, delay: float) -> float:
+        """Reserve the host's next slot ``delay`` after the last one; seconds to wait for it."""
+        ...
+
+    def pause(self, host: str, seconds: float) -> None:
+        """Let no one ask ``host`` anything for ``seconds`` (a Retry-After)."""
+        ...
+
+
 @dataclass
 class ArchiveClient:
     """Fetches from archives politely; ``delay`` seconds between two requests to one host."""
@@ -69,6 +88,7 @@ class ArchiveClient:
     timeout: float = 30.0
     allow_private_network: bool = False
     sleep: Callable[[float], None] = time.sleep
+    slots: HostSlots | None = None  # shared with crawls and other backfills, when given
     _next_at: dict[str, float] = field(default_factory=dict)
     _checked: set[str] = field(default_factory=set)
 
@@ -96,6 +116,8 @@ class ArchiveClient:
 
     def _wait_turn(self, host: str) -> None:
         wait = self._next_at.get(host, 0.0) - time.monotonic()
+        if self.slots is not None and self.delay > 0:
+            wait = max(wait, self.slots.reserve(host, self.delay))
         if wait > 0:
             self.sleep(wait)
 
@@ -122,6 +144,8 @@ class ArchiveClient:
                 if wait > MAX_RETRY_AFTER:
                     raise ArchiveUnavailable(f"archive {host} asks to wait {wait:.0f} s; try later")
                 self._next_at[host] = time.monotonic() + max(wait, self.delay)
+                if self.slots is not None:
+                    self.slots.pause(host, max(wait, self.delay))
                 continue
             try:
                 yield status, headers, response

@@ -1,8 +1,10 @@
 """Backfill one URL: list its captures, fetch each raw once, extract, record in time order.
 
-Each capture is recorded in its own write transaction (storage.backfill), with its memento URL,
-so a run killed at any point loses at most the capture in flight, and a rerun skips every
-memento URL already recorded: it finishes without fetching anything twice.
+The listed captures are queued in the frontier (storage.backfill_frontier) before any is
+fetched, and each is recorded in its own write transaction (storage.backfill) that also marks
+its frontier row done, so a run killed at any point loses at most the capture in flight, and a
+rerun takes the pending rows from the database without listing again: it finishes without
+fetching anything twice.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from crawler.backfill.client import (
     ArchiveUnavailable,
     TruncatedCapture,
 )
-from crawler.backfill.listing import Candidate, list_captures
+from crawler.backfill.listing import list_captures
 from crawler.backfill.sources import ArchiveSource
+from crawler.backfill.url_lock import url_lock
 from crawler.extraction.article import extract_article
 from crawler.extraction.errors import ExtractionError
 from storage import Archive
@@ -32,7 +35,16 @@ from storage.backfill import (
     record_backfilled_capture,
     recorded_mementos,
 )
+from storage.backfill_frontier import (
+    PENDING,
+    QueuedMemento,
+    finish_memento,
+    memento_rows,
+    queue_mementos,
+    retry_memento,
+)
 from storage.records import CaptureFailure, CaptureResult, FetchedPage
+from storage.timeutil import utcnow
 
 __all__ = ["UrlReport", "backfill_url"]
 
@@ -46,6 +58,7 @@ class UrlReport:
     url: str
     listed: int = 0
     already_recorded: int = 0
+    resumed: bool = False  # the work list came from the frontier, not from a listing
     fetched: int = 0
     new_versions: int = 0
     unchanged: int = 0
@@ -58,6 +71,7 @@ class UrlReport:
             "url": self.url,
             "listed": self.listed,
             "already_recorded": self.already_recorded,
+            "resumed": self.resumed,
             "fetched": self.fetched,
             "new_versions": self.new_versions,
             "unchanged": self.unchanged,
@@ -95,13 +109,17 @@ def _record(archive: Archive, capture: ArchivedCapture) -> CaptureResult:
     def write(session: Any) -> CaptureResult:
         if content is None:
             assert failure is not None
-            return record_backfill_failure(session, capture, failure)
-        return record_backfilled_capture(session, capture, content)
+            result = record_backfill_failure(session, capture, failure)
+        else:
+            result = record_backfilled_capture(session, capture, content)
+        outcome = result.status if result.error_reason is None else result.error_reason
+        finish_memento(session, capture.memento_url, outcome or "recorded", now=utcnow())
+        return result
 
     return archive.run_write(write)
 
 
-def _capture_of(url: str, candidate: Candidate, answer: Answer) -> ArchivedCapture:
+def _capture_of(url: str, candidate: QueuedMemento, answer: Answer) -> ArchivedCapture:
     page = FetchedPage(
         requested_url=url,
         final_url=url,
@@ -124,16 +142,30 @@ def backfill_url(
     limit: int | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> UrlReport:
-    """Backfill ``url`` from ``sources``; raises ArchiveError when an archive cannot be used."""
+    """Backfill ``url`` from ``sources``; raises ArchiveError when an archive cannot be used.
+
+    BackfillBusy (a StorageError) when another live backfill is working on ``url``.
+    """
     report = UrlReport(url)
-    listing = list_captures(client, sources, url, since=since, until=until, limit=limit)
-    report.listed = len(listing.candidates)
-    report.skipped.update(listing.skipped)
-    with archive.read() as session:
-        done = recorded_mementos(session, [c.raw_url for c in listing.candidates])
+    with url_lock(archive, url) as lock:
+        work = _work_list(archive, client, sources, url, (since, until), limit, report)
+        _fetch_and_record(archive, client, url, work, report, progress, lock.renew)
+    return report
+
+
+def _fetch_and_record(
+    archive: Archive,
+    client: ArchiveClient,
+    url: str,
+    work: list[QueuedMemento],
+    report: UrlReport,
+    progress: Callable[[str], None],
+    still_working: Callable[[], None],
+) -> None:
     bodies: dict[str, Answer] = {}  # by digest: a capture seen twice is fetched once
-    for candidate in listing.candidates:
-        if candidate.raw_url in done:
+    for candidate in work:
+        still_working()
+        if not candidate.pending:
             report.already_recorded += 1
             continue
         answer = bodies.get(candidate.digest) if candidate.digest else None
@@ -142,12 +174,14 @@ def backfill_url(
             try:
                 answer = client.fetch(candidate.raw_url)
             except TruncatedCapture as error:
+                _retry_later(archive, candidate, "truncated_body")
                 report.refused["truncated_body"] += 1
                 log.warning("%s", error)
                 continue
             except ArchiveUnavailable:
                 raise  # stop asking it; what is recorded stays, a rerun resumes
             except ArchiveError as error:
+                _retry_later(archive, candidate, "fetch_error")
                 report.refused["fetch_error"] += 1
                 log.warning("%s", error)
                 continue
@@ -155,10 +189,53 @@ def backfill_url(
             if candidate.digest:
                 bodies[candidate.digest] = answer
         _count(report, _record(archive, _capture_of(url, candidate, answer)), candidate)
-    return report
 
 
-def _count(report: UrlReport, result: CaptureResult, candidate: Candidate) -> None:
+def _work_list(
+    archive: Archive,
+    client: ArchiveClient,
+    sources: list[ArchiveSource],
+    url: str,
+    window: tuple[datetime | None, datetime | None],
+    limit: int | None,
+    report: UrlReport,
+) -> list[QueuedMemento]:
+    """The mementos to go through: an interrupted run's from the frontier, else a new listing.
+
+    A new listing is queued in the frontier (one transaction) before anything is fetched;
+    mementos whose capture is recorded already are queued as done.
+    """
+    with archive.read() as session:
+        queued = memento_rows(session, url, [source.endpoint for source in sources])
+    if any(memento.pending for memento in queued):
+        report.resumed = True
+        report.listed = len(queued)
+        return queued
+    listing = list_captures(client, sources, url, since=window[0], until=window[1], limit=limit)
+    report.listed = len(listing.candidates)
+    report.skipped.update(listing.skipped)
+    with archive.read() as session:
+        done = recorded_mementos(session, [c.raw_url for c in listing.candidates])
+    work = [
+        QueuedMemento(
+            c.captured_at,
+            c.raw_url,
+            c.archive,
+            c.digest,
+            "recorded" if c.raw_url in done else PENDING,
+        )
+        for c in listing.candidates
+    ]
+    archive.run_write(lambda session: queue_mementos(session, url, work, now=utcnow()))
+    return work
+
+
+def _retry_later(archive: Archive, memento: QueuedMemento, reason: str) -> None:
+    """A fetch that failed: the row stays pending (a rerun tries again) up to its attempts."""
+    archive.run_write(lambda session: retry_memento(session, memento.raw_url, reason, now=utcnow()))
+
+
+def _count(report: UrlReport, result: CaptureResult, candidate: QueuedMemento) -> None:
     if result.status in ("new", "changed"):
         report.new_versions += 1
         report.versions.append(

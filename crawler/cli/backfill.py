@@ -61,7 +61,9 @@ def _summary(report: UrlReport) -> str:
     refused = ", ".join(f"{n} {why}" for why, n in sorted(report.refused.items()))
     skipped = ", ".join(f"{n} {why}" for why, n in sorted(report.skipped.items()))
     return (
-        f"{report.url}: {report.listed} captures listed, {report.fetched} fetched, "
+        f"{report.url}: {report.listed} captures "
+        + ("queued (resumed from the frontier)" if report.resumed else "listed")
+        + f", {report.fetched} fetched, "
         f"{report.already_recorded} already recorded, {report.new_versions} new versions, "
         f"{report.unchanged} unchanged"
         + (f"; no version from: {refused}" if refused else "")
@@ -134,6 +136,7 @@ def backfill_command(
     """
     from crawler.backfill.client import ArchiveClient, ArchiveError
     from crawler.backfill.flow import backfill_url
+    from crawler.backfill.slots import DatabaseSlots
 
     site = _configured_site(site_name, config_path) if site_name else None
     if not urls and site is None:
@@ -147,9 +150,13 @@ def backfill_command(
             canonical_url(url)
         except InvalidURL as error:
             raise click.BadParameter(str(error), param_hint="URL") from None
-    client = ArchiveClient(delay=delay, allow_private_network=obj.allow_private_network)
     reports = []
     with obj.archive() as archive:
+        client = ArchiveClient(
+            delay=delay,
+            allow_private_network=obj.allow_private_network,
+            slots=DatabaseSlots(archive),
+        )
         if site is not None:
             urls = tuple(dict.fromkeys((*urls, *_site_urls(archive, site))))
             if not urls:

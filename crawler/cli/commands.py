@@ -35,7 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "export": (
         "crawler.cli.transfer",
-        "Export every version (jsonl, csv) or every stored page (warc), streamed.",
+        "Export every version (jsonl, csv) or every fetch (warc, wacz), streamed.",
     ),
     "extract": (
         "crawler.cli.extract",

@@ -20,6 +20,8 @@ INSTALL_HINT = (
 )
 # Looked for in this order on PATH when no browser is named (Debian, Ubuntu, Google's).
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome-stable", "google-chrome")
+# Where `playwright install chromium` puts its browser (newest build first when several).
+PLAYWRIGHT_CHROMIUM = ".cache/ms-playwright/chromium-*/chrome-linux*/chrome"
 
 
 class RenderMode(StrEnum):
@@ -31,7 +33,8 @@ class RenderMode(StrEnum):
 
 
 def find_chromium(explicit: str | None = None) -> str | None:
-    """The Chromium to launch: ``explicit`` if given, else the first on PATH; None: none.
+    """The Chromium to launch: ``explicit`` if given, else Playwright's own (``playwright
+    install chromium``) if there, else the first on PATH; None: none.
 
     An explicit path that is not an executable file is not replaced by another browser.
     """
@@ -40,6 +43,9 @@ def find_chromium(explicit: str | None = None) -> str | None:
         if path.is_file():
             return str(path)
         return shutil.which(explicit)
+    own = sorted(Path.home().glob(PLAYWRIGHT_CHROMIUM), reverse=True)
+    if own:
+        return str(own[0])
     for name in CHROMIUM_NAMES:
         found = shutil.which(name)
         if found:

@@ -14,8 +14,9 @@ from storage.warc import WarcPage
 AT = datetime(2026, 12, 1, tzinfo=UTC)
 
 
-def record(url: str, status: int, location: str | None = None) -> WarcPage:
+def record(url: str, status: int, location: str | None = None, **more: str) -> WarcPage:
     headers = {"location": location} if location is not None else {}
+    headers.update({name.replace("_", "-"): value for name, value in more.items()})
     page = FetchedPage(url, url, AT, status, headers, b"")
     return WarcPage(page, "text/html", None, revisit=False)
 
@@ -24,7 +25,11 @@ def test_a_chain_of_redirects_reaches_the_page_with_every_url() -> None:
     records = [
         record("http://a.example/r/2", 302, "/r/1"),
         record("http://a.example/r/1", 301, "https://a.example/story"),
-        record("https://a.example/story", 200),
+        record(
+            "https://a.example/story",
+            200,
+            **{"content_length": "5", "x_archive_orig_content_encoding": "gzip"},
+        ),
         record("https://a.example/other", 200),
     ]
     out = list(follow_redirects(records))
@@ -34,6 +39,13 @@ def test_a_chain_of_redirects_reaches_the_page_with_every_url() -> None:
     assert story.redirect_urls == ("http://a.example/r/2", "http://a.example/r/1")
     assert story.final_url == "https://a.example/story"
     assert out[3].page.redirect_urls == ()
+    http = story.http
+    assert http is not None
+    assert [(hop.url, hop.status) for hop in http.hops] == [
+        ("http://a.example/r/2", 302),
+        ("http://a.example/r/1", 301),
+    ]
+    assert http.response_headers == (("content-length", "5"), ("content-encoding", "gzip"))
 
 
 @given(

@@ -9,9 +9,13 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 
 import pytest
 
+from storage import open_archive
+from storage.locks import pause_host
+from storage.timeutil import utcnow
 from tests.e2e.archive_server import Entry, archive_server
 from tests.e2e.conftest import Cli
 from tests.e2e.pywb_collection import article_html
@@ -126,10 +130,60 @@ def test_a_backfill_killed_with_kill_9_resumes_without_refetching(cli: Cli) -> N
             "backfill", URL, "--archive", f"{server.base}/coll/cdx", "--delay", "0", "--json"
         )
         fetched = [path for _, path, _ in server.log if "id_/" in path]
+        listings = [path for _, path, _ in server.log if "/cdx" in path]
     assert again.code == 0, again.stderr
     (report,) = json.loads(again.stdout)
+    # The rerun takes what is left from the frontier: it does not ask for the listing again.
+    assert report["resumed"] is True
+    assert len(listings) == 1
     # What was recorded before the kill is not fetched again; at most the capture in flight is.
     assert report["already_recorded"] >= len(before) - 1
     assert report["already_recorded"] + report["fetched"] == len(entries)
     assert len(fetched) <= len(entries) + 1
     assert len(_history(cli)) == len(entries)
+
+
+@pytest.mark.slow
+def test_a_pause_the_crawl_recorded_for_a_host_holds_for_backfill_too(cli: Cli) -> None:
+    entries = [Entry(URL, "20261101000000", _page("Consultation opens next week."))]
+    with archive_server(entries) as server:
+        # As a crawl worker does on a Retry-After from this host (the shared politeness slots).
+        with open_archive(cli.db_url) as archive:
+            archive.run_write(
+                lambda s: pause_host(s, "127.0.0.1", now=utcnow(), pause=timedelta(seconds=2))
+            )
+        paused_at = time.monotonic()
+        done = cli("backfill", URL, "--archive", f"{server.base}/coll/cdx", "--delay", "0.1")
+        first = min(at for at, _, _ in server.log)
+    assert done.code == 0, done.stderr
+    assert first - paused_at >= 1.8
+
+
+@pytest.mark.slow
+def test_a_second_backfill_of_a_url_being_backfilled_is_one_clear_error(cli: Cli) -> None:
+    entries = [
+        Entry(URL, f"202611{day:02d}000000", _page(f"Update {day}."), delay=0.3)
+        for day in range(1, 5)
+    ]
+    env = {**os.environ, "NEWSARCHIVE_DB": cli.db_url, "NEWSARCHIVE_ALLOW_PRIVATE_NETWORK": "1"}
+    with archive_server(entries) as server:
+        archive_url = f"{server.base}/coll/cdx"
+        first = subprocess.Popen(
+            [sys.executable, "-m", "crawler", "backfill", URL, "--archive", archive_url],
+            env=env,
+            cwd=cli.cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while not server.fetches("id_/"):
+            assert time.monotonic() < deadline, "the backfill did not get going"
+            time.sleep(0.05)
+        second = cli("backfill", URL, "--archive", archive_url, "--delay", "0")
+        assert first.wait(timeout=60) == 0
+        fetched = server.fetches("id_/")
+    assert second.code == 1
+    (line,) = second.stderr.strip().splitlines()
+    assert line.startswith(f"newsarchive: error: {URL}: another backfill (")
+    # The second asked nothing of the archive: each capture was fetched once.
+    assert len(fetched) == len(entries)

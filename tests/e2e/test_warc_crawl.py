@@ -127,6 +127,11 @@ def test_a_warc_of_three_rounds_records_every_fetch(
     imported = fresh("import-warc", str(warc))
     assert imported.code == 0, imported.stderr
     assert versions_by_url(fresh, urls) == versions_by_url(cli, urls)
+    # Exported again, the imported archive writes the same fetches with their heads.
+    again = fresh("export", "--format", "warc", "-o", str(tmp_path / "again.warc.gz"))
+    assert again.code == 0, again.stderr
+    assert "synthesised" not in again.stderr
+    assert Counter(k for k, _, _ in read_records(tmp_path / "again.warc.gz")) == kinds
     before, after = history_of(cli.db_url), history_of(fresh.db_url)
     assert after[0] == before[0]  # every capture: time, URLs, status, outcome
     assert urls["redirect"] in after[1]

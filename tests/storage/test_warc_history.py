@@ -14,13 +14,22 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from demosite.server import serve
 from demosite.site import NewsSite
-from storage import Archive, ArticleContent, FetchedPage, history, record_capture
+from storage import (
+    Archive,
+    ArticleContent,
+    CaptureFailure,
+    FetchedPage,
+    history,
+    record_capture,
+    record_failure,
+)
 from storage.capture_http import CaptureHttp
 from storage.models import Capture as CaptureRow
 from storage.warc import payload_digest, warc_date
@@ -126,3 +135,20 @@ def test_wgets_warc_of_a_redirect_makes_the_redirecting_urls_aliases(
         assert shown.exit_code == 0, (url, shown.output)
     captures = cli("history", "--json", start)
     assert '"version": 1' in captures.stdout
+
+
+def test_an_export_reports_its_progress_on_stderr(
+    archive: Archive, cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    def fail_many(session: Session) -> None:
+        for n in range(1000):
+            page = FetchedPage(
+                f"{URL}?n={n}", None, T0 + timedelta(seconds=n), 404, {}, b"<h1>Gone</h1>"
+            )
+            record_failure(session, page, CaptureFailure("http_404", "gone"))
+
+    archive.run_write(fail_many)
+    result = cli("export", "--format", "warc", "-o", tmp_path / "out.warc.gz")
+    assert result.exit_code == 0, result.output
+    assert "[1000] fetches written" in result.stderr
+    assert result.stdout == ""
