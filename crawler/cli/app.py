@@ -168,8 +168,7 @@ class ArchiveGroup(click.Group):
     ) -> tuple[str | None, click.Command | None, list[str]]:
         try:
             return super().resolve_command(ctx, args)
-        except click.exceptions.NoSuchCommand as error:
-            # Click suggests from the commands loaded so far: here, from every command.
+        except click.exceptions.NoSuchCommand as error:  # "Did you mean": from every command
             raise click.exceptions.NoSuchCommand(
                 error.command_name, possibilities=self.list_commands(ctx), ctx=ctx
             ) from None
