@@ -59,6 +59,7 @@ def capture_row(
     body_digest: str | None = None,
     failure: CaptureFailure | None = None,
     version_id: int | None = None,
+    server_digest: str | None = None,
 ) -> dict[str, Any]:
     """The column values of the capture row recording ``page``."""
     return {
@@ -73,6 +74,7 @@ def capture_row(
         "last_modified": (page.header("last-modified") or "")[:255] or None,
         "headers": {name: page.headers[name] for name in KEPT_HEADERS if name in page.headers},
         "raw_body_sha256": body_digest,
+        "server_body_sha256": server_digest,
         "outcome": outcome,
         "error_reason": failure.reason if failure else None,
         "error_detail": failure.message if failure else None,
@@ -97,6 +99,8 @@ def _capture(
     else:
         # A body identical to one stored already costs nothing to point at (a WARC revisit).
         body_digest = stored_digest(session, page.http.payload_sha256) if page.http else None
+    # A rendered page's server response (a shell, small and mostly identical) is always kept.
+    server_digest = store_raw_body(session, page.server_body) if page.server_body else None
     row = capture_row(
         page,
         outcome,
@@ -105,6 +109,7 @@ def _capture(
         body_digest=body_digest,
         failure=failure,
         version_id=version.id if version else None,
+        server_digest=server_digest,
     )
     # A plain INSERT: a capture is never changed after, so the unit of work has nothing to do.
     capture_id = session.execute(_INSERT_CAPTURE, row).scalar_one()
