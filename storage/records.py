@@ -206,6 +206,7 @@ class WarcSummary:
     redirects: int = 0
     synthesised: int = 0
     left_out: int = 0
+    conversions: int = 0  # rendered pages: the browser's DOM beside the server's response
 
 
 @dataclass(frozen=True)
