@@ -364,6 +364,14 @@ def test_a_rendered_capture_keeps_the_server_s_shell_beside_the_dom(
     assert conversion.get_header("WARC-Target-URI") == url
     assert conversion.get_header("WARC-Refers-To") == response.get_header("WARC-Record-ID")
 
+    # Imported into a fresh archive: the same version, read from the DOM, both bodies kept.
+    fresh = Cli(f"sqlite:///{tmp_path / 'fresh.db'}", tmp_path)
+    imported = fresh("import-warc", "--json", str(warc))
+    assert imported.code == 0, imported.stderr
+    again_shown = fresh("show", "--json", url).json_lines()[0]
+    assert (again_shown["body_source"], again_shown["text"]) == ("rendered", text)
+    assert stored_bodies(fresh, url) == (dom, server)
+
 
 def test_always_keeps_the_server_s_page_beside_the_rendered_one(cli: Cli, site: RenderSite) -> None:
     url = site.url + "/ordinary.html"
