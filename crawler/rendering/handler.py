@@ -132,7 +132,9 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
         if response is not None:
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(CLOSE_SECONDS):
-                    request.meta[SERVER_BODY_META] = await response.body()
+                    body = await response.body()
+                    if not self.maxsize or len(body) <= self.maxsize:
+                        request.meta[SERVER_BODY_META] = body
         return response, download
 
     async def _close(self) -> None:
