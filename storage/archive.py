@@ -62,7 +62,7 @@ def capture_row(
     server_digest: str | None = None,
 ) -> dict[str, Any]:
     """The column values of the capture row recording ``page``."""
-    return {
+    row: dict[str, Any] = {
         "article_id": article_id,
         "crawl_run_id": crawl_run_id,
         "requested_url": strip_credentials(page.requested_url),
@@ -74,13 +74,15 @@ def capture_row(
         "last_modified": (page.header("last-modified") or "")[:255] or None,
         "headers": {name: page.headers[name] for name in KEPT_HEADERS if name in page.headers},
         "raw_body_sha256": body_digest,
-        "server_body_sha256": server_digest,
         "outcome": outcome,
         "error_reason": failure.reason if failure else None,
         "error_detail": failure.message if failure else None,
         "version_id": version_id,
         "http": encode_http(page.http) if page.http is not None else None,
     }
+    if server_digest is not None:  # only rendered pages: the column is since schema 0015
+        row["server_body_sha256"] = server_digest
+    return row
 
 
 def _capture(
