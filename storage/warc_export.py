@@ -290,18 +290,24 @@ class _Writer:
         self.counts["responses"] += 1
         self._write_pair(self._request(uri, row.fetched_at, http, None), response)
         dom = decompress_raw_body(row.compression or "identity", row.rendered_data)
+        conversion_fields = {
+            "WARC-Date": warc_date(row.fetched_at),
+            "WARC-Refers-To": response.rec_headers.get_header("WARC-Record-ID"),
+            "WARC-Payload-Digest": payload_digest(row.sha or ""),
+            RENDERED: "browser-dom",
+        }
+        if not row.own_sha:
+            # An unchanged rendering whose DOM was not kept: the DOM of the version it confirmed.
+            conversion_fields[RENDERED] = "confirmed-version-dom"
+            if http is not None and http.payload_sha256:
+                conversion_fields[FETCHED_DIGEST] = payload_digest(http.payload_sha256)
         conversion = self.writer.create_warc_record(
             uri,
             "conversion",
             payload=io.BytesIO(dom),
             length=len(dom),
             warc_content_type=row.content_type or RENDERED_TYPE,
-            warc_headers_dict={
-                "WARC-Date": warc_date(row.fetched_at),
-                "WARC-Refers-To": response.rec_headers.get_header("WARC-Record-ID"),
-                "WARC-Payload-Digest": payload_digest(row.sha or ""),
-                RENDERED: "browser-dom",
-            },
+            warc_headers_dict=conversion_fields,
         )
         self._emit(conversion)
         self.counts["conversions"] += 1

@@ -282,6 +282,13 @@ def test_the_edit_of_a_rendered_story_makes_one_version(cli: Cli, site: RenderSi
     edited, _ = run(cli, "archive", "--json", "--render", "auto", url)
     assert (edited.json_lines()[0]["status"], edited.json_lines()[0]["version"]) == ("changed", 2)
 
+    # Each of the three renderings exports as the server's response and a conversion of it.
+    warc = cli.cwd / "three.warc.gz"
+    assert cli("export", "--format", "warc", "-o", str(warc)).code == 0
+    with warc.open("rb") as stream:
+        kinds = [r.rec_type for r in ArchiveIterator(stream, check_digests="raise")]
+    assert (kinds.count("response"), kinds.count("conversion")) == (3, 3)
+
 
 def test_a_site_s_own_render_mode_wins_in_a_crawl(
     cli: Cli, site: RenderSite, tmp_path: Path
