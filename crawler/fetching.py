@@ -33,6 +33,9 @@ from storage.urls import strip_credentials
 
 # Statuses the spider wants to see instead of Scrapy dropping them (redirects stay automatic).
 HANDLED_STATUSES = [304, *range(400, 600)]
+# Request meta set by the renderer (crawler/rendering/handler.py): the body the server sent
+# for a page that a browser then rendered; kept beside the rendered DOM (FetchedPage.server_body).
+SERVER_BODY_META = "server_body"
 HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml", "text/plain")
 
 
@@ -73,6 +76,7 @@ def _headers(response: Response) -> dict[str, str]:
 def fetched_page(response: Response) -> FetchedPage:
     request = response.request
     meta = request.meta if request is not None else {}
+    server_body = meta.get(SERVER_BODY_META) if "playwright" in response.flags else None
     return FetchedPage(
         requested_url=meta.get("requested_url", response.url),
         final_url=response.url,
@@ -82,6 +86,7 @@ def fetched_page(response: Response) -> FetchedPage:
         body=response.body,
         redirect_urls=tuple(meta.get("redirect_urls", ())),
         http=capture_http(response, response.body),
+        server_body=server_body if isinstance(server_body, bytes) else None,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import islice
 from typing import BinaryIO, TypeVar
@@ -85,6 +85,8 @@ def _job(record: WarcPage, extract: Extract, seen: RevisitPayloads) -> Job | str
         content = extract(page.body or b"", page.final_url, record.content_type)
     except ExtractionError as error:
         return page, CaptureFailure(error.reason, str(error))
+    if record.rendered:  # the DOM a browser rendered, exported as a conversion record
+        content = replace(content, body_source="rendered")
     seen.remember(record.payload_digest, content)
     return page, content
 

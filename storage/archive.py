@@ -59,9 +59,10 @@ def capture_row(
     body_digest: str | None = None,
     failure: CaptureFailure | None = None,
     version_id: int | None = None,
+    server_digest: str | None = None,
 ) -> dict[str, Any]:
     """The column values of the capture row recording ``page``."""
-    return {
+    row: dict[str, Any] = {
         "article_id": article_id,
         "crawl_run_id": crawl_run_id,
         "requested_url": strip_credentials(page.requested_url),
@@ -79,6 +80,9 @@ def capture_row(
         "version_id": version_id,
         "http": encode_http(page.http) if page.http is not None else None,
     }
+    if server_digest is not None:  # only rendered pages: the column is since schema 0015
+        row["server_body_sha256"] = server_digest
+    return row
 
 
 def _capture(
@@ -97,6 +101,8 @@ def _capture(
     else:
         # A body identical to one stored already costs nothing to point at (a WARC revisit).
         body_digest = stored_digest(session, page.http.payload_sha256) if page.http else None
+    # A rendered page's server response (a shell, small and mostly identical) is always kept.
+    server_digest = store_raw_body(session, page.server_body) if page.server_body else None
     row = capture_row(
         page,
         outcome,
@@ -105,6 +111,7 @@ def _capture(
         body_digest=body_digest,
         failure=failure,
         version_id=version.id if version else None,
+        server_digest=server_digest,
     )
     # A plain INSERT: a capture is never changed after, so the unit of work has nothing to do.
     capture_id = session.execute(_INSERT_CAPTURE, row).scalar_one()

@@ -175,6 +175,11 @@ class Capture(Base):
     raw_body_sha256: Mapped[str | None] = mapped_column(
         String(64), ForeignKey("raw_bodies.sha256"), index=True
     )
+    # A page rendered in a browser (docs/javascript-pages.md): raw_body_sha256 is the rendered
+    # DOM, this the body the server sent (the shell); NULL for pages that were not rendered.
+    server_body_sha256: Mapped[str | None] = mapped_column(
+        String(64), ForeignKey("raw_bodies.sha256"), index=True
+    )
     outcome: Mapped[str] = mapped_column(String(16), index=True)
     error_reason: Mapped[str | None] = mapped_column(String(64))
     error_detail: Mapped[str | None] = mapped_column(Text())

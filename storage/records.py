@@ -24,6 +24,8 @@ class FetchedPage:
     redirect_urls: tuple[str, ...] = ()
     # The exchange as on the wire (heads, redirect hops), when the fetcher recorded it.
     http: CaptureHttp | None = None
+    # When ``body`` is the DOM a browser rendered: the body the server sent for the page.
+    server_body: bytes | None = None
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -204,6 +206,7 @@ class WarcSummary:
     redirects: int = 0
     synthesised: int = 0
     left_out: int = 0
+    conversions: int = 0  # rendered pages: the browser's DOM beside the server's response
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,9 @@ PROFILE_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modif
 # kept, so the record points at the payload of the version it confirmed.
 PROFILE_SAME_ARTICLE = "urn:newsarchive:revisit:identical-extracted-content"
 SYNTHESISED = "WARC-Newsarchive-Synthesised"
+# A conversion record holding the DOM a browser rendered from the response it refers to.
+RENDERED = "WARC-Newsarchive-Rendered"
+RENDERED_TYPE = "text/html"
 FETCHED_DIGEST = "WARC-Newsarchive-Fetched-Payload-Digest"
 SYNTHESISED_NOTE = (
     "Records carrying a WARC-Newsarchive-Synthesised field have HTTP heads rebuilt from the "
@@ -62,6 +65,11 @@ class _Row:
     size: int | None
     compression: str | None
     data: bytes | None
+    # A page rendered in a browser: the server's body (the response) and the rendered DOM.
+    server_sha: str | None = None
+    server_compression: str | None = None
+    server_data: bytes | None = None
+    rendered_data: bytes | None = None
 
 
 def _filtered(query: Any, site: str | None, since: datetime | None, until: datetime | None) -> Any:
@@ -117,6 +125,8 @@ def _captures_query(site: str | None, since: datetime | None, until: datetime | 
     ).subquery()
     firsts = select(ranked.c.id, ranked.c.raw_body_sha256).where(ranked.c.rank == 1).subquery()
     first = aliased(Capture)
+    server = aliased(RawBody)
+    rendered = Capture.server_body_sha256.is_not(None)
     return (
         select(
             Capture.id,
@@ -136,11 +146,16 @@ def _captures_query(site: str | None, since: datetime | None, until: datetime | 
             RawBody.size,
             RawBody.compression,
             case((first.id == Capture.id, RawBody.data), else_=None),
+            Capture.server_body_sha256,
+            server.compression,
+            server.data,
+            case((rendered, RawBody.data), else_=None),
         )
         .join(shas, shas.c.id == Capture.id)
         .outerjoin(firsts, firsts.c.raw_body_sha256 == shas.c.sha)
         .outerjoin(first, first.id == firsts.c.id)
         .outerjoin(RawBody, RawBody.sha256 == shas.c.sha)
+        .outerjoin(server, server.sha256 == Capture.server_body_sha256)
         .where(or_(shas.c.sha.is_not(None), Capture.http_status.is_not(None)))
         .order_by(*order)
     )
@@ -155,7 +170,13 @@ class _Writer:
         self.writer = writer
         self.out = out
         self.on_record = on_record
-        self.counts = {"responses": 0, "revisits": 0, "requests": 0, "redirects": 0}
+        self.counts = {
+            "responses": 0,
+            "revisits": 0,
+            "requests": 0,
+            "redirects": 0,
+            "conversions": 0,
+        }
         self.synthesised = 0
         self.left_out = 0
 
@@ -231,6 +252,9 @@ class _Writer:
         if http is None:
             fields[SYNTHESISED] = "response-head"
             self.synthesised += 1
+        if row.server_data is not None and row.server_sha and row.rendered_data is not None:
+            self._rendered(row, http, uri, fields)
+            return
         if row.first_id == row.id and row.data is not None:
             body = decompress_raw_body(row.compression or "identity", row.data)
             fields["WARC-Payload-Digest"] = payload_digest(row.sha)
@@ -246,6 +270,47 @@ class _Writer:
         else:
             record = self._revisit(row, http, uri, fields)
         self._write_pair(self._request(uri, row.fetched_at, http, None), record)
+
+    def _rendered(
+        self, row: _Row, http: CaptureHttp | None, uri: str, fields: dict[str, str]
+    ) -> None:
+        """A rendered page: the server's answer as the response, then the DOM the browser
+        rendered from it as a ``conversion`` record referring to that response."""
+        assert row.server_sha and row.server_data is not None and row.rendered_data is not None
+        body = decompress_raw_body(row.server_compression or "identity", row.server_data)
+        fields["WARC-Payload-Digest"] = payload_digest(row.server_sha)
+        response = self.writer.create_warc_record(
+            uri,
+            "response",
+            payload=io.BytesIO(body),
+            length=len(body),
+            http_headers=self._head(row, http, len(body)),
+            warc_headers_dict=fields,
+        )
+        self.counts["responses"] += 1
+        self._write_pair(self._request(uri, row.fetched_at, http, None), response)
+        dom = decompress_raw_body(row.compression or "identity", row.rendered_data)
+        conversion_fields = {
+            "WARC-Date": warc_date(row.fetched_at),
+            "WARC-Refers-To": response.rec_headers.get_header("WARC-Record-ID"),
+            "WARC-Payload-Digest": payload_digest(row.sha or ""),
+            RENDERED: "browser-dom",
+        }
+        if not row.own_sha:
+            # An unchanged rendering whose DOM was not kept: the DOM of the version it confirmed.
+            conversion_fields[RENDERED] = "confirmed-version-dom"
+            if http is not None and http.payload_sha256:
+                conversion_fields[FETCHED_DIGEST] = payload_digest(http.payload_sha256)
+        conversion = self.writer.create_warc_record(
+            uri,
+            "conversion",
+            payload=io.BytesIO(dom),
+            length=len(dom),
+            warc_content_type=row.content_type or RENDERED_TYPE,
+            warc_headers_dict=conversion_fields,
+        )
+        self._emit(conversion)
+        self.counts["conversions"] += 1
 
     def _revisit(
         self, row: _Row, http: CaptureHttp | None, uri: str, fields: dict[str, str]
@@ -309,6 +374,7 @@ def write_warc(
         revisits=records.counts["revisits"],
         requests=records.counts["requests"],
         redirects=records.counts["redirects"],
+        conversions=records.counts["conversions"],
         synthesised=records.synthesised,
         left_out=records.left_out,
     )

@@ -134,6 +134,8 @@ def warc_message(summary: WarcSummary) -> str:
         f"{summary.responses} responses, {summary.revisits} revisits, "
         f"{summary.redirects} redirects, {summary.requests} requests"
     )
+    if summary.conversions:
+        text += f"; {summary.conversions} rendered pages (conversion records)"
     if summary.synthesised:
         text += f"; {summary.synthesised} with synthesised heads (made before 0012)"
     if summary.left_out:

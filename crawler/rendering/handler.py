@@ -22,6 +22,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
+from crawler.fetching import SERVER_BODY_META
 from crawler.rendering.errors import RenderFailed
 from crawler.rendering.guard import BrowserRequestGuard
 from storage.kinds import CaptureReason
@@ -121,6 +122,20 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
                 "not followed)",
             )
         return response
+
+    async def _get_response_and_download(
+        self, request: Request, page: Any, spider: Spider
+    ) -> tuple[Any, Any]:
+        """Navigate as scrapy-playwright does, keeping the body the server sent for the page
+        (``meta[SERVER_BODY_META]``) before its scripts change the DOM."""
+        response, download = await super()._get_response_and_download(request, page, spider)
+        if response is not None:
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(CLOSE_SECONDS):
+                    body = await response.body()
+                    if not self.maxsize or len(body) <= self.maxsize:
+                        request.meta[SERVER_BODY_META] = body
+        return response, download
 
     async def _close(self) -> None:
         if not self._started:

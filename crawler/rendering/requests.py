@@ -3,14 +3,16 @@ follow-up for a shell that nothing recovered without a browser.
 
 The follow-up is an ordinary page request of the crawl (robots.txt, politeness, the private
 network guard and the frontier lease apply), sent to the same URL with ``meta["playwright"]``.
-Its answer is recorded as the shell's capture: the raw body kept is the rendered DOM and the
-version records ``body_source = "rendered"``. A rendering that fails gives a capture with the
-rendering's reason (``render_timeout``, ``render_failed``, ``too_large``) and no version.
+Its answer is recorded as the shell's capture: the raw body kept is the rendered DOM, the
+server's own answer is kept beside it (``FetchedPage.server_body``), and the version records
+``body_source = "rendered"``. A rendering that fails gives a capture with the rendering's
+reason (``render_timeout``, ``render_failed``, ``too_large``) and no version.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from scrapy import Request
@@ -63,6 +65,9 @@ def _rendered(response: Response) -> Iterator[PageFetched | FetchFailed]:
     shell, hint = response.meta[RENDER_META]
     item = item_for_response(response)
     if isinstance(item, PageFetched) and response.status < 300:
+        if item.page.server_body is None and shell.page.body:
+            # The browser's own copy of the server's answer was not read: the crawler's is it.
+            item = replace(item, page=replace(item.page, server_body=shell.page.body))
         yield item
         return
     failure = CaptureFailure(

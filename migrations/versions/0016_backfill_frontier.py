@@ -1,7 +1,7 @@
 """backfill through the frontier: a frontier row per memento to fetch
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-07 14:00:00
 
 ``backfill`` records each memento it listed as a frontier row of kind ``memento`` (scope
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -17,8 +17,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+from warcio.archiveiterator import ArchiveIterator
 
 from crawler.rendering.modes import renderer_missing
+from storage import open_archive
+from storage.models import Capture
+from storage.rawbodies import load_raw_body
 from tests.crawler.extraction.javascript_pages import SHELLS, Story
 
 from .conftest import Cli, CliResult
@@ -277,6 +282,13 @@ def test_the_edit_of_a_rendered_story_makes_one_version(cli: Cli, site: RenderSi
     edited, _ = run(cli, "archive", "--json", "--render", "auto", url)
     assert (edited.json_lines()[0]["status"], edited.json_lines()[0]["version"]) == ("changed", 2)
 
+    # Each of the three renderings exports as the server's response and a conversion of it.
+    warc = cli.cwd / "three.warc.gz"
+    assert cli("export", "--format", "warc", "-o", str(warc)).code == 0
+    with warc.open("rb") as stream:
+        kinds = [r.rec_type for r in ArchiveIterator(stream, check_digests="raise")]
+    assert (kinds.count("response"), kinds.count("conversion")) == (3, 3)
+
 
 def test_a_site_s_own_render_mode_wins_in_a_crawl(
     cli: Cli, site: RenderSite, tmp_path: Path
@@ -301,3 +313,78 @@ def test_a_shell_whose_amp_version_fails_is_rendered_instead(cli: Cli, site: Ren
     never, _ = run(cli, "archive", "--json", "--render", "never", url)
     assert never.json_lines()[0]["error_reason"] == "needs_javascript"
     assert len(cli("history", "--json", url).json_lines()[0]) == 1  # the version stays
+
+
+def stored_bodies(cli: Cli, url: str) -> tuple[bytes | None, bytes | None]:
+    """The latest capture of ``url``: its raw body (what was extracted) and the server's."""
+    with open_archive(cli.db_url) as archive, archive.read() as session:
+        raw, server = session.execute(
+            select(Capture.raw_body_sha256, Capture.server_body_sha256)
+            .where(Capture.requested_url == url)
+            .order_by(Capture.id.desc())
+            .limit(1)
+        ).one()
+        return (
+            load_raw_body(session, raw) if raw else None,
+            load_raw_body(session, server) if server else None,
+        )
+
+
+def test_a_rendered_capture_keeps_the_server_s_shell_beside_the_dom(
+    cli: Cli, site: RenderSite, tmp_path: Path
+) -> None:
+    url = site.url + "/fetch.html"
+    result, _ = run(cli, "archive", "--json", "--render", "auto", url)
+    assert result.json_lines()[0]["status"] == "new", result.stderr[-2000:]
+    story = site.story  # what the page's API sends, and its scripts put in the page
+    dom, server = stored_bodies(cli, url)
+    assert server == str(site.page("/fetch.html")).encode()  # the shell, byte for byte
+    assert dom is not None
+    assert server is not None
+    assert story.paragraphs[0].encode() in dom
+    assert story.paragraphs[0].encode() not in server
+    text = cli("show", "--json", url).json_lines()[0]["text"]
+
+    # Read again from the stored DOM: no browser (none can be found), the same text, no version.
+    no_browser = cli.env({"NEWSARCHIVE_CHROMIUM": "/nonexistent/chromium"})
+    again = no_browser("-v", "reextract", "--json")
+    assert again.code == 0, again.stderr
+    assert "Launching browser" not in again.stderr
+    shown = no_browser("show", "--json", url).json_lines()[0]
+    assert (shown["version"], shown["body_source"], shown["text"]) == (1, "rendered", text)
+
+    # The WARC holds the server's answer as the response and the DOM as a conversion of it.
+    warc = tmp_path / "rendered.warc.gz"
+    exported = cli("export", "--format", "warc", "-o", str(warc))
+    assert exported.code == 0, exported.stderr
+    assert "1 rendered pages (conversion records)" in exported.stderr + exported.stdout
+    with warc.open("rb") as stream:
+        records = [
+            (r.rec_type, r.rec_headers, r.content_stream().read())
+            for r in ArchiveIterator(stream, check_digests="raise")
+        ]
+    responses = [(h, body) for kind, h, body in records if kind == "response"]
+    conversions = [(h, body) for kind, h, body in records if kind == "conversion"]
+    assert [body for _, body in responses] == [server]
+    assert [body for _, body in conversions] == [dom]
+    (response, _), (conversion, _) = responses[0], conversions[0]
+    assert conversion.get_header("WARC-Target-URI") == url
+    assert conversion.get_header("WARC-Refers-To") == response.get_header("WARC-Record-ID")
+
+    # Imported into a fresh archive: the same version, read from the DOM, both bodies kept.
+    fresh = Cli(f"sqlite:///{tmp_path / 'fresh.db'}", tmp_path)
+    imported = fresh("import-warc", "--json", str(warc))
+    assert imported.code == 0, imported.stderr
+    again_shown = fresh("show", "--json", url).json_lines()[0]
+    assert (again_shown["body_source"], again_shown["text"]) == ("rendered", text)
+    assert stored_bodies(fresh, url) == (dom, server)
+
+
+def test_always_keeps_the_server_s_page_beside_the_rendered_one(cli: Cli, site: RenderSite) -> None:
+    url = site.url + "/ordinary.html"
+    result, _ = run(cli, "archive", "--json", "--render", "always", url)
+    assert result.code == 0, result.stderr[-2000:]
+    dom, server = stored_bodies(cli, url)
+    assert server == str(site.page("/ordinary.html")).encode()
+    assert dom is not None
+    assert dom != server  # the browser's serialisation of the DOM

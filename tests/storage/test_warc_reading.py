@@ -141,3 +141,56 @@ def test_a_warc_gz_with_a_damaged_start_goes_on_at_the_next_gzip_member() -> Non
     pages, unreadable = read(b"\x00" + data[1:])
     assert pages == ALL[1:]
     assert [u.offset for u in unreadable] == [0]
+
+
+def rendered_file(refers: list[int | None]) -> tuple[bytes, list[bytes]]:
+    """Responses, each followed by a conversion referring to the response ``refers[n]`` (None:
+    no conversion); returns the file and each response's body."""
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=False)
+    ids: list[str] = []
+    bodies: list[bytes] = []
+    for number, refer in enumerate(refers):
+        body = f"<html><body><div id='root'></div>{number}</body></html>".encode()
+        head = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+        response = writer.create_warc_record(
+            f"https://news.example/{number}",
+            "response",
+            payload=io.BytesIO(body),
+            length=len(body),
+            http_headers=head,
+        )
+        ids.append(response.rec_headers.get_header("WARC-Record-ID"))
+        bodies.append(body)
+        writer.write_record(response)
+        if refer is not None:
+            dom = f"<html><body><p>Rendered {number}</p></body></html>".encode()
+            fields = {"WARC-Refers-To": ids[min(refer, number)]}
+            conversion = writer.create_warc_record(
+                f"https://news.example/{number}",
+                "conversion",
+                payload=io.BytesIO(dom),
+                length=len(dom),
+                warc_content_type="text/html",
+                warc_headers_dict=fields,
+            )
+            writer.write_record(conversion)
+    return buffer.getvalue(), bodies
+
+
+def test_a_conversion_after_its_response_is_the_rendered_page() -> None:
+    data, bodies = rendered_file([0, None, 0])  # the third refers to the first: not its own
+    pages = [item for item in iter_warc_pages(io.BytesIO(data)) if isinstance(item, WarcPage)]
+    assert [p.rendered for p in pages] == [True, False, False]
+    assert pages[0].page.body == b"<html><body><p>Rendered 0</p></body></html>"
+    assert pages[0].page.server_body == bodies[0]
+    assert [p.page.body for p in pages[1:]] == bodies[1:]
+    assert [p.page.server_body for p in pages[1:]] == [None, None]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(0, 5)), max_size=6))
+def test_conversions_anywhere_leave_every_response_once_in_order(refers: list[int | None]) -> None:
+    data, _ = rendered_file(refers)
+    pages, unreadable = read(data)
+    assert (pages, unreadable) == ([f"https://news.example/{n}" for n in range(len(refers))], [])
