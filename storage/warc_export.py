@@ -257,29 +257,23 @@ class _Writer:
             return
         if row.first_id == row.id and row.data is not None:
             body = decompress_raw_body(row.compression or "identity", row.data)
-            fields["WARC-Payload-Digest"] = payload_digest(row.sha)
-            record = self.writer.create_warc_record(
-                uri,
-                "response",
-                payload=io.BytesIO(body),
-                length=len(body),
-                http_headers=self._head(row, http, len(body)),
-                warc_headers_dict=fields,
-            )
-            self.counts["responses"] += 1
+            record = self._response(row, http, uri, fields, body, row.sha)
         else:
             record = self._revisit(row, http, uri, fields)
         self._write_pair(self._request(uri, row.fetched_at, http, None), record)
 
-    def _rendered(
-        self, row: _Row, http: CaptureHttp | None, uri: str, fields: dict[str, str]
-    ) -> None:
-        """A rendered page: the server's answer as the response, then the DOM the browser
-        rendered from it as a ``conversion`` record referring to that response."""
-        assert row.server_sha and row.server_data is not None and row.rendered_data is not None
-        body = decompress_raw_body(row.server_compression or "identity", row.server_data)
-        fields["WARC-Payload-Digest"] = payload_digest(row.server_sha)
-        response = self.writer.create_warc_record(
+    def _response(
+        self,
+        row: _Row,
+        http: CaptureHttp | None,
+        uri: str,
+        fields: dict[str, str],
+        body: bytes,
+        sha256: str,
+    ) -> ArcWarcRecord:
+        """A ``response`` record of ``body`` (whose sha256 is ``sha256``) with the fetch's head."""
+        fields["WARC-Payload-Digest"] = payload_digest(sha256)
+        record = self.writer.create_warc_record(
             uri,
             "response",
             payload=io.BytesIO(body),
@@ -288,6 +282,16 @@ class _Writer:
             warc_headers_dict=fields,
         )
         self.counts["responses"] += 1
+        return record
+
+    def _rendered(
+        self, row: _Row, http: CaptureHttp | None, uri: str, fields: dict[str, str]
+    ) -> None:
+        """A rendered page: the server's answer as the response, then the DOM the browser
+        rendered from it as a ``conversion`` record referring to that response."""
+        assert row.server_sha and row.server_data is not None and row.rendered_data is not None
+        body = decompress_raw_body(row.server_compression or "identity", row.server_data)
+        response = self._response(row, http, uri, fields, body, row.server_sha)
         self._write_pair(self._request(uri, row.fetched_at, http, None), response)
         dom = decompress_raw_body(row.compression or "identity", row.rendered_data)
         conversion_fields = {

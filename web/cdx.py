@@ -120,7 +120,13 @@ def _pywb_lines(rows: Iterator[dict[str, str]], fields: list[str], json_out: boo
     return "".join(out)
 
 
-def _answer(text: str, json_out: bool, pywb: bool) -> Response:
+def _answer(
+    session: SessionDep, query: CdxQuery, fl: str | None, output: str | None, *, pywb: bool
+) -> Response:
+    """The index rows ``query`` selects, in the Wayback or the pywb form."""
+    json_out = output == "json"
+    lines = _pywb_lines if pywb else _wayback_lines
+    text = lines(_rows(session, query), _fields(fl), json_out)
     media = "text/plain"
     if json_out:
         media = "application/x-ndjson" if pywb else "application/json"
@@ -145,9 +151,7 @@ def wayback_cdx(
     output: OutputParam = None,
 ) -> Response:
     query = _query(url, match, since, until, filters, collapse, limit)
-    json_out = output == "json"
-    text = _wayback_lines(_rows(session, query), _fields(fl), json_out)
-    return _answer(text, json_out, pywb=False)
+    return _answer(session, query, fl, output, pywb=False)
 
 
 @router.get(
@@ -168,9 +172,7 @@ def pywb_cdx(
     output: OutputParam = None,
 ) -> Response:
     query = _query(url, match, since, until, filters, collapse, limit)
-    json_out = output == "json"
-    text = _pywb_lines(_rows(session, query), _fields(fl), json_out)
-    return _answer(text, json_out, pywb=True)
+    return _answer(session, query, fl, output, pywb=True)
 
 
 # HEAD for clients that probe first (kept out of the schema).
