@@ -154,14 +154,18 @@ def test_a_stopped_archive_says_how_to_resume(
     with serve(NewsSite(articles=20)) as site:
         urls = [site.url + path for path in site.site.article_paths()]
         command = [sys.executable, "-m", "crawler", "archive", "--delay", "0.5", *urls]
-        archive = subprocess.Popen(
+        with subprocess.Popen(
             command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True,
-        )  # fmt: skip
-        assert archive.stdout is not None
-        first = archive.stdout.readline()  # the first archived page
-        archive.send_signal(signum)
-        rest, stderr = archive.communicate(timeout=60)
+        ) as archive:  # fmt: skip
+            assert archive.stdout is not None
+            assert archive.stderr is not None
+            first = archive.stdout.readline()  # the first archived page
+            archive.send_signal(signum)
+            # Read on through the buffer readline filled (communicate() would skip it).
+            rest = archive.stdout.read()
+            stderr = archive.stderr.read()
+            archive.wait(timeout=60)
     assert first.startswith("new"), first + stderr
     assert archive.returncode == code, stderr
     assert "stopped; run the same command again to resume (" in stderr
