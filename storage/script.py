@@ -4,8 +4,8 @@ The full-text index of both backends (migration 0014) is built over ``search_tex
 
 - *folding*: letters of the Latin, Greek and Cyrillic scripts lose their accents and are
   lowercased (``Καύσωνας`` → ``καυσωνασ``, ``Café`` → ``cafe``); combining marks, Arabic and
-  Hebrew vowel points and Thai vowel and tone marks are dropped. Kana and Hangul are never
-  decomposed (``が`` stays ``が``).
+  Hebrew vowel points and Thai vowel and tone marks are dropped. Kana and Hangul come out
+  whole (``が`` stays ``が``).
 - *segmenting*: each character of a script written without spaces between words (Chinese,
   Japanese kana, Korean Hangul, Thai, Lao, Khmer, Myanmar) becomes a word of its own. A query
   word in those scripts is searched as the phrase of its characters, so ``地下鉄`` finds
