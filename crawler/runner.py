@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import signal
@@ -37,6 +38,7 @@ class RunSummary:
     elapsed_seconds: float = 0.0
     stats: dict[str, Any] = field(default_factory=dict)
     stop_signal: int | None = None  # SIGINT or SIGTERM when a signal stopped the run
+    start_error: str | None = None  # why the crawl could not start (a component failed to load)
 
     @property
     def failed(self) -> int:
@@ -107,7 +109,8 @@ def run_spider(
         process = SignalNotingProcess(config.scrapy_settings())
         crawler = process.create_crawler(spider_class)
         connect(crawler)
-        process.crawl(crawler, **spider_arguments)
+        task = process.crawl(crawler, **spider_arguments)
+        task.add_done_callback(lambda done: _note_start_error(done, summary))
         process.start()
         stop_signal = process.stop_signal
     else:
@@ -116,6 +119,19 @@ def run_spider(
         rounds.crawl(crawler, **spider_arguments)
         stop_signal = rounds.stop_signal
     return _finished(config, crawler, summary, stop_signal)
+
+
+def _note_start_error(task: asyncio.Task[None], summary: RunSummary) -> None:
+    """Keep, and say in one line, why a crawl task ended in an exception (it never started).
+
+    Without -v, Scrapy's own traceback is not shown; this line is what the user sees, e.g. a
+    dependency missing from a broken install.
+    """
+    if task.cancelled() or task.exception() is None:
+        return
+    error = task.exception()
+    summary.start_error = f"{type(error).__name__}: {error}"
+    log.error("the crawl could not start: %s (run with -v for details)", summary.start_error)
 
 
 def _finished(
@@ -128,6 +144,8 @@ def _finished(
     except RuntimeError:  # the crawl never started: the spider or a component failed to open
         stats = {"finish_reason": "failed_to_start"}
     summary.finish_reason = str(stats.get("finish_reason", "unknown"))
+    if summary.start_error is not None:
+        summary.finish_reason = "failed_to_start"
     summary.elapsed_seconds = float(stats.get("elapsed_time_seconds", 0.0))
     summary.stats = _json_stats(stats)
     summary.stop_signal = stop_signal

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from demosite.server import DemoServer
@@ -141,3 +143,25 @@ def test_urls_from_stdin_and_usage_errors(cli: Cli, news_site: DemoServer) -> No
     assert missing.code == 1
     assert missing.stderr.strip().startswith("newsarchive: error: no archived article")
     assert "Traceback" not in missing.stderr
+
+
+def test_a_crawl_that_cannot_start_says_why(
+    cli: Cli, news_site: DemoServer, tmp_path: Path
+) -> None:
+    # A broken install: a dependency the crawl's components need fails to import. Scrapy's own
+    # traceback is shown only with -v; without it the user must still be told the cause.
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / "zstandard.py").write_text(
+        "raise ImportError('zstandard is broken in this install (simulated)')\n"
+    )
+    url = news_site.url + news_site.site.article_paths()[0]
+    broken = cli.env({"PYTHONPATH": str(shadow)})("archive", "--json", url)
+    assert broken.code == 1
+    assert broken.stdout == ""
+    assert "the crawl could not start: ImportError: zstandard is broken" in broken.stderr
+    assert "Traceback" not in broken.stderr
+
+    fixed = cli("archive", "--json", url)  # the same archive, once the install is mended
+    assert fixed.code == 0, fixed.stderr
+    assert [r["status"] for r in fixed.json_lines()] == ["new"]
