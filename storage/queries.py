@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from storage.errors import ArticleNotFound, VersionNotFound
 from storage.provenance import ArchiveOrigin, archive_origins
@@ -34,12 +34,35 @@ _FIND_ARTICLE = (
     "JOIN article_aliases ON articles.id = article_aliases.article_id "
     "WHERE article_aliases.url_hash = :url_hash"
 )
-_VERSION_COLUMNS = (
-    "id, number, captured_at, last_confirmed_at, title, authors, published_at, modified_at, "
-    "description, text, language, site_name, top_image, section, tags, paywalled, "
-    "content_hash, extractor, extractor_version, origin, change, body_source"
+# Columns read as stored, then the ones that need shaping (times, JSON, booleans).
+_AS_STORED = (
+    "title",
+    "description",
+    "text",
+    "language",
+    "site_name",
+    "top_image",
+    "section",
+    "content_hash",
+    "extractor",
+    "extractor_version",
+    "origin",
+    "body_source",
 )
-_VERSIONS = f"SELECT {_VERSION_COLUMNS} FROM versions WHERE article_id = :article_id"
+_VERSION_COLUMNS = (
+    "id",
+    "number",
+    "captured_at",
+    "last_confirmed_at",
+    "published_at",
+    "modified_at",
+    "authors",
+    "tags",
+    "paywalled",
+    "change",
+    *_AS_STORED,
+)
+_VERSIONS = f"SELECT {', '.join(_VERSION_COLUMNS)} FROM versions WHERE article_id = :article_id"
 
 
 @dataclass(frozen=True)
@@ -80,87 +103,55 @@ def find_article(session: Session, url: str) -> Article:
     return article
 
 
-def _origin_fields(origin: ArchiveOrigin | None) -> dict[str, str | None]:
+def _origin_fields(origin: ArchiveOrigin | None) -> dict[str, Any]:
     return {
         "archive": origin.archive if origin else None,
         "memento_url": origin.memento_url if origin else None,
     }
 
 
-class _VersionRow(NamedTuple):
-    """A row of ``_VERSIONS``, as stored."""
-
-    id: int
-    number: int
-    captured_at: Any
-    last_confirmed_at: Any
-    title: str | None
-    authors: Any
-    published_at: Any
-    modified_at: Any
-    description: str | None
-    text: str
-    language: str | None
-    site_name: str | None
-    top_image: str | None
-    section: str | None
-    tags: Any
-    paywalled: Any
-    content_hash: str
-    extractor: str
-    extractor_version: str
-    origin: str
-    change: Any
-    body_source: str | None
-
-
-def _summary(row: _VersionRow, origin: ArchiveOrigin | None) -> VersionSummary:
+def _summary(row: dict[str, Any], origin: ArchiveOrigin | None) -> VersionSummary:
     return VersionSummary(
-        version=row.number,
-        captured_at=required_time(row.captured_at),
-        last_confirmed_at=required_time(row.last_confirmed_at),
-        title=row.title,
-        content_hash=row.content_hash,
-        words=count_words(row.text),
-        origin=row.origin,
-        extractor_version=row.extractor_version,
-        change=stored_json(row.change),
-        body_source=row.body_source,
+        version=row["number"],
+        captured_at=required_time(row["captured_at"]),
+        last_confirmed_at=required_time(row["last_confirmed_at"]),
+        title=row["title"],
+        content_hash=row["content_hash"],
+        words=count_words(row["text"]),
+        origin=row["origin"],
+        extractor_version=row["extractor_version"],
+        change=stored_json(row["change"]),
+        body_source=row["body_source"],
         **_origin_fields(origin),
     )
 
 
-def _record(article: ArticleRef, row: _VersionRow, origin: ArchiveOrigin | None) -> VersionRecord:
+def _record(
+    article: ArticleRef, row: dict[str, Any], origin: ArchiveOrigin | None
+) -> VersionRecord:
+    shaped: dict[str, Any] = {
+        "captured_at": required_time(row["captured_at"]),
+        "last_confirmed_at": required_time(row["last_confirmed_at"]),
+        "published_at": stored_time(row["published_at"]),
+        "modified_at": stored_time(row["modified_at"]),
+        "authors": list(stored_json(row["authors"]) or []),
+        "tags": list(stored_json(row["tags"]) or []),
+        "paywalled": stored_bool(row["paywalled"]),
+        "change": stored_json(row["change"]),
+    }
     return VersionRecord(
         url=article.url,
-        version=row.number,
+        version=row["number"],
         version_count=article.version_count,
-        captured_at=required_time(row.captured_at),
-        last_confirmed_at=required_time(row.last_confirmed_at),
-        title=row.title,
-        authors=list(stored_json(row.authors) or []),
-        published_at=stored_time(row.published_at),
-        modified_at=stored_time(row.modified_at),
-        description=row.description,
-        text=row.text,
-        language=row.language,
-        site_name=row.site_name,
-        top_image=row.top_image,
-        section=row.section,
-        tags=list(stored_json(row.tags) or []),
-        paywalled=stored_bool(row.paywalled),
-        content_hash=row.content_hash,
-        extractor=row.extractor,
-        extractor_version=row.extractor_version,
-        origin=row.origin,
-        change=stored_json(row.change),
-        body_source=row.body_source,
+        **shaped,
+        **{name: row[name] for name in _AS_STORED},
         **_origin_fields(origin),
     )
 
 
-def _versions(reads: Reads, condition: str, params: dict[str, Any]) -> list[_VersionRow]:
-    return [_VersionRow(*row) for row in reads.rows(_VERSIONS + condition, params)]
+def _versions(reads: Reads, condition: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = reads.rows(_VERSIONS + condition, params)
+    return [dict(zip(_VERSION_COLUMNS, row, strict=True)) for row in rows]
 
 
 def history(
@@ -174,8 +165,8 @@ def history(
     reads = reads_of(source)
     article = locate_article(reads, url)
     rows = _versions(reads, " ORDER BY number", {"article_id": article.id})
-    origins = archive_origins(reads, [row.id for row in rows])
-    summaries = [_summary(row, origins.get(row.id)) for row in rows]
+    origins = archive_origins(reads, [row["id"] for row in rows])
+    summaries = [_summary(row, origins.get(row["id"])) for row in rows]
     if changed_field:
         summaries = [s for s in summaries if s.change and changed_field in s.change["fields"]]
     return summaries
@@ -210,4 +201,4 @@ def get_version(
             raise VersionNotFound(f"{article.url} had not been archived yet at {at.isoformat()}")
         raise VersionNotFound(f"{article.url} has no archived version yet")
     row = rows[0]
-    return _record(article, row, archive_origins(reads, [row.id]).get(row.id))
+    return _record(article, row, archive_origins(reads, [row["id"]]).get(row["id"]))

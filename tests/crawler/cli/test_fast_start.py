@@ -47,12 +47,7 @@ COMMANDS = [
 
 # The read-only commands that read a SQLite archive without SQLAlchemy (issue 27).
 READS_WITHOUT_SQLALCHEMY = [
-    ["list"],
-    ["stats"],
-    ["search", "budget"],
-    ["show", URL],
-    ["history", URL],
-    ["diff", URL],
+    *COMMANDS[2:8],  # list, stats, search, show, history, diff
     ["list", "--site", "news.example", "--since", "2026-11-01", "--changed-only", "--json"],
     ["search", "budget", "--all-versions", "--site", "news.example", "--json"],
     ["show", URL, "--at", "2026-11-21", "--json"],
