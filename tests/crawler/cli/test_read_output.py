@@ -15,6 +15,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ REPO = Path(__file__).resolve().parents[3]
 EXPECTED = Path(__file__).with_name("read_output_expected.json")
 OTHER = "https://news.example/never-archived.html"
 
-# name: (archive, arguments); archives: good, missing, notsqlite, toonew, oldreadonly
+# name: (archive, arguments); archives: good, missing, notsqlite, toonew, oldreadonly, damaged
 CASES: dict[str, tuple[str, list[str]]] = {
     "list": ("good", ["list"]),
     "list json": ("good", ["list", "--json"]),
@@ -94,6 +95,8 @@ CASES: dict[str, tuple[str, list[str]]] = {
     "too new history": ("toonew", ["history", BUDGET]),
     "too new list": ("toonew", ["list"]),
     "old read-only list": ("oldreadonly", ["list"]),
+    "damaged show": ("damaged", ["show", BUDGET]),
+    "damaged list": ("damaged", ["list"]),
 }
 
 
@@ -109,6 +112,11 @@ def make_archives(folder: Path) -> None:
             connection.execute("UPDATE alembic_version SET version_num = ?", (revision,))
         connection.close()
     (folder / "oldreadonly.db").chmod(0o444)
+    # A current archive missing tables (damaged by hand): the database's own error, one line.
+    (folder / "damaged.db").write_bytes((folder / "good.db").read_bytes())
+    with closing(sqlite3.connect(folder / "damaged.db")) as connection, connection:
+        connection.execute("DROP TABLE article_aliases")
+        connection.execute("DROP TABLE sites")
 
 
 def run_case(folder: Path, archive: str, arguments: list[str]) -> dict[str, Any]:
