@@ -167,6 +167,36 @@ def test_every_case_has_its_expectation(expected: dict[str, dict[str, Any]]) -> 
     assert all(result["stdout"] or result["stderr"] for result in expected.values())
 
 
+# What reads the same on PostgreSQL (search ranks by another function, so its scores differ).
+SAME_ON_POSTGRES = [
+    name
+    for name, (archive, arguments) in CASES.items()
+    if archive == "good" and arguments[0] in ("list", "stats", "show", "history", "diff")
+]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("name", SAME_ON_POSTGRES)
+def test_read_commands_print_the_same_on_postgresql(
+    postgres_db_url: str, expected: dict[str, dict[str, Any]], name: str
+) -> None:
+    # The read queries' one definition, run through a session there (storage/reading.py).
+    with open_archive(postgres_db_url) as archive:  # a fresh database for each test
+        build_read_archive(archive)
+    _, arguments = CASES[name]
+    done = subprocess.run(
+        [sys.executable, "-m", "crawler", "--db", postgres_db_url, *arguments],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "COLUMNS": "100"},
+    )
+    result = {"exit": done.returncode, "stdout": done.stdout, "stderr": done.stderr}
+    assert result == expected[name]
+
+
 def _write_expectations() -> None:
     import tempfile
 
