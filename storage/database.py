@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -24,6 +22,7 @@ from storage.defaults import DEFAULT_SQLITE_BUSY_TIMEOUT as DEFAULT_SQLITE_BUSY_
 from storage.defaults import DEFAULT_SQLITE_MAX_PAGES as DEFAULT_SQLITE_MAX_PAGES
 from storage.errors import ArchiveMissing, DatabaseBusy, StorageError, StorageFull
 from storage.script import SEARCH_TEXT_FUNCTION, search_text
+from storage.sqlite_files import read_only_uri, shown_path
 
 log = logging.getLogger(__name__)
 
@@ -104,34 +103,6 @@ def sqlite_file(url: str) -> Path | None:
     return Path(database)
 
 
-def on_read_only_media(path: Path) -> bool:
-    """Whether ``path`` is not to be written: a read-only file, directory or file system.
-
-    Judged by the permission bits too, not only by ``access()``: root may write anything, but a
-    file or folder someone made read-only (a snapshot, evidence) is not to be touched.
-    """
-    folder = path.resolve().parent
-    for target in (path, folder):
-        if not os.access(target, os.W_OK) or not target.stat().st_mode & 0o222:
-            return True
-    return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
-
-
-def _read_only_uri(path: Path) -> str:
-    """An SQLite URI that opens ``path`` without writing to it or beside it.
-
-    ``mode=ro`` when SQLite may keep its shared-memory file beside the database (another
-    process may be writing: the WAL is read), ``immutable=1`` when nothing beside the file can
-    be created, i.e. on read-only media, where no process can be changing it either. A WAL file
-    left beside a read-only copy is read through ``mode=ro`` when it is there.
-    """
-    uri = "file:" + quote(str(path.resolve())) + "?mode=ro"
-    wal = path.with_name(path.name + "-wal")
-    if on_read_only_media(path) and not wal.exists():
-        uri += "&immutable=1"
-    return uri
-
-
 def _sqlite_engine(
     parsed: Any, busy_timeout: float, max_pages: int, read_only: bool, **kwargs: Any
 ) -> Engine:
@@ -142,17 +113,11 @@ def _sqlite_engine(
             raise StorageError(f"cannot open {parsed} read-only: not an SQLite file")
         if not path.is_file():
             raise ArchiveMissing(f"no archive at {shown_path(path)}")
-        uri = _read_only_uri(path)
+        uri = read_only_uri(path)
         kwargs["creator"] = lambda: sqlite3.connect(uri, uri=True, **connect_args)
     engine = create_engine(parsed, connect_args=connect_args, **kwargs)
     _configure_sqlite(engine, busy_timeout, max_pages, read_only=read_only)
     return engine
-
-
-def shown_path(path: Path) -> str:
-    """A path as the user gave it: ``./newsarchive.db`` for a bare file name."""
-    text = str(path)
-    return text if path.is_absolute() or text.startswith(".") else f"./{text}"
 
 
 def create_archive_engine(

@@ -1,32 +1,61 @@
-"""Listing the archive: articles newest first, and per-site counts."""
+"""Listing the archive: articles newest first, and per-site counts (plain SQL, storage.reading)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
-from sqlalchemy.orm import Session
-
-from storage.models import Article, Capture, Site, Version
+from storage.reading import Reads, in_list, reads_of, required_time, stored_time
 from storage.records import ArticleListing, SiteStats
 
-STREAM_BATCH = 500
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+    from sqlalchemy.orm import Session
+
 NO_SITE = "(no article)"
+# Sites whose host is a domain or a subdomain of it (nbcnews.com finds www.nbcnews.com).
+SITE_MATCHES = "(sites.host = :site_host OR sites.host LIKE :site_like ESCAPE '\\')"
+# Offset without a limit: a limit no archive reaches (SQLite has no LIMIT ALL).
+_NO_LIMIT = 2**62
+_LISTING = (
+    "SELECT articles.url, sites.host, versions.title, articles.version_count, "
+    "articles.first_seen_at, articles.last_captured_at, versions.captured_at, "
+    "versions.published_at FROM articles JOIN sites ON sites.id = articles.site_id "
+    "LEFT OUTER JOIN versions ON versions.article_id = articles.id "
+    "AND versions.number = articles.version_count "
+    "WHERE articles.id IN ({page}) ORDER BY articles.first_seen_at DESC, articles.id DESC"
+)
+_STATS = (
+    "SELECT host, name, article_count, version_count, capture_count, error_count, "
+    "last_capture_at FROM sites ORDER BY article_count DESC, host"
+)
+_ORPHANS = (
+    "SELECT count(*), sum(CASE WHEN outcome = 'error' THEN 1 ELSE 0 END), max(fetched_at) "
+    "FROM captures WHERE article_id IS NULL"
+)
+
+
+def site_match_params(domain: str) -> dict[str, str]:
+    """The parameters of ``SITE_MATCHES`` for ``domain``."""
+    host = domain.strip().lower().removeprefix("www.")
+    return {"site_host": host, "site_like": "%." + host.replace("%", r"\%")}
 
 
 def site_matches(domain: str) -> ColumnElement[bool]:
-    """Sites whose host is ``domain`` or a subdomain of it (nbcnews.com finds www.nbcnews.com)."""
-    host = domain.strip().lower().removeprefix("www.")
-    return or_(Site.host == host, Site.host.like("%." + host.replace("%", r"\%"), escape="\\"))
+    """``SITE_MATCHES`` as a SQLAlchemy condition, for the queries built with SQLAlchemy."""
+    from sqlalchemy import and_, text
+
+    return and_(text(SITE_MATCHES).bindparams(**site_match_params(domain)))
 
 
-def _matching_site_ids(session: Session, domain: str) -> list[int]:
-    return list(session.scalars(select(Site.id).where(site_matches(domain))))
+def matching_site_ids(reads: Reads, domain: str) -> list[int]:
+    rows = reads.rows(f"SELECT id FROM sites WHERE {SITE_MATCHES}", site_match_params(domain))
+    return [row[0] for row in rows]
 
 
 def list_articles(
-    session: Session,
+    source: Session | Reads,
     *,
     site: str | None = None,
     since: datetime | None = None,
@@ -40,81 +69,59 @@ def list_articles(
     ``changed_only`` keeps articles with more than one version. The title and publication date
     are the latest version's. ``offset`` skips that many articles on the listing's index (reading
     ids only: a deep page costs with its depth, never with the archive's size). Consume the
-    iterator while ``session`` is open.
+    iterator while ``source`` is open.
     """
-    order = (Article.first_seen_at.desc(), Article.id.desc())
+    reads = reads_of(source)
     # The page's ids first, off the listing's index (no join, nothing else read per skipped
     # row); then the page itself, with each article's latest version by its unique key.
-    page = select(Article.id).order_by(*order)
+    conditions: list[str] = []
+    params: dict[str, Any] = {}
     if site:
-        page = page.where(Article.site_id.in_(_matching_site_ids(session, site)))
+        ids, site_params = in_list("site", matching_site_ids(reads, site))
+        conditions.append(f"site_id IN {ids}")
+        params.update(site_params)
     if since is not None:
-        page = page.where(Article.first_seen_at >= since)
+        conditions.append("first_seen_at >= :since")
+        params["since"] = since
     if until is not None:
-        page = page.where(Article.first_seen_at < until)
+        conditions.append("first_seen_at < :until")
+        params["until"] = until
     if changed_only:
-        page = page.where(Article.version_count > 1)
-    if offset:
-        page = page.offset(offset)
-    if limit is not None:
-        page = page.limit(limit)
-    query = (
-        select(
-            Article.url,
-            Site.host,
-            Version.title,
-            Article.version_count,
-            Article.first_seen_at,
-            Article.last_captured_at,
-            Version.captured_at,
-            Version.published_at,
-        )
-        .join(Site, Site.id == Article.site_id)
-        .outerjoin(
-            Version,
-            and_(Version.article_id == Article.id, Version.number == Article.version_count),
-        )
-        .where(Article.id.in_(page.scalar_subquery()))
-        .order_by(*order)
-    )
-    rows = session.execute(query.execution_options(yield_per=STREAM_BATCH))
+        conditions.append("version_count > 1")
+    page = "SELECT id FROM articles"
+    if conditions:
+        page += " WHERE " + " AND ".join(conditions)
+    page += " ORDER BY first_seen_at DESC, id DESC"
+    if limit is not None or offset:
+        page += " LIMIT :limit OFFSET :offset"
+        params.update(limit=_NO_LIMIT if limit is None else limit, offset=offset)
+    rows = reads.stream(_LISTING.format(page=page), params)
     for url, host, title, count, first_seen, last_captured, changed, published in rows:
         yield ArticleListing(
             url=url,
             site=host,
             title=title,
             versions=count,
-            first_seen=first_seen,
-            last_captured=last_captured,
-            last_changed=changed,
-            published_at=published,
+            first_seen=required_time(first_seen),
+            last_captured=stored_time(last_captured),
+            last_changed=stored_time(changed),
+            published_at=stored_time(published),
         )
 
 
-def stats(session: Session) -> list[SiteStats]:
+def stats(source: Session | Reads) -> list[SiteStats]:
     """Articles, versions, captures, errors and the last crawl of every site, busiest first.
 
     Read from the counters kept on each site as the archive is written (storage/counters.py),
     so the cost is one row per site whatever the archive's size. Failed captures of URLs never
     archived belong to no article; they are counted on one row named ``(no article)``.
     """
-    query = select(
-        Site.host,
-        Site.name,
-        Site.article_count,
-        Site.version_count,
-        Site.capture_count,
-        Site.error_count,
-        Site.last_capture_at,
-    ).order_by(Site.article_count.desc(), Site.host)
-    result = [SiteStats(*row) for row in session.execute(query)]
-    orphans = session.execute(
-        select(
-            func.count(),
-            func.sum(case((Capture.outcome == "error", 1), else_=0)),
-            func.max(Capture.fetched_at),
-        ).where(Capture.article_id.is_(None))
-    ).one()
-    if orphans[0]:
-        result.append(SiteStats(NO_SITE, None, 0, 0, orphans[0], int(orphans[1] or 0), orphans[2]))
+    reads = reads_of(source)
+    result = [
+        SiteStats(host, name, articles, versions, captures, errors, stored_time(last))
+        for host, name, articles, versions, captures, errors, last in reads.rows(_STATS)
+    ]
+    count, errors, last = reads.rows(_ORPHANS)[0]
+    if count:
+        result.append(SiteStats(NO_SITE, None, 0, 0, count, int(errors or 0), stored_time(last)))
     return result

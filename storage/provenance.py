@@ -11,14 +11,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from storage.reading import Reads, in_list, reads_of, required_time
 
-from storage.models import Capture
-from storage.timeutil import as_utc
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 __all__ = ["ArchiveOrigin", "archive_origins"]
+
+_FIRST_CAPTURES = (
+    "SELECT version_id, archive, memento_url, fetched_at FROM captures "
+    "WHERE version_id IN {ids} ORDER BY version_id, fetched_at, id"
+)
 
 
 @dataclass(frozen=True)
@@ -30,21 +35,21 @@ class ArchiveOrigin:
     captured_at: datetime
 
 
-def archive_origins(session: Session, version_ids: Iterable[int]) -> dict[int, ArchiveOrigin]:
+def archive_origins(
+    source: Session | Reads, version_ids: Iterable[int]
+) -> dict[int, ArchiveOrigin]:
     """For each of ``version_ids`` first seen in a web archive, that archive capture."""
+    reads = reads_of(source)
     ids = list(version_ids)
     found: dict[int, ArchiveOrigin] = {}
     for start in range(0, len(ids), 500):
-        rows = session.execute(
-            select(Capture.version_id, Capture.archive, Capture.memento_url, Capture.fetched_at)
-            .where(Capture.version_id.in_(ids[start : start + 500]))
-            .order_by(Capture.version_id, Capture.fetched_at, Capture.id)
-        )
+        placeholders, params = in_list("version", ids[start : start + 500])
+        rows = reads.rows(_FIRST_CAPTURES.format(ids=placeholders), params)
         seen: set[int] = set()
         for version_id, archive, memento_url, fetched_at in rows:
             if version_id is None or version_id in seen:
                 continue
             seen.add(version_id)
             if archive:
-                found[version_id] = ArchiveOrigin(archive, memento_url, as_utc(fetched_at))
+                found[version_id] = ArchiveOrigin(archive, memento_url, required_time(fetched_at))
     return found

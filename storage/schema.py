@@ -22,11 +22,11 @@ from storage.database import (
     WRITE_RETRIES,
     Archive,
     create_archive_engine,
-    on_read_only_media,
-    shown_path,
     sqlite_file,
 )
+from storage.defaults import SCHEMA_HEAD as SCHEMA_HEAD  # its home: a plain value
 from storage.errors import ArchiveMissing, DatabaseBusy, SchemaError, SchemaTooNew
+from storage.sqlite_files import on_read_only_media, shown_path
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-# The newest migration's revision; tests/storage/test_schema.py checks it against Alembic's.
-SCHEMA_HEAD = "0016"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ from storage.errors import ArchiveMissing
 
 if TYPE_CHECKING:
     from storage import Archive
+    from storage.reading import Reads
 
 
 @dataclass(frozen=True)
@@ -61,9 +63,25 @@ class Context:
         try:
             return self.config.open_archive(read_only=True)
         except ArchiveMissing as error:
-            raise ArchiveMissing(
-                f"{error} (use --db or NEWSARCHIVE_DB, or archive something first)"
-            ) from None
+            raise _missing(error) from None
+
+    @contextmanager
+    def reads(self) -> Iterator[Reads]:
+        """The archive for the read queries (storage.reading), opened as ``read_archive`` is.
+
+        A current SQLite archive is read through sqlite3 alone, without SQLAlchemy
+        (storage/read_only.py): what makes `show`, `list`, `search` and the rest start fast.
+        """
+        from storage.read_only import open_reads
+
+        with ExitStack() as stack:
+            try:
+                reads = stack.enter_context(
+                    open_reads(self.database_url, busy_timeout=self.config.sqlite_busy_timeout)
+                )
+            except ArchiveMissing as error:
+                raise _missing(error) from None
+            yield reads
 
     def global_arguments(self) -> list[str]:
         """The global options again, for a child `newsarchive` process (`schedule`'s rounds)."""
@@ -71,6 +89,10 @@ class Context:
         if self.allow_private_network:
             arguments.append("--allow-private-network")
         return arguments + limit_arguments(self.config)
+
+
+def _missing(error: ArchiveMissing) -> ArchiveMissing:
+    return ArchiveMissing(f"{error} (use --db or NEWSARCHIVE_DB, or archive something first)")
 
 
 def _replace_context(ctx: click.Context, context: Context) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
@@ -98,9 +99,10 @@ def reported_errors(ctx: click.Context | None = None) -> Iterator[None]:
         if "url" not in str(error).lower():
             raise
         fail(_bad_url_message(getattr(ctx.obj, "database_url", None) if ctx else None), EXIT_USAGE)
-    except _sqlalchemy_error("DatabaseError") as error:
-        # The server is down, unreachable or refuses us (PostgreSQL); SQLite's own
-        # operational errors are StorageErrors by now. The traceback is for -vv.
+    except (_sqlalchemy_error("DatabaseError"), sqlite3.DatabaseError) as error:
+        # The server is down, unreachable or refuses us (PostgreSQL), or the file went bad
+        # under a read-only command's own sqlite3 connection (storage/read_only.py); SQLite's
+        # operational errors on the write path are StorageErrors by now. The traceback is for -vv.
         log.debug("database error", exc_info=True)
         url = _safe_url(getattr(ctx.obj, "database_url", None) if ctx else None)
         cause = _first_line(getattr(error, "orig", None) or error)

@@ -11,7 +11,8 @@ from crawler.cli.app import Context, main
 from crawler.cli.errors import EXIT_FAILED, checked_database_url
 from crawler.cli.options import json_option
 from storage import ArchiveMissing
-from storage.database import shown_path, sqlite_file
+from storage.database import sqlite_file
+from storage.sqlite_files import shown_path
 from storage.transfer_db import DEFAULT_BATCH, copy_archive
 
 

@@ -95,9 +95,9 @@ def search_command(
     from storage.search import search  # each command imports only what it queries with
 
     marks = ("**", "**") if as_json else (_MARK_OPEN, _MARK_CLOSE)
-    with obj.read_archive() as archive, archive.read() as session:
+    with obj.reads() as reads:
         hits = search(
-            session,
+            reads,
             query,
             site=site,
             since=since,
@@ -154,9 +154,9 @@ def list_command(
     """
     from storage.listing import list_articles
 
-    with obj.read_archive() as archive, archive.read() as session:
+    with obj.reads() as reads:
         listings = list_articles(
-            session,
+            reads,
             site=site,
             since=since,
             until=until,
@@ -192,8 +192,8 @@ def stats_command(obj: Context, as_json: bool) -> None:
     """
     from storage.listing import stats
 
-    with obj.read_archive() as archive, archive.read() as session:
-        sites = stats(session)
+    with obj.reads() as reads:
+        sites = stats(reads)
     if as_json:
         for site in sites:
             output.print_json(site)

@@ -73,8 +73,8 @@ def history_command(obj: Context, url: str, changed_field: str | None, as_json: 
     Example:
       newsarchive history https://example.com/news/story.html --changed-field headline
     """
-    with obj.read_archive() as archive, archive.read() as session:
-        versions = history(session, url, changed_field=changed_field)
+    with obj.reads() as reads:
+        versions = history(reads, url, changed_field=changed_field)
     if as_json:
         output.print_json(versions)
         return
@@ -122,8 +122,8 @@ def show(obj: Context, url: str, number: int | None, at: str | None, as_json: bo
         instant = parse_instant(at) if at else None
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--at") from None
-    with obj.read_archive() as archive, archive.read() as session:
-        record = get_version(session, url, number=number, at=instant)
+    with obj.reads() as reads:
+        record = get_version(reads, url, number=number, at=instant)
     if as_json:
         output.print_json(record)
         return
@@ -177,8 +177,8 @@ def diff(
     Example:
       newsarchive diff https://example.com/news/story.html 1 3
     """
-    with obj.read_archive() as archive, archive.read() as session:
-        latest = get_version(session, url)
+    with obj.reads() as reads:
+        latest = get_version(reads, url)
         if latest.version_count < 2 and from_version is None:
             click.echo(
                 f"{output.terminal_safe(latest.url)} has one version only; nothing to compare.",
@@ -187,8 +187,8 @@ def diff(
             return
         to_number = to_version or latest.version
         from_number = from_version or to_number - 1
-        old = get_version(session, url, number=from_number)
-        new = get_version(session, url, number=to_number)
+        old = get_version(reads, url, number=from_number)
+        new = get_version(reads, url, number=to_number)
     lines = paragraph_diff(old, new)
     if as_json:
         output.print_json(

@@ -12,12 +12,15 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
-
+from storage.reading import Reads, SessionReads, SqliteReads, reads_of
 from storage.search.query import InvalidQuery, parse_query
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from sqlalchemy.orm import Session
 
 __all__ = [
     "MAX_QUERY_CHARS",
@@ -61,27 +64,26 @@ def too_slow(seconds: float) -> SearchTooSlow:
 
 
 @contextmanager
-def time_limited(session: Session, seconds: float) -> Iterator[None]:
+def time_limited(source: Session | Reads, seconds: float) -> Iterator[None]:
     """Interrupt the statements run inside after ``seconds``; SearchTooSlow when it happens.
 
     On SQLite a progress handler returns non-zero past the deadline (SQLite then aborts the
     statement with "interrupted"); on PostgreSQL ``statement_timeout`` is set for a savepoint,
     so a cancelled statement leaves the session's transaction usable.
     """
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        with _sqlite_deadline(session, seconds):
+    reads = reads_of(source)
+    if isinstance(reads, SqliteReads):
+        with _sqlite_deadline(reads.connection, seconds):
             yield
-    elif dialect == "postgresql":
-        with _postgres_timeout(session, seconds):
+    elif isinstance(reads, SessionReads) and reads.dialect == "postgresql":
+        with _postgres_timeout(reads.session, seconds):
             yield
     else:
         yield
 
 
 @contextmanager
-def _sqlite_deadline(session: Session, seconds: float) -> Iterator[None]:
-    raw: Any = session.connection().connection.driver_connection
+def _sqlite_deadline(raw: sqlite3.Connection, seconds: float) -> Iterator[None]:
     deadline = time.monotonic() + seconds
     expired = False
 
@@ -103,6 +105,7 @@ def _sqlite_deadline(session: Session, seconds: float) -> Iterator[None]:
 
 @contextmanager
 def _postgres_timeout(session: Session, seconds: float) -> Iterator[None]:
+    from sqlalchemy import text
     from sqlalchemy.exc import OperationalError
 
     savepoint = session.begin_nested()

@@ -17,23 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    String,
-    column,
-    func,
-    literal,
-    select,
-    table,
-    text,
-    tuple_,
-    type_coerce,
-)
-from sqlalchemy.orm import Session
-
-from storage.listing import site_matches
-from storage.models import Article, Site, Version
+from storage.listing import matching_site_ids
+from storage.reading import SqliteReads, in_list
 from storage.search.request import SearchRequest
 
 __all__ = ["BROAD_MATCHES", "is_broad", "newest_page"]
@@ -41,84 +26,77 @@ __all__ = ["BROAD_MATCHES", "is_broad", "newest_page"]
 BROAD_MATCHES = 5_000
 MAX_CHUNK = 5_000  # versions read per step (fewer for a first page)
 
+_COUNT_UP_TO = (
+    "SELECT count(*) FROM (SELECT rowid FROM versions_fts "
+    "WHERE versions_fts MATCH :match LIMIT :cap)"
+)
+_MATCHES_BETWEEN = (
+    "SELECT rowid FROM versions_fts "
+    "WHERE versions_fts MATCH :match AND rowid BETWEEN :low AND :high"
+)
+# The version's article's column (a primary-key lookup per row, no join to reorder).
+_ARTICLE = "(SELECT articles.{column} FROM articles WHERE articles.id = versions.article_id)"
 
-def is_broad(session: Session, request: SearchRequest) -> bool:
+
+def is_broad(reads: SqliteReads, request: SearchRequest) -> bool:
     """Whether the query's matches (before filters) exceed BROAD_MATCHES."""
-    matches = (
-        select(column("rowid"))
-        .select_from(table("versions_fts"))
-        .where(text("versions_fts MATCH :broad_match").bindparams(broad_match=request.match))
-        .limit(BROAD_MATCHES + 1)
-        .subquery()
-    )
-    return (session.scalar(select(func.count()).select_from(matches)) or 0) > BROAD_MATCHES
+    rows = reads.rows(_COUNT_UP_TO, {"match": request.match, "cap": BROAD_MATCHES + 1})
+    return int(rows[0][0] or 0) > BROAD_MATCHES
 
 
-def _article(column_: Any) -> Any:
-    """The version's article's ``column_`` (a primary-key lookup per row, no join to reorder)."""
-    return select(column_).where(Article.id == Version.article_id).scalar_subquery()
-
-
-def _filters(session: Session, request: SearchRequest) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
+def _filters(reads: SqliteReads, request: SearchRequest) -> tuple[list[str], dict[str, Any]]:
+    conditions: list[str] = []
+    params: dict[str, Any] = {}
     if request.since is not None:
-        conditions.append(Version.captured_at >= request.since)
+        conditions.append("captured_at >= :since")
+        params["since"] = request.since
     if request.until is not None:
-        conditions.append(Version.captured_at < request.until)
+        conditions.append("captured_at < :until")
+        params["until"] = request.until
     if not request.all_versions:
-        conditions.append(Version.number == _article(Article.version_count))
+        conditions.append("number = " + _ARTICLE.format(column="version_count"))
     if request.changed_only:
-        conditions.append(_article(Article.version_count) > 1)
+        conditions.append(_ARTICLE.format(column="version_count") + " > 1")
     if request.site:
-        site_ids = list(session.scalars(select(Site.id).where(site_matches(request.site))))
-        conditions.append(_article(Article.site_id).in_(site_ids))
-    return conditions
+        ids, site_params = in_list("site", matching_site_ids(reads, request.site))
+        conditions.append(_ARTICLE.format(column="site_id") + " IN " + ids)
+        params.update(site_params)
+    return conditions, params
 
 
-def _matching_ids(session: Session, request: SearchRequest, low: int, high: int) -> set[int]:
-    """The search index's matches with a rowid in [low, high] (one seek, then a short walk).
-
-    Read through the driver's cursor: thousands of plain integers, no row objects needed.
-    """
-    cursor = session.connection().connection.cursor()
-    try:
-        cursor.execute(
-            "SELECT rowid FROM versions_fts WHERE versions_fts MATCH ? AND rowid BETWEEN ? AND ?",
-            (request.match, low, high),
-        )
-        return {row[0] for row in cursor.fetchall()}
-    finally:
-        cursor.close()
+def _matching_ids(reads: SqliteReads, request: SearchRequest, low: int, high: int) -> set[int]:
+    """The search index's matches with a rowid in [low, high] (one seek, then a short walk)."""
+    params = {"match": request.match, "low": low, "high": high}
+    return {row[0] for row in reads.rows(_MATCHES_BETWEEN, params)}
 
 
-def newest_page(session: Session, request: SearchRequest) -> Select[Any]:
-    """One page of matches, newest first: (version id, rank) with rank 0 (not ranked).
+def newest_page(reads: SqliteReads, request: SearchRequest) -> tuple[str, dict[str, Any]]:
+    """One page of matches, newest first: SQL of (version id, rank) with rank 0 (not ranked).
 
     Versions passing the filters are read down the ``captured_at`` index a chunk at a time;
     each chunk's ids are intersected with the index's matches in the chunk's id range, until
     the page is full.
     """
-    filters = _filters(session, request)
-    # The column as stored (text on SQLite): compared and ordered the same, not converted.
-    stored_at = type_coerce(Version.captured_at, String())
+    conditions, params = _filters(reads, request)
     wanted = request.offset + request.limit
     found: list[int] = []
     after: tuple[Any, int] | None = None
     while len(found) < wanted:
-        chunk_query = select(stored_at, Version.id).where(*filters)
+        where = list(conditions)
         if after is not None:
-            chunk_query = chunk_query.where(tuple_(stored_at, Version.id) < after)
-        chunk = session.execute(
-            chunk_query.order_by(stored_at.desc(), Version.id.desc()).limit(
-                min(MAX_CHUNK, 2 * (wanted - len(found)) + 30)
-            )
-        ).all()
+            where.append("(captured_at, id) < (:after_at, :after_id)")
+            params.update(after_at=after[0], after_id=after[1])
+        chunk = reads.rows(
+            "SELECT captured_at, id FROM versions"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY captured_at DESC, id DESC LIMIT :chunk",
+            {**params, "chunk": min(MAX_CHUNK, 2 * (wanted - len(found)) + 30)},
+        )
         if not chunk:
             break
         ids = [version_id for _, version_id in chunk]
-        matched = _matching_ids(session, request, min(ids), max(ids))
+        matched = _matching_ids(reads, request, min(ids), max(ids))
         found += [version_id for version_id in ids if version_id in matched]
         after = (chunk[-1][0], chunk[-1][1])
-    page = found[request.offset : wanted]
-    columns: list[Any] = [Version.id.label("version_id"), literal(0.0).label("rank")]
-    return select(*columns).where(Version.id.in_(page))
+    page_ids, page_params = in_list("page", found[request.offset : wanted])
+    return f"SELECT id AS version_id, 0.0 AS rank FROM versions WHERE id IN {page_ids}", page_params

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from storage.errors import StorageError
+from storage.reading import Reads, SqliteReads, reads_of
 from storage.records import SearchHit
 from storage.search.bounds import SEARCH_TIME_LIMIT, check_query_size, time_limited
 from storage.search.query import InvalidQuery, to_fts5
 from storage.search.request import DEFAULT_HIGHLIGHT, SearchBackend, SearchRequest
 from storage.search.sqlite import SqliteFts5Search
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+T = TypeVar("T")
 __all__ = ["SearchUnavailable", "backend_for", "count_matches", "search"]
 
 
@@ -69,8 +74,25 @@ def _request(
     )
 
 
+def _run(
+    source: Session | Reads,
+    time_limit: float,
+    work: Callable[[SearchBackend, Any], T],
+) -> T:
+    """``work(backend, connection)`` on the source's backend, within the time limit.
+
+    On SQLite the backend reads the sqlite3 connection itself (storage.reading), on other
+    databases the session.
+    """
+    reads = reads_of(source)
+    with time_limited(reads, time_limit):
+        if isinstance(reads, SqliteReads):
+            return work(_SQLITE, reads)
+        return work(backend_for(reads.dialect), reads.session)
+
+
 def search(
-    session: Session,
+    source: Session | Reads,
     query: str,
     *,
     site: str | None = None,
@@ -105,13 +127,11 @@ def search(
         offset=offset,
         highlight=highlight,
     )
-    backend = backend_for(session.get_bind().dialect.name)
-    with time_limited(session, time_limit):
-        return backend.search(session, request)
+    return _run(source, time_limit, lambda backend, on: backend.search(on, request))
 
 
 def count_matches(
-    session: Session,
+    source: Session | Reads,
     query: str,
     *,
     site: str | None = None,
@@ -130,6 +150,4 @@ def count_matches(
         all_versions=all_versions,
         changed_only=changed_only,
     )
-    backend = backend_for(session.get_bind().dialect.name)
-    with time_limited(session, time_limit):
-        return backend.count(session, request)
+    return _run(source, time_limit, lambda backend, on: backend.count(on, request))

@@ -8,81 +8,86 @@ storage.search.snippet, since FTS5's own would mark the indexed text). Nothing c
 set, so every match is reachable by paging. A query matching more than ``BROAD_MATCHES``
 versions is listed newest first instead of ranked (storage/search/broad.py: its cost would
 follow the archive's size); the time limit (storage.search.bounds) bounds what remains.
+Plain SQL on the sqlite3 connection (storage.reading): the read-only commands need no SQLAlchemy.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import sqlite3
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, column, func, literal_column, select, table, text
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
-from sqlalchemy.sql.expression import ColumnClause, TableClause
-
-from storage.models import Article, Site, Version
+from storage.reading import Reads, SqliteReads, reads_of, required_time
 from storage.records import SearchHit
 from storage.search.broad import is_broad, newest_page
-from storage.search.filters import hit_rows, version_filters
+from storage.search.filters import filter_sql
 from storage.search.query import QUERY_ENDS_TOO_EARLY, InvalidQuery, cannot_search
 from storage.search.request import SNIPPET_TOKENS, TITLE_WEIGHT, SearchRequest
 from storage.search.snippet import make_snippet, query_terms
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 __all__ = ["SqliteFts5Search"]
 
-
-def _fts() -> TableClause:
-    return table("versions_fts", column("rowid"))
-
-
-def _matching(request: SearchRequest, *columns: Any) -> Select[Any]:
-    """``columns`` of the matches that pass the request's filters (versions_fts joined)."""
-    fts = _fts()
-    return (
-        select(*columns)
-        .select_from(fts)
-        .join(Version, Version.id == fts.c.rowid)
-        .join(Article, Article.id == Version.article_id)
-        .join(Site, Site.id == Article.site_id)
-        .where(text("versions_fts MATCH :match").bindparams(match=request.match))
-        .where(*version_filters(request))
-    )
+_MATCHING = (
+    "FROM versions_fts JOIN versions ON versions.id = versions_fts.rowid "
+    "JOIN articles ON articles.id = versions.article_id "
+    "JOIN sites ON sites.id = articles.site_id WHERE versions_fts MATCH :match"
+)
+_RANK = f"bm25(versions_fts, {TITLE_WEIGHT}, 1.0)"
+_HITS = (
+    "SELECT articles.url, sites.host, versions.number, articles.version_count, "
+    "versions.title, versions.captured_at, versions.text, hits.rank FROM ({page}) AS hits "
+    "JOIN versions ON versions.id = hits.version_id "
+    "JOIN articles ON articles.id = versions.article_id "
+    "JOIN sites ON sites.id = articles.site_id ORDER BY {order}"
+)
+_RANKED_ORDER = "hits.rank, versions.id DESC"
+_NEWEST_ORDER = "versions.captured_at DESC, versions.id DESC"
 
 
-def _page(request: SearchRequest) -> Select[Any]:
+def _matching(request: SearchRequest) -> tuple[str, dict[str, Any]]:
+    """The FROM and WHERE of the matches that pass the request's filters, and parameters."""
+    conditions, params = filter_sql(request)
+    sql = "".join(f" AND {condition}" for condition in conditions)
+    return _MATCHING + sql, {"match": request.match, **params}
+
+
+def _page(request: SearchRequest) -> tuple[str, dict[str, Any]]:
     """One page of ranked matches: (version id, rank), best first."""
-    rank: ColumnClause[Any] = literal_column(f"bm25(versions_fts, {TITLE_WEIGHT}, 1.0)")
-    return (
-        _matching(request, Version.id.label("version_id"), rank.label("rank"))
-        .order_by(rank, Version.id.desc())
-        .limit(request.limit)
-        .offset(request.offset)
+    matching, params = _matching(request)
+    sql = (
+        f"SELECT versions.id AS version_id, {_RANK} AS rank {matching} "
+        "ORDER BY rank, versions.id DESC LIMIT :limit OFFSET :offset"
     )
+    return sql, {**params, "limit": request.limit, "offset": request.offset}
 
 
-def _statement(page: Select[Any], newest_first: bool) -> Select[Any]:
-    hits = page.subquery("hits")
-    rows = hit_rows(hits, Version.text.expression, hits)
-    if newest_first:
-        return rows.order_by(Version.captured_at.desc(), Version.id.desc())
-    return rows.order_by(hits.c.rank, Version.id.desc())
-
-
-def _invalid(request: SearchRequest, error: OperationalError) -> InvalidQuery:
-    message = str(error.orig).removeprefix("fts5: ")
+def _invalid(request: SearchRequest, error: sqlite3.OperationalError) -> InvalidQuery:
+    message = str(error).removeprefix("fts5: ")
     if message.endswith('near ""'):
         message = QUERY_ENDS_TOO_EARLY
     return cannot_search(request.query, message)
 
 
+def _sqlite(source: Session | Reads) -> SqliteReads:
+    reads = reads_of(source)
+    if not isinstance(reads, SqliteReads):
+        raise TypeError(f"SQLite search on a {reads.dialect} database")
+    return reads
+
+
 class SqliteFts5Search:
     """SQLite: FTS5 parses ``request.match`` (see storage.search.query.to_fts5)."""
 
-    def search(self, session: Session, request: SearchRequest) -> list[SearchHit]:
+    def search(self, source: Session | Reads, request: SearchRequest) -> list[SearchHit]:
+        reads = _sqlite(source)
         try:
-            broad = is_broad(session, request)
-            page = newest_page(session, request) if broad else _page(request)
-            rows = session.execute(_statement(page, broad)).all()
-        except OperationalError as error:
+            broad = is_broad(reads, request)
+            page, params = newest_page(reads, request) if broad else _page(request)
+            order = _NEWEST_ORDER if broad else _RANKED_ORDER
+            rows = reads.rows(_HITS.format(page=page, order=order), params)
+        except sqlite3.OperationalError as error:
             raise _invalid(request, error) from None
         terms = query_terms(request.query)
         return [
@@ -92,15 +97,16 @@ class SqliteFts5Search:
                 version=number,
                 version_count=count,
                 title=title,
-                captured_at=captured_at,
+                captured_at=required_time(captured_at),
                 snippet=make_snippet(body, terms, SNIPPET_TOKENS, request.highlight),
                 score=-float(rank),
             )
             for url, host, number, count, title, captured_at, body, rank in rows
         ]
 
-    def count(self, session: Session, request: SearchRequest) -> int:
+    def count(self, source: Session | Reads, request: SearchRequest) -> int:
+        matching, params = _matching(request)
         try:
-            return int(session.scalar(_matching(request, func.count())) or 0)
-        except OperationalError as error:
+            return int(_sqlite(source).rows(f"SELECT count(*) {matching}", params)[0][0] or 0)
+        except sqlite3.OperationalError as error:
             raise _invalid(request, error) from None

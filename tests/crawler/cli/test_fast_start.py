@@ -18,6 +18,7 @@ import pytest
 from crawler.cli import main
 from crawler.cli.commands import COMMANDS as REGISTRY
 from storage import open_archive
+from tests.crawler.cli.read_archive import BUDGET, build_read_archive
 
 REPO = Path(__file__).resolve().parents[3]
 HEAVY = ("scrapy", "trafilatura", "twisted", "sqlalchemy", "lxml", "web")
@@ -29,7 +30,7 @@ PROBE = (
     f"print('HEAVY', sorted({{m for m in sys.modules if m.startswith({HEAVY!r})}}), "
     "file=sys.stderr)\n"
 )
-URL = "https://news.example/story.html"
+URL = BUDGET
 COMMANDS = [
     ["--version"],
     ["--help"],
@@ -44,10 +45,22 @@ COMMANDS = [
 ]
 
 
+# The read-only commands that read a SQLite archive without SQLAlchemy (issue 27).
+READS_WITHOUT_SQLALCHEMY = [
+    *COMMANDS[2:8],  # list, stats, search, show, history, diff
+    ["list", "--site", "news.example", "--since", "2026-11-01", "--changed-only", "--json"],
+    ["search", "budget", "--all-versions", "--site", "news.example", "--json"],
+    ["show", URL, "--at", "2026-11-21", "--json"],
+    ["history", URL, "--changed-field", "headline", "--json"],
+    ["diff", URL, "1", "2", "--json"],
+]
+
+
 @pytest.fixture(scope="module")
 def archive_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('fast') / 'archive.db'}"
-    open_archive(url).close()
+    with open_archive(url) as archive:
+        build_read_archive(archive)  # so each command reads rows, not an empty archive
     return url
 
 
@@ -64,7 +77,7 @@ def heavy_modules(archive_url: str, command: list[str]) -> tuple[list[str], str]
     return json.loads(line.removeprefix("HEAVY ").replace("'", '"')), done.stdout
 
 
-@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+@pytest.mark.parametrize("command", COMMANDS + READS_WITHOUT_SQLALCHEMY[6:], ids=" ".join)
 def test_read_only_commands_import_neither_scrapy_nor_trafilatura(
     archive_url: str, command: list[str]
 ) -> None:
@@ -74,8 +87,23 @@ def test_read_only_commands_import_neither_scrapy_nor_trafilatura(
     if command in (["--version"], ["--help"]):
         # Nothing of the database either: these answer before any command is loaded.
         assert modules == []
+    if command in READS_WITHOUT_SQLALCHEMY:
+        # A current SQLite archive is read through sqlite3 alone (storage/read_only.py).
+        assert [m for m in modules if m.startswith("sqlalchemy")] == []
     if command == ["--version"]:
         assert "0.1" in stdout  # the command really ran
+    if command in READS_WITHOUT_SQLALCHEMY:
+        assert stdout  # it read the archive and printed what it found
+
+
+def test_an_sqlite_url_with_options_still_goes_through_sqlalchemy(
+    tmp_path: Path,
+) -> None:
+    # The probe sees SQLAlchemy when the fast path does not apply: the check above can fail.
+    url = f"sqlite:///{tmp_path / 'archive.db'}?timeout=5"
+    open_archive(url).close()
+    modules, _ = heavy_modules(url, ["list"])
+    assert any(m.startswith("sqlalchemy") for m in modules)
 
 
 def test_help_lists_every_command_as_it_documents_itself() -> None:
