@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
 
 from scrapy import Request
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.fetching import failure_reason, item_for_response, page_request
+from crawler.fetching import failure_reason, follow_up_meta, item_for_response, page_request
 from crawler.items import FetchFailed, PageFetched
 from storage.kinds import CaptureReason
 from storage.records import CaptureFailure
@@ -39,19 +38,10 @@ def amp_request(
     sends the shell to the browser instead (crawler/rendering).
     """
     page = shell.page
-    meta: dict[str, Any] = {
-        "source": shell.source,
-        "frontier_id": shell.frontier_id,
-        "scope": shell.scope,
-        "kind": "article",
-        AMP_META: (shell, hint),
-        RENDER_AFTER: render_settle,
-    }
-    request = page_request(amp_url, _amp_answered, _amp_failed, **meta)
     # Recorded under the shell's URL: the AMP URL becomes the capture's final URL.
-    request.meta["requested_url"] = page.requested_url
-    request.meta["redirect_urls"] = [u for u in (page.final_url, *page.redirect_urls) if u]
-    return request
+    hops = [u for u in (page.final_url, *page.redirect_urls) if u]
+    meta = follow_up_meta(shell, AMP_META, hint, hops) | {RENDER_AFTER: render_settle}
+    return page_request(amp_url, _amp_answered, _amp_failed, **meta)
 
 
 def _amp_answered(response: Response) -> Iterator[PageFetched | FetchFailed | Request]:
@@ -79,12 +69,7 @@ def _instead(
 ) -> FetchFailed | Request:
     """The shell rendered in the browser when rendering is on, else its needs_javascript."""
     if render_settle is None:
-        return _shell_failure(shell, message)
+        return shell.failed(CaptureFailure(CaptureReason.NEEDS_JAVASCRIPT, message))
     from crawler.rendering.requests import render_request
 
     return render_request(shell, message, render_settle)
-
-
-def _shell_failure(shell: PageFetched, message: str) -> FetchFailed:
-    failure = CaptureFailure(CaptureReason.NEEDS_JAVASCRIPT, message)
-    return FetchFailed(shell.page, failure, shell.source, shell.frontier_id, scope=shell.scope)

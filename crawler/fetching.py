@@ -65,6 +65,27 @@ def page_request(
     )
 
 
+def follow_up_meta(
+    shell: PageFetched, stands_for: str, hint: str, redirect_urls: list[str]
+) -> dict[str, Any]:
+    """Meta of a request fetched in place of ``shell``, a page found to need JavaScript.
+
+    Its AMP version (crawler/amp.py) or its rendering (crawler/rendering): an ordinary article
+    request of the shell's source, frontier row and scope, recorded as the shell's capture
+    (under the shell's requested URL, after ``redirect_urls``). ``meta[stands_for]`` holds the
+    shell and ``hint``, why it needs JavaScript.
+    """
+    return {
+        "source": shell.source,
+        "frontier_id": shell.frontier_id,
+        "scope": shell.scope,
+        "kind": FrontierKind.ARTICLE,
+        "requested_url": shell.page.requested_url,
+        "redirect_urls": redirect_urls,
+        stands_for: (shell, hint),
+    }
+
+
 def _headers(response: Response) -> dict[str, str]:
     headers: dict[str, str] = {}
     for name, values in response.headers.items():

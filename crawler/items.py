@@ -28,6 +28,10 @@ class PageFetched:
     def vouched(self) -> bool:
         return self.source in VOUCHED_SOURCES
 
+    def failed(self, failure: CaptureFailure) -> FetchFailed:
+        """This page's capture as a failure (a shell whose follow-up did not give the article)."""
+        return FetchFailed(self.page, failure, self.source, self.frontier_id, scope=self.scope)
+
 
 @dataclass(frozen=True)
 class FetchFailed:

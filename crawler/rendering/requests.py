@@ -19,7 +19,7 @@ from scrapy import Request
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.fetching import failure_reason, item_for_response, page_request
+from crawler.fetching import failure_reason, follow_up_meta, item_for_response, page_request
 from crawler.items import FetchFailed, PageFetched
 from crawler.rendering.waiting import wait_for_article
 from storage.kinds import CaptureReason
@@ -47,18 +47,9 @@ def render_meta(settle: float) -> dict[str, Any]:
 def render_request(shell: PageFetched, hint: str, settle: float) -> Request:
     """The request that renders ``shell`` (a page found to need JavaScript) in the browser."""
     page = shell.page
-    meta: dict[str, Any] = {
-        "source": shell.source,
-        "frontier_id": shell.frontier_id,
-        "scope": shell.scope,
-        "kind": "article",
-        RENDER_META: (shell, hint),
-        **render_meta(settle),
-    }
-    request = page_request(page.final_url or page.requested_url, _rendered, _not_rendered, **meta)
-    request.meta["requested_url"] = page.requested_url
-    request.meta["redirect_urls"] = list(page.redirect_urls)
-    return request
+    meta = follow_up_meta(shell, RENDER_META, hint, list(page.redirect_urls))
+    url = page.final_url or page.requested_url
+    return page_request(url, _rendered, _not_rendered, **meta, **render_meta(settle))
 
 
 def _rendered(response: Response) -> Iterator[PageFetched | FetchFailed]:
@@ -70,10 +61,8 @@ def _rendered(response: Response) -> Iterator[PageFetched | FetchFailed]:
             item = replace(item, page=replace(item.page, server_body=shell.page.body))
         yield item
         return
-    failure = CaptureFailure(
-        CaptureReason.NEEDS_JAVASCRIPT, f"{hint}; rendering it answered HTTP {response.status}"
-    )
-    yield FetchFailed(shell.page, failure, shell.source, shell.frontier_id, scope=shell.scope)
+    message = f"{hint}; rendering it answered HTTP {response.status}"
+    yield shell.failed(CaptureFailure(CaptureReason.NEEDS_JAVASCRIPT, message))
 
 
 def _not_rendered(failure: Failure) -> Iterator[FetchFailed]:
@@ -83,10 +72,4 @@ def _not_rendered(failure: Failure) -> Iterator[FetchFailed]:
     shell, _hint = request.meta[RENDER_META]
     reason = failure_reason(failure)
     message = f"an app shell, and rendering it in a browser failed: {reason.message}"
-    yield FetchFailed(
-        shell.page,
-        CaptureFailure(reason.reason, message),
-        shell.source,
-        shell.frontier_id,
-        scope=shell.scope,
-    )
+    yield shell.failed(CaptureFailure(reason.reason, message))

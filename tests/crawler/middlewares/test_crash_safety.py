@@ -100,7 +100,69 @@ def test_crawl_delay_host_gets_its_next_request_only_after_the_answer() -> None:
         await waiting
         return clock.now - answered_at
 
-    assert asyncio.run(go()) < 0.1
+    # The delay counts from the answer: a server that read the request late still gets it.
+    assert asyncio.run(go()) == pytest.approx(2, abs=0.06)
+
+
+def test_a_waiting_request_never_slips_out_between_the_answer_and_its_processing() -> None:
+    """Scrapy signals request_left_downloader, then hands the answer on turns later.
+
+    A request waiting for the host used to go in between, before the delay was counted from
+    the answer: two requests 0.04 s apart at the server under load.
+    """
+    clock = FakeClock()
+    middleware = polite(clock)
+    middleware.process_response(
+        *robots("http://slow.test/robots.txt", b"User-agent: *\nCrawl-delay: 2\n")
+    )
+    first, second = Request("http://slow.test/a"), Request("http://slow.test/b")
+
+    async def sent(request: Request) -> float:
+        await middleware.process_request(request)
+        return clock.now
+
+    async def go() -> float:
+        await middleware.process_request(first)
+        waiting = asyncio.ensure_future(sent(second))
+        await clock.sleep(5)  # the server was slow to read the first request
+        answered_at = clock.now
+        middleware.request_done(first)  # Scrapy's request_left_downloader signal
+        for _ in range(5):  # the answer travels back through the other middlewares
+            await asyncio.sleep(0)
+        middleware.process_response(first, Response(first.url, status=200, request=first))
+        return await waiting - answered_at
+
+    assert asyncio.run(go()) >= 2
+
+
+def test_a_failed_request_also_makes_the_next_one_wait() -> None:
+    clock = FakeClock()
+    middleware = polite(clock)
+    middleware.process_response(
+        *robots("http://slow.test/robots.txt", b"User-agent: *\nCrawl-delay: 2\n")
+    )
+    first = Request("http://slow.test/a")
+
+    async def go() -> float:
+        await middleware.process_request(first)
+        await clock.sleep(5)  # no answer: the download times out
+        failed_at = clock.now
+        middleware.process_exception(first, DownloadTimeoutError("took too long"))
+        await middleware.process_request(Request("http://slow.test/b"))
+        return clock.now - failed_at
+
+    assert asyncio.run(go()) >= 2
+
+
+def test_the_first_page_waits_the_delay_after_robots_txt() -> None:
+    clock = FakeClock()
+    middleware = polite(clock)
+    answered_at = clock.now
+    middleware.process_response(
+        *robots("http://slow.test/robots.txt", b"User-agent: *\nCrawl-delay: 3\n")
+    )
+    [first] = fetch_times(middleware, clock, ["http://slow.test/a"])
+    assert first - answered_at == pytest.approx(3)
 
 
 def test_crawl_delay_is_capped() -> None:
