@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-postgres lint typecheck unit bench constraints clean
+.PHONY: setup demo test test-postgres lint typecheck unit bench constraints schema-snapshot clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ test-postgres: setup
 
 bench: setup
 	$(BIN)/python benchmarks/extraction.py
+
+## After adding a migration: rewrite the schema a new SQLite archive is created from in one step
+## (storage/head_schema.sqlite.sql; tests/storage/test_head_schema.py fails until this is run).
+schema-snapshot: setup
+	$(BIN)/python -m storage.head_schema
 
 ## Re-pin the versions the tests pass with.
 constraints:

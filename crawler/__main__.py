@@ -4,12 +4,41 @@ The command line is imported inside ``main``, not at the top: extraction worker 
 import the main module when they start, and must not pay for Scrapy and SQLAlchemy.
 """
 
+from __future__ import annotations
+
+import sys
+
 
 def main() -> None:
     """Run the ``newsarchive`` command line (the console script's entry point)."""
     from crawler.cli import main as run_cli
 
-    run_cli()
+    try:
+        run_cli()
+    except SystemExit as done:
+        if "scrapy" in sys.modules and isinstance(done.code, int | None):
+            _exit_at_once(done.code or 0)
+        raise
+
+
+def _exit_at_once(code: int) -> None:
+    """End a process that ran a crawl without tearing its interpreter down.
+
+    Freeing the objects of Scrapy, Twisted, SQLAlchemy and lxml one by one took a crawl's
+    process 0.2-0.6 s after its work was done. Everything a normal exit does that matters
+    still happens first: idle thread pools stop and other threads finish, exit handlers run
+    (the extraction workers' fork server, logging), output is flushed.
+    """
+    import atexit
+    import os
+    import threading
+
+    # As the interpreter's own exit does: thread pools told to stop, other threads joined.
+    threading._shutdown()  # type: ignore[attr-defined]
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

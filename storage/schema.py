@@ -2,7 +2,8 @@
 
 Alembic is imported only when a database is not at ``SCHEMA_HEAD``: every command opens the
 archive, and a current one is recognised from its ``alembic_version`` row alone, without
-loading Alembic and parsing the migration scripts (a tenth of a second per process).
+loading Alembic and parsing the migration scripts (a tenth of a second per process), and a
+new SQLite archive is created from the checked-in head schema (storage/head_schema.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from storage.database import (
 )
 from storage.defaults import SCHEMA_HEAD as SCHEMA_HEAD  # its home: a plain value
 from storage.errors import ArchiveMissing, DatabaseBusy, SchemaError, SchemaTooNew
+from storage.head_schema import create_from_snapshot
 from storage.sqlite_files import on_read_only_media, shown_path
 
 if TYPE_CHECKING:
@@ -79,6 +81,13 @@ def _recorded_revision(connection: Connection) -> str | None:
     return str(rows[0][0]) if len(rows) == 1 else None
 
 
+def _holds_nothing(connection: Connection) -> bool:
+    """True for a new SQLite database: not one table (told without importing Alembic)."""
+    if connection.dialect.name != "sqlite":
+        return False
+    return bool(connection.execute(text("SELECT count(*) FROM sqlite_master")).scalar_one() == 0)
+
+
 def upgrade(archive: Archive, revision: str = "head") -> None:
     from alembic import command
 
@@ -102,6 +111,8 @@ def check_schema(archive: Archive) -> str:
 def _schema_state(connection: Connection, url: str) -> str:
     if _recorded_revision(connection) == SCHEMA_HEAD:
         return "current"
+    if _holds_nothing(connection):
+        return "empty"
     from alembic.script import ScriptDirectory
 
     current = _alembic_revision(connection)
@@ -216,13 +227,17 @@ _MIGRATION_LOCK_KEY = zlib.crc32(b"newsarchive schema migration")
 
 
 def _migrate_locked(archive: Archive) -> None:
-    from alembic import command
-
     exclusive = archive.engine.execution_options(sqlite_begin="EXCLUSIVE")
     with exclusive.begin() as connection:
         if archive.dialect == "postgresql":
             connection.execute(
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
             )
-        if _schema_state(connection, archive.url) != "current":
-            command.upgrade(alembic_config(connection), "head")
+        state = _schema_state(connection, archive.url)
+        if state == "current":
+            return
+        if _holds_nothing(connection) and create_from_snapshot(connection, SCHEMA_HEAD):
+            return  # a new SQLite archive: its schema in one step (storage/head_schema.py)
+        from alembic import command
+
+        command.upgrade(alembic_config(connection), "head")

@@ -117,6 +117,10 @@ def archive(
       newsarchive archive --json --from-file urls.txt
       newsarchive archive --render always https://example.com/app/story
     """
+    from crawler.extraction.pool import launch_fork_server
+
+    if urls or from_file is not None:
+        launch_fork_server()  # the extraction workers' imports overlap ours below
     from crawler.runner import run_spider
     from crawler.spiders.archive import ArchiveSpider
     from storage.validators import validators_for

@@ -246,6 +246,18 @@ class ExtractionPool:
         self.close()
 
 
+def launch_fork_server() -> None:
+    """Start the workers' fork server without waiting for it.
+
+    Its second of imports and warm-up then runs on the other core while the caller imports
+    the crawler and opens the archive, instead of after it, when the first page needs
+    extracting (the `archive` command calls this first).
+    """
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
+
+
 def start_fork_server() -> None:
     """Start the workers' fork server now and wait until it has warmed up the extractor.
 

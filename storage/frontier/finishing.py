@@ -6,10 +6,16 @@ from datetime import datetime, timedelta
 from functools import cache, partial
 from typing import Any
 
-from sqlalchemy import Update, bindparam, func, or_, select
+from sqlalchemy import Update, bindparam, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from storage.frontier.rows import ARTICLE_ROW, article_entry, row_of, taken_over
+from storage.frontier.rows import (
+    ARTICLE_ROW,
+    existing_article_entry,
+    new_article_entry,
+    row_of,
+    taken_over,
+)
 from storage.inserts import table_of
 from storage.models import Article, FrontierEntry, Version
 from storage.revisits import DEFAULT_REVISIT_POLICY, RevisitPolicy
@@ -127,7 +133,7 @@ def finish_article_row(*, of_owner: bool, not_modified: bool) -> Update:
 
 def article_row_values(
     *,
-    entry_id: int,
+    entry_id: int | None,
     article_id: int,
     published_at: datetime | None,
     now: datetime,
@@ -137,7 +143,8 @@ def article_row_values(
     last_modified: str | None,
     owner: str | None = None,
 ) -> dict[str, Any]:
-    """The parameters of ``finish_article_row``, cut to the columns' lengths."""
+    """The parameters of ``finish_article_row``, cut to the columns' lengths (``entry_id``
+    None: for a row not made yet)."""
     return {
         "b_entry_id": entry_id,
         "b_article_id": article_id,
@@ -202,8 +209,24 @@ def schedule_revisit(
         if row is not None and taken_over(row, owner):
             return row.next_fetch_at
     if row is None:
-        row = article_entry(session, article, now=now)
-        session.flush()
+        row = existing_article_entry(session, article)
+    if row is None:  # one-off archiving: the row is made as the statement below would leave it
+        fields = values(entry_id=None)
+        session.execute(
+            insert(_FRONTIER),
+            new_article_entry(article, now=now)
+            | {
+                "lease_owner": None,
+                "lease_expires_at": None,
+                "published_at": fields["b_published_at"],
+                "last_fetched_at": now,
+                "last_outcome": fields["b_outcome"],
+                "next_fetch_at": next_at,
+                "etag": fields["b_etag"],
+                "last_modified": fields["b_last_modified"],
+            },
+        )
+        return next_at
     statement = finish_article_row(of_owner=False, not_modified=not_modified)
     session.execute(statement, values(entry_id=row.id))
     session.expire(row)  # the statement went past the ORM: read the row afresh when asked

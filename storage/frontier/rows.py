@@ -37,23 +37,33 @@ def taken_over(row: FrontierEntry, owner: str | None) -> bool:
 
 def article_entry(session: Session, article: Article, *, now: datetime) -> FrontierEntry:
     """The article's frontier row, created (scoped to its host) if it has none yet."""
-    entry = session.scalar(select(FrontierEntry).where(FrontierEntry.url_hash == article.url_hash))
+    entry = existing_article_entry(session, article)
     if entry is None:
-        entry = FrontierEntry(
-            url=article.url,
-            url_hash=article.url_hash,
-            host=host_of(article.url),
-            scope=host_of(article.url),
-            kind=FrontierKind.ARTICLE,
-            source="archive",
-            depth=0,
-            discovered_at=now,
-            attempts=0,
-            article_id=article.id,
-            last_fetched_at=article.last_captured_at,
-        )
+        entry = FrontierEntry(**new_article_entry(article, now=now))
         session.add(entry)
     return entry
+
+
+def existing_article_entry(session: Session, article: Article) -> FrontierEntry | None:
+    return session.scalar(select(FrontierEntry).where(FrontierEntry.url_hash == article.url_hash))
+
+
+def new_article_entry(article: Article, *, now: datetime) -> dict[str, object]:
+    """The column values of a new frontier row for an archived article (scoped to its host)."""
+    host = host_of(article.url)
+    return {
+        "url": article.url,
+        "url_hash": article.url_hash,
+        "host": host,
+        "scope": host,
+        "kind": FrontierKind.ARTICLE.value,
+        "source": "archive",
+        "depth": 0,
+        "discovered_at": now,
+        "attempts": 0,
+        "article_id": article.id,
+        "last_fetched_at": article.last_captured_at,
+    }
 
 
 _FRONTIER = table_of(FrontierEntry)

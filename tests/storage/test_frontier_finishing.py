@@ -116,3 +116,30 @@ def test_one_off_archiving_creates_the_row_with_its_schedule(archive: Archive) -
         assert row is not None
         assert (row.kind, row.last_outcome, row.lease_owner) == ("article", "archived", None)
         assert row.next_fetch_at == T0 + timedelta(minutes=15)
+
+
+def row_columns(archive: Archive, entry_id: int) -> dict[str, object]:
+    with archive.read() as session:
+        row = session.get(FrontierEntry, entry_id)
+        assert row is not None
+        return {column.key: getattr(row, column.key) for column in FrontierEntry.__table__.columns}
+
+
+def test_a_one_off_archive_makes_its_row_as_finishing_it_would_leave_it(archive: Archive) -> None:
+    entry_id = archived(archive)  # no frontier row before: made in one statement
+    made = row_columns(archive, entry_id)
+    assert (made["kind"], made["source"]) == ("article", "archive")
+    assert made["host"] == made["scope"] == "news.example"
+    assert (made["etag"], made["last_modified"]) == STORED
+    assert (made["last_fetched_at"], made["last_outcome"]) == (T0, "archived")
+    next_fetch_at = made["next_fetch_at"]
+    assert isinstance(next_fetch_at, datetime)
+    assert next_fetch_at > T0
+
+    def again(session: Session) -> None:  # the row exists now: finished by the UPDATE
+        article_id = made["article_id"]
+        assert isinstance(article_id, int)
+        schedule_revisit(session, article_id, now=T0, etag=STORED[0], last_modified=STORED[1])
+
+    archive.run_write(again)
+    assert row_columns(archive, entry_id) == made
