@@ -1,4 +1,4 @@
-"""Full-text search on PostgreSQL: a weighted tsvector with a GIN index (migrations 0006, 0014).
+"""Full-text search on PostgreSQL: a stored weighted tsvector with a GIN index (0006, 0014, 0017).
 
 The query language is the one FTS5 gets (storage/search/query.py): words, "phrases", prefix*,
 AND / OR / NOT, parentheses, ``title:`` / ``text:``. Its parse tree (``parse_query``) becomes
@@ -8,7 +8,11 @@ stemming, as FTS5's unicode61 tokenizer does, so a query finds the same words on
 Both the index and the query terms go through ``newsarchive_search_text`` (migration 0014, the
 SQL twin of storage.script.search_text: accents folded, unspaced scripts one word a character).
 Titles are weight A, texts weight B; ``title:`` and ``text:`` restrict terms to one weight.
-Snippets are made in Python (storage.search.snippet), as on SQLite.
+Each version's vector is stored (``versions.search_vector``, a generated column, migration
+0017): ranking and rechecks read it instead of parsing the text again. A query matching more
+than ``BROAD_MATCHES`` versions is listed newest first instead of ranked, as on SQLite
+(storage/search/broad.py): ranking would read every match's vector. Snippets are made in Python
+(storage.search.snippet), as on SQLite.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Select, Text, bindparam, cast, func, literal_column, select, text
+from sqlalchemy import Select, Text, bindparam, cast, func, literal, literal_column, select, text
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -24,6 +28,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from storage.models import Article, Site, Version
 from storage.records import SearchHit
 from storage.script import SEARCH_TEXT_FUNCTION as F
+from storage.search.broad import BROAD_MATCHES
 from storage.search.filters import hit_rows, version_filters
 from storage.search.query import InvalidQuery, QueryTerm, parse_query
 from storage.search.request import SNIPPET_TOKENS, TITLE_WEIGHT, SearchRequest
@@ -31,11 +36,8 @@ from storage.search.snippet import make_snippet, query_terms
 
 __all__ = ["RANK_WEIGHTS", "SEARCH_VECTOR", "PostgresTextSearch", "to_tsquery_text"]
 
-# Must stay identical to the index expression of migration 0014, or the index is not used.
-SEARCH_VECTOR = (
-    f"(setweight(to_tsvector('simple'::regconfig, {F}(COALESCE(versions.title, ''))), 'A') || "
-    f"setweight(to_tsvector('simple'::regconfig, {F}(versions.text)), 'B'))"
-)
+# The stored vector (migration 0017: the expression of 0014, computed when a version is written).
+SEARCH_VECTOR = "versions.search_vector"
 # ts_rank_cd weights, in the order {D, C, B, A}: a title match counts TITLE_WEIGHT times a text one.
 RANK_WEIGHTS = f"{{0.1, 0.1, {1.0 / TITLE_WEIGHT}, 1.0}}"
 _WEIGHT = {"title": "A", "text": "B"}  # by QueryTerm.field
@@ -99,32 +101,76 @@ def _matching(request: SearchRequest, vector: ColumnElement[Any], *columns: Any)
     )
 
 
-class PostgresTextSearch:
-    """PostgreSQL: the GIN-indexed weighted tsvector of migration 0006, ranked by ts_rank_cd.
+def is_broad(session: Session, vector: ColumnElement[Any], weighted: str) -> bool:
+    """Whether the query's matches (before filters) exceed BROAD_MATCHES, as on SQLite.
 
-    Filters, ranking and paging happen in one ranked subquery; only its page gets a snippet
-    (ts_headline). Nothing caps the ranked set: the time limit bounds a very common word.
+    Counted up to BROAD_MATCHES + 1 off the GIN index (a bitmap scan; the heap rows it
+    finds are visited, their vectors read only when the query needs a recheck).
+    """
+    matches = (
+        select(literal(1))
+        .select_from(Version)
+        .where(vector.bool_op("@@")(_tsquery("pg_query")))
+        .limit(BROAD_MATCHES + 1)
+        .subquery()
+    )
+    statement = select(func.count()).select_from(matches)
+    return (session.scalar(statement, {"pg_query": weighted}) or 0) > BROAD_MATCHES
+
+
+def _ranked_page(request: SearchRequest, vector: ColumnElement[Any]) -> Select[Any]:
+    """One page of ranked matches: (version id, rank), best first."""
+    rank = func.ts_rank_cd(
+        literal_column(f"'{RANK_WEIGHTS}'::float4[]"), vector, _tsquery("pg_query")
+    )
+    return (
+        _matching(request, vector, Version.id.label("version_id"), rank.label("rank"))
+        .order_by(rank.desc(), Version.id.desc())
+        .limit(request.limit)
+        .offset(request.offset)
+    )
+
+
+def _newest_page(request: SearchRequest, vector: ColumnElement[Any]) -> Select[Any]:
+    """One page of matches newest first: (version id, rank 0), the order of SQLite's broad path.
+
+    One statement: PostgreSQL walks the ``captured_at`` index down and reads each version's
+    stored vector until the page is full when the query's words are common, or takes the GIN
+    index's matches and sorts them when they are few enough; its statistics of the stored
+    vectors' lexemes tell which.
+    """
+    return (
+        _matching(request, vector, Version.id.label("version_id"), literal(0.0).label("rank"))
+        .order_by(Version.captured_at.desc(), Version.id.desc())
+        .limit(request.limit)
+        .offset(request.offset)
+    )
+
+
+class PostgresTextSearch:
+    """PostgreSQL: the GIN-indexed stored tsvector of migration 0017, ranked by ts_rank_cd.
+
+    Filters, ranking and paging happen in one subquery; only its page gets a snippet. Nothing
+    caps the set of matches; a query with more than BROAD_MATCHES matches is listed newest
+    first (its cost follows the page's depth, not the archive's size).
     """
 
-    def _statement(self, request: SearchRequest, vector: ColumnElement[Any]) -> Select[Any]:
-        query_ts = _tsquery("pg_query")
-        rank = func.ts_rank_cd(literal_column(f"'{RANK_WEIGHTS}'::float4[]"), vector, query_ts)
-        hits = (
-            _matching(request, vector, Version.id.label("version_id"), rank.label("rank"))
-            .order_by(rank.desc(), Version.id.desc())
-            .limit(request.limit)
-            .offset(request.offset)
-            .subquery("hits")
-        )
-        return hit_rows(hits, Version.text.expression, hits).order_by(
-            hits.c.rank.desc(), Version.id.desc()
-        )
+    def _statement(
+        self, request: SearchRequest, vector: ColumnElement[Any], newest_first: bool
+    ) -> Select[Any]:
+        page = _newest_page(request, vector) if newest_first else _ranked_page(request, vector)
+        hits = page.subquery("hits")
+        rows = hit_rows(hits, Version.text.expression, hits)
+        if newest_first:
+            return rows.order_by(Version.captured_at.desc(), Version.id.desc())
+        return rows.order_by(hits.c.rank.desc(), Version.id.desc())
 
     def search(self, session: Session, request: SearchRequest) -> list[SearchHit]:
         weighted, _ = to_tsquery_text(session, request.query)
         params = {"pg_query": weighted}
         vector: ColumnElement[Any] = literal_column(SEARCH_VECTOR)
-        rows = session.execute(self._statement(request, vector), params).all()
+        broad = is_broad(session, vector, weighted)
+        rows = session.execute(self._statement(request, vector, broad), params).all()
         terms = query_terms(request.query)
         return [
             SearchHit(
