@@ -18,8 +18,9 @@ target_metadata = Base.metadata
 # Tables that migrations create by hand and the models do not describe: the SQLite FTS5 index
 # (0002) and the shadow tables FTS5 keeps for it.
 UNMODELLED_TABLE_PREFIXES = ("versions_fts",)
-# Indexes that migrations create by hand: the PostgreSQL full-text index (0006, 0014, 0017).
-UNMODELLED_INDEXES = frozenset({"ix_versions_search"})
+# Indexes that migrations create by hand, on PostgreSQL: the full-text index (0006, 0014, 0017)
+# and the versions in (captured_at, id) order for broad searches (0017).
+UNMODELLED_INDEXES = frozenset({"ix_versions_search", "ix_versions_captured_at_id"})
 # Columns that migrations create by hand: PostgreSQL's stored search vector (0017).
 UNMODELLED_COLUMNS = frozenset({("versions", "search_vector")})
 

@@ -36,7 +36,7 @@ from storage.listing import site_matches
 from storage.models import Article, Site, Version
 from storage.search.request import SearchRequest
 
-__all__ = ["BROAD_MATCHES", "is_broad", "newest_page"]
+__all__ = ["BROAD_MATCHES", "is_broad", "newest_page", "walk_filters"]
 
 BROAD_MATCHES = 5_000
 MAX_CHUNK = 5_000  # versions read per step (fewer for a first page)
@@ -59,7 +59,9 @@ def _article(column_: Any) -> Any:
     return select(column_).where(Article.id == Version.article_id).scalar_subquery()
 
 
-def _filters(session: Session, request: SearchRequest) -> list[ColumnElement[bool]]:
+def walk_filters(session: Session, request: SearchRequest) -> list[ColumnElement[bool]]:
+    """The request's filters on a version alone (its article read by primary key per row):
+    a walk down the ``captured_at`` index checks them row by row (PostgreSQL's too)."""
     conditions: list[ColumnElement[bool]] = []
     if request.since is not None:
         conditions.append(Version.captured_at >= request.since)
@@ -98,7 +100,7 @@ def newest_page(session: Session, request: SearchRequest) -> Select[Any]:
     each chunk's ids are intersected with the index's matches in the chunk's id range, until
     the page is full.
     """
-    filters = _filters(session, request)
+    filters = walk_filters(session, request)
     # The column as stored (text on SQLite): compared and ordered the same, not converted.
     stored_at = type_coerce(Version.captured_at, String())
     wanted = request.offset + request.limit
