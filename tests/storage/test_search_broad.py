@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from storage import Archive, open_archive
 from storage.models import Article, Site, Version
@@ -189,3 +189,24 @@ def test_both_backends_list_a_broad_query_alike(
             found = search(pg, query, limit=50, offset=offset, **filters)
             assert keys(found) == keys(expected)
             assert [h.captured_at for h in found] == [h.captured_at for h in expected]
+
+
+@pytest.mark.postgres_only
+def test_after_analyze_the_planner_estimate_decides_alike(
+    broad_archive: Archive, sqlite_twin: Archive
+) -> None:
+    """With statistics on the stored vectors, PostgreSQL decides from the planner's estimate
+    (counting only near the threshold): a broad query is still listed as on SQLite, and a
+    narrow one (estimated far below the threshold) still ranked."""
+    with broad_archive.engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE versions"))
+    with broad_archive.read() as pg, sqlite_twin.read() as lite:
+        for offset in (0, 4_321):
+            found = search(pg, "said", all_versions=True, limit=40, offset=offset)
+            expected = search(lite, "said", all_versions=True, limit=40, offset=offset)
+            assert keys(found) == keys(expected)
+        narrow = search(pg, '"report 77 was"', all_versions=True)
+        twin = search(lite, '"report 77 was"', all_versions=True)
+        assert set(keys(narrow)) == set(keys(twin))
+        assert len(narrow) == PER_ARTICLE
+        assert all(hit.score > 0 for hit in narrow)
