@@ -202,6 +202,8 @@ def _without_jit(connection: Any, _record: object) -> None:
         cursor.execute("SET jit = off")
     finally:
         cursor.close()
+    # The driver opened a transaction for it: ended here, or the pool's rollback undoes the SET.
+    connection.commit()
 
 
 class Archive:

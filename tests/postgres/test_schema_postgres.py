@@ -138,3 +138,11 @@ def test_search_uses_the_gin_index(db_url: str) -> None:
             )
         )
     assert "ix_versions_search" in plan
+
+
+def test_connections_run_without_jit(db_url: str) -> None:
+    """JIT compilation cost 40-600 ms per search statement whose estimate crossed its threshold."""
+    with open_archive(db_url) as archive:
+        for _ in range(2):  # a fresh connection, then one back from the pool
+            with archive.read() as session:
+                assert session.scalar(text("SHOW jit")) == "off"
