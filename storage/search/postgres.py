@@ -181,11 +181,11 @@ def _newest_page(
 ) -> Select[Any]:
     """One page of matches newest first: (version id, rank 0), the order of SQLite's broad path.
 
-    One statement walks the versions down the ``captured_at`` index (the date range is its
-    index condition) and stops when the page is full. Each version's cheap filters (its
-    article's latest version, site, changed-only: a primary-key lookup) are checked first and
-    its stored vector only for the versions that pass: the CASE fixes that order, which also
-    keeps the GIN index out (it would read every match of a common word).
+    One statement walks the versions down ``ix_versions_captured_at_id`` (migration 0017; the
+    date range is its index condition) and stops when the page is full. Each version's cheap
+    filters (its article's latest version, site, changed-only: a primary-key lookup) are
+    checked first and its stored vector only for the versions that pass: the CASE fixes that
+    order, which also keeps the GIN index out (it would read every match of a common word).
     """
     conditions = walk_filters(session, request)
     match = vector.bool_op("@@")(_tsquery("pg_query"))
