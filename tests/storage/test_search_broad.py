@@ -195,9 +195,9 @@ def test_both_backends_list_a_broad_query_alike(
 def test_after_analyze_the_planner_estimate_decides_alike(
     broad_archive: Archive, sqlite_twin: Archive
 ) -> None:
-    """With statistics on the stored vectors, PostgreSQL decides from the planner's estimate
-    (counting only near the threshold): a broad query is still listed as on SQLite, and a
-    narrow one (estimated far below the threshold) still ranked."""
+    """With statistics on the stored vectors, PostgreSQL takes a query the planner estimates
+    far above the threshold as broad and counts any other: a broad query is still listed as on
+    SQLite, and a narrow one still ranked."""
     with broad_archive.engine.connect() as connection:
         connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE versions"))
     with broad_archive.read() as pg, sqlite_twin.read() as lite:
