@@ -8,10 +8,13 @@ makes) and over HTTP against a real ``newsarchive serve`` on 127.0.0.1:
     python benchmarks/scale.py                              # 10,000 and 30,000 versions (quick)
     python benchmarks/scale.py --sizes 100000,1000000       # the issue's sizes
     python benchmarks/scale.py --sizes 100000 --load 20     # + 8 clients for 20 s (serve_load.py)
+    python benchmarks/scale.py --sizes 100000 --import 0 --postgres postgresql+psycopg://...
 
 It also prints disk per version against the text held, and what each index and the search
-index take (SQLite ``dbstat``). The growth ratio is p50 at the largest size over p50 at the
-smallest: flat costs give ~1.0, costs that follow the archive's size give the size ratio.
+index take (SQLite ``dbstat``; on PostgreSQL the largest relations). With ``--postgres`` the
+archives are databases on that server (benchmarks/scale_postgres.py). The growth ratio is p50
+at the largest size over p50 at the smallest: flat costs give ~1.0, costs that follow the
+archive's size give the size ratio.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from benchmarks.scale_archive import (  # noqa: E402
     build_archive,
     export_records,
 )
+from benchmarks.scale_postgres import ensure_postgres_archive, postgres_disk_report  # noqa: E402
 from benchmarks.serve_load import running_server  # noqa: E402
 from storage import open_archive  # noqa: E402
 from storage.export import write_jsonl  # noqa: E402
@@ -103,16 +107,16 @@ def timed(work: Callable[[int], Any], repeats: int) -> Timing:
     return Timing(statistics.median(seconds), p95)
 
 
-def sample_urls(path: Path, count: int) -> list[str]:
-    with open_archive(f"sqlite:///{path}") as archive, archive.read() as session:
+def sample_urls(url: str, count: int) -> list[str]:
+    with open_archive(url) as archive, archive.read() as session:
         total = session.query(Article).count()
         rng = random.Random(7)
         ids = [rng.randint(1, total) for _ in range(count)]
         return [session.get_one(Article, i).url for i in ids]
 
 
-def in_process_operations(path: Path, urls: list[str]) -> dict[str, Callable[[int], Any]]:
-    archive = open_archive(f"sqlite:///{path}")
+def in_process_operations(url: str, urls: list[str]) -> dict[str, Callable[[int], Any]]:
+    archive = open_archive(url)
 
     def read(work: Callable[[Any, int], Any]) -> Callable[[int], Any]:
         def run(turn: int) -> Any:
@@ -253,6 +257,12 @@ def main() -> None:
         default=Path(tempfile.gettempdir()) / "newsarchive-scale",
         help="where built archives are kept between runs",
     )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="build and time the archives as databases on this PostgreSQL server instead "
+        "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres)",
+    )
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument(
         "--import", dest="import_count", type=int, default=20_000, help="versions to import"
@@ -262,18 +272,21 @@ def main() -> None:
     )
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
-    paths = {size: ensure_archive(args.cache, size) for size in sizes}
+    if args.postgres:
+        urls_of = {size: ensure_postgres_archive(args.postgres, size, GENERATOR) for size in sizes}
+    else:
+        urls_of = {size: f"sqlite:///{ensure_archive(args.cache, size)}" for size in sizes}
     if args.build_only:
         return
     print(f"load average at start: {os.getloadavg()[0]:.1f}")
-    if args.import_count:
+    if args.import_count and not args.postgres:
         print(import_rate(args.cache, args.import_count))
     results: dict[str, dict[int, Timing]] = {}
-    for size, path in paths.items():
-        urls = sample_urls(path, args.repeats)
-        for name, work in in_process_operations(path, urls).items():
+    for size, url in urls_of.items():
+        urls = sample_urls(url, args.repeats)
+        for name, work in in_process_operations(url, urls).items():
             results.setdefault("in-process: " + name, {})[size] = timed(work, args.repeats)
-        with running_server(path) as base:
+        with running_server(url) as base:
             for name, work in http_operations(base, urls).items():
                 results.setdefault("HTTP: " + name, {})[size] = timed(work, args.repeats)
     header = "".join(f" | {size:>9,} p50 / p95 ms" for size in sizes)
@@ -285,9 +298,13 @@ def main() -> None:
         growth = by_size[sizes[-1]].p50 / by_size[sizes[0]].p50
         print(f"| {name:<48}{cells} | {growth:5.2f}x |")
     print()
-    for size, path in paths.items():
-        text_bytes, versions = text_bytes_of(path)
+    for size, url in urls_of.items():
         print(f"{size:,} versions:")
+        if args.postgres:
+            print("\n".join(postgres_disk_report(url)))
+            continue
+        path = Path(url.removeprefix("sqlite:///"))
+        text_bytes, versions = text_bytes_of(path)
         print("\n".join(disk_report(path, text_bytes, versions)))
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
     if args.load:
@@ -295,7 +312,7 @@ def main() -> None:
             [
                 sys.executable,
                 str(REPO / "benchmarks/serve_load.py"),
-                str(paths[sizes[-1]]),
+                urls_of[sizes[-1]],
                 "--seconds",
                 str(args.load),
             ],

@@ -175,8 +175,9 @@ class _Writer:
 
     def flush(self) -> None:
         with self.archive.engine.begin() as connection:
-            # A large page cache: index pages stay in memory between batches.
-            connection.exec_driver_sql("PRAGMA cache_size = -1000000")
+            if connection.dialect.name == "sqlite":
+                # A large page cache: index pages stay in memory between batches.
+                connection.exec_driver_sql("PRAGMA cache_size = -1000000")
             for model, rows in self.rows.items():
                 for start in range(0, len(rows), INSERT_BATCH):
                     connection.execute(insert(model), rows[start : start + INSERT_BATCH])

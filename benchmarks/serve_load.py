@@ -1,13 +1,14 @@
 """Load on a real ``newsarchive serve`` (issue 27): 8 clients over the mixed endpoint set.
 
-Starts ``newsarchive --db sqlite:///ARCHIVE serve`` on 127.0.0.1 and runs N client threads,
+Starts ``newsarchive --db ARCHIVE serve`` on 127.0.0.1 and runs N client threads,
 each with its own keep-alive connection, cycling through listings, sites, article pages,
 histories and searches for the given time; prints requests/s, p50/p95/max and errors:
 
     python benchmarks/serve_load.py /tmp/newsarchive-scale/scale-100000-schema0012-gen1.db
     python benchmarks/serve_load.py ARCHIVE --clients 8 --seconds 30
 
-ARCHIVE is any archive (benchmarks/scale.py builds and caches synthetic ones).
+ARCHIVE is any archive: a SQLite file or a database URL (benchmarks/scale.py builds and caches
+synthetic ones, on PostgreSQL too with ``--postgres``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import http.client
 import os
 import random
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -28,6 +28,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
+
+from sqlalchemy import create_engine, text
 
 REPO = Path(__file__).resolve().parent.parent
 NEWSARCHIVE = Path(sys.executable).with_name("newsarchive")
@@ -40,12 +42,17 @@ def free_port() -> int:
         return port
 
 
+def database_url(archive: str | Path) -> str:
+    """``archive`` as a database URL: a URL as given, a file as a SQLite URL."""
+    return str(archive) if "://" in str(archive) else f"sqlite:///{archive}"
+
+
 @contextmanager
-def running_server(archive: Path) -> Iterator[str]:
+def running_server(archive: str | Path) -> Iterator[str]:
     """A ``newsarchive serve`` on a free local port, its base URL; stopped afterwards."""
     port = free_port()
     process = subprocess.Popen(
-        [str(NEWSARCHIVE), "--db", f"sqlite:///{archive}", "serve", "--port", str(port)],
+        [str(NEWSARCHIVE), "--db", database_url(archive), "serve", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -66,18 +73,20 @@ def running_server(archive: Path) -> Iterator[str]:
         process.wait(timeout=30)
 
 
-def endpoint_mix(archive: Path, count: int = 200) -> list[str]:
+def endpoint_mix(archive: str | Path, count: int = 200) -> list[str]:
     """The mixed endpoint set: listings (first and deep pages), sites, articles, searches."""
-    with sqlite3.connect(f"file:{archive}?mode=ro", uri=True) as connection:
-        total = connection.execute("SELECT max(id) FROM articles").fetchone()[0]
+    engine = create_engine(database_url(archive))
+    with engine.connect() as connection:
+        total = connection.scalar(text("SELECT max(id) FROM articles"))
         rng = random.Random(11)
         urls = [
-            connection.execute(
-                "SELECT url FROM articles WHERE id = ?", (rng.randint(1, total),)
-            ).fetchone()[0]
+            connection.scalar(
+                text("SELECT url FROM articles WHERE id = :id"), {"id": rng.randint(1, total)}
+            )
             for _ in range(count // 4)
         ]
-        hosts = [row[0] for row in connection.execute("SELECT host FROM sites")]
+        hosts = list(connection.scalars(text("SELECT host FROM sites")))
+    engine.dispose()
     paths = ["/api/sites", "/sites", "/api/articles", "/api/articles?page=200"]
     for url in urls:
         host = rng.choice(hosts)
@@ -152,7 +161,7 @@ def describe(name: str, rate: float, latencies: list[float], errors: list[str]) 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("archive", type=Path)
+    parser.add_argument("archive", help="a SQLite file or a database URL")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20)
     args = parser.parse_args()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from alembic import context
 from sqlalchemy import Connection
@@ -17,16 +18,21 @@ target_metadata = Base.metadata
 # Tables that migrations create by hand and the models do not describe: the SQLite FTS5 index
 # (0002) and the shadow tables FTS5 keeps for it.
 UNMODELLED_TABLE_PREFIXES = ("versions_fts",)
-# Indexes that migrations create by hand: the PostgreSQL full-text expression index (0006).
-UNMODELLED_INDEXES = frozenset({"ix_versions_search"})
+# Indexes that migrations create by hand, on PostgreSQL: the full-text index (0006, 0014, 0017)
+# and the versions in (captured_at, id) order for broad searches (0017).
+UNMODELLED_INDEXES = frozenset({"ix_versions_search", "ix_versions_captured_at_id"})
+# Columns that migrations create by hand: PostgreSQL's stored search vector (0017).
+UNMODELLED_COLUMNS = frozenset({("versions", "search_vector")})
 
 
-def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
-    """Leave unmodelled tables and indexes out of autogenerate and ``alembic check``."""
+def include_name(name: str | None, type_: str, parent_names: Mapping[Any, str | None]) -> bool:
+    """Leave unmodelled tables, columns and indexes out of autogenerate and ``alembic check``."""
     if name is None:
         return True
     if type_ == "table":
         return not name.startswith(UNMODELLED_TABLE_PREFIXES)
+    if type_ == "column":
+        return (parent_names.get("table_name"), name) not in UNMODELLED_COLUMNS
     return not (type_ == "index" and name in UNMODELLED_INDEXES)
 
 

@@ -144,12 +144,31 @@ def create_archive_engine(
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, busy_timeout, max_pages, read_only, **kwargs)
     try:
-        return create_engine(parsed, pool_pre_ping=True, **kwargs)
+        engine = create_engine(parsed, pool_pre_ping=True, **kwargs)
     except ModuleNotFoundError as error:
         raise StorageError(
             f"the database driver for {parsed.drivername} is not installed ({error.name}); "
             "for PostgreSQL install newsarchive[postgres]"
         ) from None
+    if parsed.get_backend_name() == "postgresql":
+        event.listen(engine, "connect", _without_jit)
+    return engine
+
+
+def _without_jit(connection: Any, _record: object) -> None:
+    """No JIT compilation on our PostgreSQL connections.
+
+    Our statements read a page of rows off an index; the planner's cost of some (a walk down
+    an index with a correlated filter, LIMIT unknown to it) crosses ``jit_above_cost``, and
+    compiling took 40-90 ms of a 100 ms search (benchmarks/scale.py --postgres, EXPLAIN ANALYZE).
+    """
+    cursor = connection.cursor()
+    try:
+        cursor.execute("SET jit = off")
+    finally:
+        cursor.close()
+    # The driver opened a transaction for it: ended here, or the pool's rollback undoes the SET.
+    connection.commit()
 
 
 class Archive:

@@ -18,10 +18,10 @@ from __future__ import annotations
 from typing import Any
 
 from storage.listing import matching_site_ids
-from storage.reading import SqliteReads, in_list
+from storage.reading import Reads, SqliteReads, in_list
 from storage.search.request import SearchRequest
 
-__all__ = ["BROAD_MATCHES", "is_broad", "newest_page"]
+__all__ = ["BROAD_MATCHES", "is_broad", "newest_page", "walk_filters"]
 
 BROAD_MATCHES = 5_000
 MAX_CHUNK = 5_000  # versions read per step (fewer for a first page)
@@ -44,7 +44,10 @@ def is_broad(reads: SqliteReads, request: SearchRequest) -> bool:
     return int(rows[0][0] or 0) > BROAD_MATCHES
 
 
-def _filters(reads: SqliteReads, request: SearchRequest) -> tuple[list[str], dict[str, Any]]:
+def walk_filters(reads: Reads, request: SearchRequest) -> tuple[list[str], dict[str, Any]]:
+    """The request's filters on a version alone, as SQL conditions and their parameters (its
+    article read by primary key per row): a walk down the ``captured_at`` index checks them row
+    by row, on SQLite and PostgreSQL alike."""
     conditions: list[str] = []
     params: dict[str, Any] = {}
     if request.since is not None:
@@ -77,7 +80,7 @@ def newest_page(reads: SqliteReads, request: SearchRequest) -> tuple[str, dict[s
     each chunk's ids are intersected with the index's matches in the chunk's id range, until
     the page is full.
     """
-    conditions, params = _filters(reads, request)
+    conditions, params = walk_filters(reads, request)
     wanted = request.offset + request.limit
     found: list[int] = []
     after: tuple[Any, int] | None = None

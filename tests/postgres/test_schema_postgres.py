@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.util.exc import CommandError
-from sqlalchemy import inspect, text
+from sqlalchemy import insert, inspect, text
 
 from storage import open_archive
 from storage.schema import alembic_config, check_schema, downgrade, upgrade
@@ -73,6 +73,56 @@ def test_an_empty_server_database_asks_for_db_upgrade(empty_postgres: str) -> No
     assert newsarchive(empty_postgres, "stats").returncode == 0
 
 
+def test_versions_written_before_0017_get_their_stored_vector(db_url: str) -> None:
+    """Upgrading an archive from 0016 computes every existing version's search vector."""
+    from datetime import UTC, datetime
+
+    from storage.models import Article, Site, Version
+    from storage.search import search
+
+    at = datetime(2024, 5, 1, tzinfo=UTC)
+    with open_archive(db_url) as archive:
+        downgrade(archive, "0016")
+        assert "search_vector" not in {
+            c["name"] for c in inspect(archive.engine).get_columns("versions")
+        }
+        with archive.engine.begin() as connection:
+            site = connection.execute(
+                insert(Site).values(host="old.example", created_at=at).returning(Site.id)
+            ).scalar_one()
+            article = connection.execute(
+                insert(Article)
+                .values(
+                    url="https://old.example/a",
+                    url_hash="0" * 64,
+                    site_id=site,
+                    first_seen_at=at,
+                    version_count=1,
+                )
+                .returning(Article.id)
+            ).scalar_one()
+            connection.execute(
+                insert(Version).values(
+                    article_id=article,
+                    number=1,
+                    captured_at=at,
+                    last_confirmed_at=at,
+                    title="Harbour report",
+                    text="The ferry timetable was rewritten before the storm.",
+                    content_hash="1" * 64,
+                    extractor="test",
+                    extractor_version="test/1",
+                )
+            )
+        upgrade(archive)
+        with archive.read() as session:
+            hits = search(session, "timetable")
+            assert [hit.url for hit in hits] == ["https://old.example/a"]
+            assert [hit.url for hit in search(session, "title:harbour")] == [
+                "https://old.example/a"
+            ]
+
+
 def test_search_uses_the_gin_index(db_url: str) -> None:
     from storage.search.postgres import SEARCH_VECTOR
 
@@ -88,3 +138,11 @@ def test_search_uses_the_gin_index(db_url: str) -> None:
             )
         )
     assert "ix_versions_search" in plan
+
+
+def test_connections_run_without_jit(db_url: str) -> None:
+    """JIT compilation cost 40-600 ms per search statement whose estimate crossed its threshold."""
+    with open_archive(db_url) as archive:
+        for _ in range(2):  # a fresh connection, then one back from the pool
+            with archive.read() as session:
+                assert session.scalar(text("SHOW jit")) == "off"

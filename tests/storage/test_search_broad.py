@@ -1,32 +1,36 @@
 """A query matching more versions than BROAD_MATCHES: newest first, filters exact, all reachable.
 
-SQLite lists such a query by capture time (storage/search/broad.py) instead of ranking every
-match. The archive holds BROAD_MATCHES + 3,000 versions containing "said", written in bulk
-through the real schema (the FTS5 triggers fill the index), with capture times that do not
-follow the ids, so an order by id would show up.
+Both backends list such a query by capture time (storage/search/broad.py on SQLite,
+storage/search/postgres_broad.py on PostgreSQL) instead of ranking every match. The archive
+holds BROAD_MATCHES + 3,000 versions containing "said", written in bulk through the real schema
+(the FTS5 triggers or PostgreSQL's generated search vector fill the index), with capture times
+that do not follow the ids, so an order by id would show up. On the PostgreSQL run the same
+rows are also written to a SQLite file, and both backends must give the same pages and counts.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
-from storage import Archive
+from storage import Archive, open_archive
 from storage.models import Article, Site, Version
 from storage.search import count_matches, search
+from tests.conftest import ON_POSTGRES, PostgresServer
 
 BROAD_MATCHES: int = importlib.import_module("storage.search.broad").BROAD_MATCHES
 START = datetime(2024, 1, 1, tzinfo=UTC)
 VERSIONS = BROAD_MATCHES + 3_000
 PER_ARTICLE = 2
 SITES = ("alpha.example", "beta.example", "news.gamma.example")
-
-pytestmark = pytest.mark.sqlite_only(reason="the newest-first path is SQLite's (FTS5)")
 
 
 def _hash(text: str) -> str:
@@ -77,14 +81,33 @@ def build(archive: Archive) -> None:
         s.execute(insert(Version), rows)
 
 
-@pytest.fixture(scope="module")
-def broad_archive(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from storage import open_archive
-
-    path = tmp_path_factory.mktemp("broad") / "archive.db"
-    with open_archive(f"sqlite:///{path}") as archive:
+def _sqlite_archive(folder: Path) -> Iterator[Archive]:
+    with open_archive(f"sqlite:///{folder / 'archive.db'}") as archive:
         build(archive)
         yield archive
+
+
+@pytest.fixture(scope="module")
+def broad_archive(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Archive]:
+    """The archive on the backend of this run, built once for the module."""
+    if not ON_POSTGRES:
+        yield from _sqlite_archive(tmp_path_factory.mktemp("broad"))
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    template: str = request.getfixturevalue("postgres_template")
+    name = f"newsarchive_broad_{uuid.uuid4().hex[:12]}"
+    with open_archive(server.create(name, template=template)) as archive:
+        build(archive)
+        yield archive
+    server.drop(name)
+
+
+@pytest.fixture(scope="module")
+def sqlite_twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
+    """The same rows in a SQLite archive (for the comparison on the PostgreSQL run)."""
+    yield from _sqlite_archive(tmp_path_factory.mktemp("twin"))
 
 
 def keys(hits: list[Any]) -> list[tuple[str, int]]:
@@ -138,3 +161,52 @@ def test_a_narrow_query_is_still_ranked(broad_archive: Archive) -> None:
         assert {h.url for h in hits} == {"https://news.gamma.example/story/77"}
         assert len(hits) == PER_ARTICLE
         assert all(h.score > 0 for h in hits)
+
+
+# (query, filters): broad queries, with filters that keep many, few or no matches.
+SAME_ON_BOTH = [
+    ("said", {}),
+    ("said", {"all_versions": True}),
+    ("minister said", {"site": "gamma.example"}),
+    ("said", {"all_versions": True, "until": START + timedelta(hours=500)}),
+    ("said", {"since": START + timedelta(hours=3_000), "changed_only": True}),
+    ("said OR nothing", {"site": "beta.example", "all_versions": True}),
+    ('"minister said"', {"since": START + timedelta(days=10_000)}),
+]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize(("query", "filters"), SAME_ON_BOTH)
+def test_both_backends_list_a_broad_query_alike(
+    broad_archive: Archive, sqlite_twin: Archive, query: str, filters: dict[str, Any]
+) -> None:
+    assert broad_archive.dialect == "postgresql"
+    with broad_archive.read() as pg, sqlite_twin.read() as lite:
+        total = count_matches(lite, query, **filters)
+        assert count_matches(pg, query, **filters) == total
+        for offset in (0, 37, max(0, total - 25)):
+            expected = search(lite, query, limit=50, offset=offset, **filters)
+            found = search(pg, query, limit=50, offset=offset, **filters)
+            assert keys(found) == keys(expected)
+            assert [h.captured_at for h in found] == [h.captured_at for h in expected]
+
+
+@pytest.mark.postgres_only
+def test_after_analyze_the_planner_estimate_decides_alike(
+    broad_archive: Archive, sqlite_twin: Archive
+) -> None:
+    """With statistics on the stored vectors, PostgreSQL takes a query the planner estimates
+    far above the threshold as broad and counts any other: a broad query is still listed as on
+    SQLite, and a narrow one still ranked."""
+    with broad_archive.engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE versions"))
+    with broad_archive.read() as pg, sqlite_twin.read() as lite:
+        for offset in (0, 4_321):
+            found = search(pg, "said", all_versions=True, limit=40, offset=offset)
+            expected = search(lite, "said", all_versions=True, limit=40, offset=offset)
+            assert keys(found) == keys(expected)
+        narrow = search(pg, '"report 77 was"', all_versions=True)
+        twin = search(lite, '"report 77 was"', all_versions=True)
+        assert set(keys(narrow)) == set(keys(twin))
+        assert len(narrow) == PER_ARTICLE
+        assert all(hit.score > 0 for hit in narrow)
