@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # The newest migration's revision; tests/storage/test_schema.py checks it against Alembic's.
-SCHEMA_HEAD = "0016"
+SCHEMA_HEAD = "0017"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
