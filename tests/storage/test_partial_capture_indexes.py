@@ -43,6 +43,7 @@ def _capture_twice(archive: Archive) -> None:
 
 def test_each_partial_index_holds_only_the_rows_with_a_value(archive: Archive) -> None:
     _capture_twice(archive)
+    definitions: dict[str, str]
     with archive.read() as session:
         if ON_POSTGRES:
             definitions = dict(
