@@ -82,7 +82,8 @@ def test_a_killed_import_keeps_whole_batches_and_resumes(tmp_path: Path) -> None
     interrupted = _state(killed)
     versions = interrupted[0]
     assert isinstance(versions, int)
-    assert versions % BATCH == 0 and BATCH <= versions < VERSIONS, versions
+    assert versions % BATCH == 0, versions  # whole batches only
+    assert BATCH <= versions < VERSIONS, versions
     assert interrupted[-1] == 1  # the search index's trigger is in place
     rerun = subprocess.run(
         _command(killed, source), env=_environment(), capture_output=True, text=True, check=True

@@ -29,7 +29,7 @@ QUERIES = (
     _WORDS[3].strip(".").lower(),
     f'"{_WORDS[4]} {_WORDS[5]}"'.replace(".", ""),
     _WORDS[6][:3].lower() + "*",
-    RECORDS[20].title.split()[1],
+    (RECORDS[20].title or "").split()[1],
     f"{COMMON_WORD} {_WORDS[3].strip('.')}",
     f"{COMMON_WORD} NOT {_WORDS[3].strip('.')}",
 )
