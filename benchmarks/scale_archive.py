@@ -3,9 +3,10 @@
 Versions are ExportedVersion records (the export format; ~4.4 KB of text each, edits change a
 few sentences, titles sometimes); captures are made as a crawl makes them (10-90 per article:
 one per version, the rest unchanged or 304, about 2 % errors). A whole archive is written with
-bulk inserts through SQLAlchemy Core into a migrated archive, so the database's own triggers
-(search index, per-site counters) run as they do for any write; ``export_records`` gives the
-same records for an ``import-jsonl`` run.
+bulk inserts into a migrated archive: the search index's trigger runs as for any write; the
+captures' indexes and counter triggers are rebuilt once at the end and the per-site counters
+recounted from the rows (``_loading``). ``export_records`` gives the same records for an
+``import-jsonl`` run.
 """
 
 from __future__ import annotations
