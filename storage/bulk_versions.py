@@ -41,10 +41,11 @@ def insert_versions(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         return
     sql, fill = trigger
     after = session.scalar(select(func.coalesce(func.max(Version.id), 0)))
-    session.execute(text(f"DROP TRIGGER {TRIGGER}"))
+    connection = session.connection()  # the stored SQL as it is: no bind parameters parsed
+    connection.exec_driver_sql(f"DROP TRIGGER {TRIGGER}")
     session.execute(insert(table), list(rows))
-    session.execute(text(fill), {"after": after})
-    session.execute(text(sql))
+    connection.exec_driver_sql(fill, (after,))
+    connection.exec_driver_sql(sql)
 
 
 def _bulk_trigger(session: Session) -> tuple[str, str] | None:
@@ -64,4 +65,4 @@ def _bulk_trigger(session: Session) -> tuple[str, str] | None:
         return None
     head, values = match.groups()
     columns = re.sub(r"\bnew\.", "", values)
-    return sql, f"{head} SELECT {columns} FROM versions WHERE id > :after ORDER BY id"
+    return sql, f"{head} SELECT {columns} FROM versions WHERE id > ? ORDER BY id"
