@@ -1,4 +1,4 @@
--- newsarchive schema at revision 0017: python -m storage.head_schema
+-- newsarchive schema at revision 0018: python -m storage.head_schema
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -119,15 +119,9 @@ CREATE TABLE captures (
 -- next statement
 CREATE INDEX ix_captures_article_id_fetched_at ON captures (article_id, fetched_at);
 -- next statement
-CREATE INDEX ix_captures_crawl_run_id ON captures (crawl_run_id);
--- next statement
 CREATE INDEX ix_captures_fetched_at ON captures (fetched_at);
 -- next statement
 CREATE INDEX ix_captures_outcome ON captures (outcome);
--- next statement
-CREATE INDEX ix_captures_raw_body_sha256 ON captures (raw_body_sha256);
--- next statement
-CREATE INDEX ix_captures_version_id ON captures (version_id);
 -- next statement
 CREATE TABLE frontier (
 	id INTEGER NOT NULL, 
@@ -197,8 +191,6 @@ CREATE TABLE robots_txt (
 	fetched_at DATETIME NOT NULL, 
 	CONSTRAINT pk_robots_txt PRIMARY KEY (origin)
 );
--- next statement
-CREATE INDEX ix_captures_memento_url ON captures (memento_url);
 -- next statement
 CREATE TABLE renumberings (
 	id INTEGER NOT NULL, 
@@ -318,6 +310,14 @@ CREATE TRIGGER versions_fts_after_update AFTER UPDATE OF title, text ON versions
         VALUES (new.id, newsarchive_search_text(new.title), newsarchive_search_text(new.text));
     END;
 -- next statement
-CREATE INDEX ix_captures_server_body_sha256 ON captures (server_body_sha256);
--- next statement
 CREATE INDEX ix_frontier_memento_of_hash ON frontier (memento_of_hash);
+-- next statement
+CREATE INDEX ix_captures_raw_body_sha256 ON captures (raw_body_sha256) WHERE raw_body_sha256 IS NOT NULL;
+-- next statement
+CREATE INDEX ix_captures_server_body_sha256 ON captures (server_body_sha256) WHERE server_body_sha256 IS NOT NULL;
+-- next statement
+CREATE INDEX ix_captures_version_id ON captures (version_id) WHERE version_id IS NOT NULL;
+-- next statement
+CREATE INDEX ix_captures_memento_url ON captures (memento_url) WHERE memento_url IS NOT NULL;
+-- next statement
+CREATE INDEX ix_captures_crawl_run_id ON captures (crawl_run_id) WHERE crawl_run_id IS NOT NULL;

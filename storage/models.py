@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
@@ -50,6 +51,21 @@ NAMING_CONVENTION = {
 Timestamp = Annotated[datetime, mapped_column(UTCDateTime())]
 Sha256 = Annotated[str, mapped_column(String(64))]
 UrlText = Annotated[str, mapped_column(Text())]
+
+# Capture columns NULL on most rows, indexed only where set (migration 0018).
+PARTIAL_CAPTURE_INDEXES = (
+    "raw_body_sha256",
+    "server_body_sha256",
+    "version_id",
+    "memento_url",
+    "crawl_run_id",
+)
+
+
+def _partial_index(table: str, column: str) -> Index:
+    """``ix_<table>_<column>`` over the rows where the column is set, on SQLite and PostgreSQL."""
+    where = text(f"{column} IS NOT NULL")
+    return Index(f"ix_{table}_{column}", column, sqlite_where=where, postgresql_where=where)
 
 
 class Base(DeclarativeBase):
@@ -158,12 +174,17 @@ class Capture(Base):
     """One fetch attempt, append-only, with its outcome."""
 
     __tablename__ = "captures"
-    __table_args__ = (Index("ix_captures_article_id_fetched_at", "article_id", "fetched_at"),)
+    __table_args__ = (
+        Index("ix_captures_article_id_fetched_at", "article_id", "fetched_at"),
+        # Mostly NULL (revisits have no version, body, memento or, imported, no run): only the
+        # rows with a value are indexed; every query reading these compares with a value.
+        *(_partial_index("captures", column) for column in PARTIAL_CAPTURE_INDEXES),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Indexed by ix_captures_article_id_fetched_at (article_id first): no index of its own.
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
-    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
     requested_url: Mapped[UrlText]
     final_url: Mapped[UrlText | None]
     fetched_at: Mapped[Timestamp] = mapped_column(index=True)
@@ -172,21 +193,19 @@ class Capture(Base):
     etag: Mapped[str | None] = mapped_column(String(1024))
     last_modified: Mapped[str | None] = mapped_column(String(255))
     headers: Mapped[dict[str, Any] | None] = mapped_column(JSON())
-    raw_body_sha256: Mapped[str | None] = mapped_column(
-        String(64), ForeignKey("raw_bodies.sha256"), index=True
-    )
+    raw_body_sha256: Mapped[str | None] = mapped_column(String(64), ForeignKey("raw_bodies.sha256"))
     # A page rendered in a browser (docs/javascript-pages.md): raw_body_sha256 is the rendered
     # DOM, this the body the server sent (the shell); NULL for pages that were not rendered.
     server_body_sha256: Mapped[str | None] = mapped_column(
-        String(64), ForeignKey("raw_bodies.sha256"), index=True
+        String(64), ForeignKey("raw_bodies.sha256")
     )
     outcome: Mapped[str] = mapped_column(String(16), index=True)
     error_reason: Mapped[str | None] = mapped_column(String(64))
     error_detail: Mapped[str | None] = mapped_column(Text())
-    version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"), index=True)
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
     # Backfilled from a web archive (docs/backfill.md): which archive, and the raw memento URL.
     archive: Mapped[str | None] = mapped_column(String(255))
-    memento_url: Mapped[str | None] = mapped_column(Text(), index=True)
+    memento_url: Mapped[str | None] = mapped_column(Text())
     # The HTTP exchange as sent and received, zlib-compressed JSON (storage/capture_http.py,
     # docs/warc.md); NULL for captures made before revision 0012 and for failed connections.
     http: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -106,8 +106,8 @@ def segmented(text: str) -> str:
 
 def search_text(text: str | None) -> str | None:
     """What the full-text index holds for ``text``: folded, then segmented."""
-    if text is None:
-        return None
+    if text is None or text.isascii():  # nothing to fold, no unspaced script: as it is
+        return text
     return segmented(fold(text))
 
 

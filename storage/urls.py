@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 TRACKING_PARAMETERS = frozenset(
@@ -46,6 +47,7 @@ def _host(hostname: str) -> str:
         return hostname.lower()
 
 
+@lru_cache(maxsize=8192)  # pure; an import or a crawl meets each URL several times
 def canonical_url(url: str) -> str:
     """Normalise ``url`` so every spelling of one page maps to one string.
 

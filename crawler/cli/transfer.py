@@ -24,7 +24,7 @@ from storage.export import iter_versions, write_csv, write_jsonl
 from storage.importing import import_versions, versions_from_jsonl
 from storage.records import ImportSummary, ReextractResult, WarcSummary
 
-IMPORT_BATCH = 500
+IMPORT_BATCH = 2_000
 
 
 @contextmanager
