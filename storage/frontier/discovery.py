@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from storage.frontier.rows import ARTICLE_ROW, article_entry
 from storage.inserts import dialect_insert, table_of
 from storage.models import Article, ArticleAlias, FrontierEntry
-from storage.urls import InvalidURL, canonical_url, host_of, url_hash
+from storage.urls import InvalidURL, canonical_url, canonical_url_and_host, url_hash
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +51,12 @@ def add_to_frontier(
     rows: dict[str, dict[str, Any]] = {}
     for entry in urls:
         try:
-            canonical = canonical_url(entry.url)
+            canonical, host = canonical_url_and_host(entry.url)
         except InvalidURL:
             continue
         digest = url_hash(canonical)
         if digest not in rows:
-            rows[digest] = _row(entry, canonical, digest, now, scope)
+            rows[digest] = _row(entry, canonical, host, digest, now, scope)
     digests = list(rows)
     table = table_of(FrontierEntry)
     dialect = session.get_bind().dialect.name
@@ -80,12 +80,12 @@ def _insert_statement(dialect: str, table: Table) -> Any:
 
 
 def _row(
-    entry: FrontierURL, canonical: str, digest: str, now: datetime, scope: str
+    entry: FrontierURL, canonical: str, host: str, digest: str, now: datetime, scope: str
 ) -> dict[str, Any]:
     return {
         "url": canonical,
         "url_hash": digest,
-        "host": host_of(canonical),
+        "host": host,
         "scope": scope,
         "kind": entry.kind,
         "source": entry.source,
