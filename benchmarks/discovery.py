@@ -249,17 +249,10 @@ def profile_summary(stacks: Path, top: int = 25) -> list[str]:
 
 
 def _thread_role(frames: list[str]) -> str:
-    """A thread named by what it runs (py-spy gives only its id)."""
-    text = ";".join(frames)
-    for marker, role in (
-        ("sitemap_parsing", "sitemap parser"),
-        ("batching.py", "archive writer"),
-        ("leasing.py", "lease queries"),
-        ("run_forever", "reactor"),
-    ):
-        if marker in text:
-            return role
-    return "other"
+    """A thread by its name without the pool's number (``thread (123): archive-writer_0``);
+    the asyncio pool's threads run the lease queries."""
+    name = frames[0].partition("): ")[2].rstrip("0123456789").rstrip("_") or frames[0]
+    return "lease queries (asyncio)" if name == "asyncio" else name
 
 
 def floor_seconds(folder: Path, base: str, database_url: str) -> float:

@@ -111,6 +111,12 @@ def plain_url(url: str) -> tuple[str, str] | None:
     return f"{scheme}://{host}:{int(port)}{path or '/'}", host
 
 
+def plain_path(url: str) -> str | None:
+    """The path (``/`` for none) of a URL in the form ``plain_url`` takes; None for any other."""
+    plain = _PLAIN.fullmatch(url)
+    return None if plain is None else plain.group(4) or "/"
+
+
 def url_hash(url: str) -> str:
     """The sha256 hex digest of an already-canonical URL: the unique key of articles and aliases."""
     return hashlib.sha256(url.encode("utf-8")).hexdigest()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,6 +14,7 @@ from storage.urls import (
     canonical_url_and_host,
     host_of,
     normalised_url_and_host,
+    plain_path,
     plain_url,
     strip_credentials,
     url_hash,
@@ -77,6 +80,9 @@ def test_the_plain_url_shortcut_gives_what_the_full_normalisation_gives(url: str
     if plain is not None:
         assert plain == full
         assert plain[1] == host_of(plain[0])
+    path = plain_path(url)
+    if path is not None:  # what urlsplit gives, without the split
+        assert (path, "") == ((urlsplit(url).path or "/"), urlsplit(url).query)
     assert (canonical_url_and_host(url) if full is not None else None) == full
 
 
