@@ -40,7 +40,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -271,9 +271,14 @@ def floor_seconds(folder: Path, base: str, database_url: str) -> float:
 
 
 def fresh_database(folder: Path, name: str, database_url: str | None) -> str:
-    if database_url:  # PostgreSQL: migrated, and emptied between runs
+    """A new SQLite file, or the PostgreSQL database migrated and emptied, its ids restarted
+    (the row count is read as the largest id)."""
+    if database_url:
         with open_archive(database_url, auto_migrate=True) as archive:
-            archive.run_write(lambda s: [s.execute(t.delete()) for t in reversed(_tables())])
+            names = ", ".join(t.name for t in _tables())
+            archive.run_write(
+                lambda s: s.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            )
         return database_url
     return f"sqlite:///{folder / name}"
 
