@@ -12,9 +12,15 @@ the same server. It runs ``newsarchive crawl`` as a user does and measures:
 3. ``--sitemap big.xml.gz`` where the file unpacks to ~49 MB, until its 50,000 URLs are all
    queued: peak memory (goal <= 300 MB), seconds to the first article and to queue them all.
 
-Peak memory is the largest resident set of the crawl or any process it started.
+Peak memory is the largest resident set of the crawl or any process it started. CPU seconds
+are the crawl process's own (user + system, extraction workers not included) until all its
+URLs were queued: less disturbed by other load on the machine than wall-clock seconds.
+``--profile DIR`` samples each crawl with py-spy (``pip install py-spy``) into
+``DIR/<run>.txt`` (collapsed stacks per thread) and prints where the crawl process spent its
+time.
 
     python benchmarks/discovery.py [--files 4] [--urls 50000] [--database-url URL] [--json]
+                                   [--profile DIR] [--only index_queue_all]
 """
 
 from __future__ import annotations
@@ -29,14 +35,19 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
 
-from storage import open_archive
-from storage.models import Article, FrontierEntry
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from benchmarks.proctree import parent_of, rss_and_cpu, tree  # noqa: E402
+from storage import open_archive  # noqa: E402
+from storage.models import Article, FrontierEntry  # noqa: E402
 
 NS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
 PADDING = "<changefreq>daily</changefreq><priority>0.5</priority>" * 17  # ~49 MB per 50,000
@@ -100,12 +111,16 @@ def serve(folder: Path) -> ThreadingHTTPServer:
 
 
 def counts(database_url: str) -> tuple[int, int]:
-    """(articles archived, frontier rows), read without disturbing the crawl's writes."""
+    """(articles archived, frontier rows), read without disturbing the crawl's writes.
+
+    Rows are never deleted during a run, so the largest id is their count: one index lookup,
+    where ``count(*)`` would scan 200,000 rows four times a second beside the crawl.
+    """
     engine = create_engine(database_url)
     try:
         with engine.connect() as connection:
             articles = connection.scalar(select(func.count()).select_from(Article)) or 0
-            rows = connection.scalar(select(func.count()).select_from(FrontierEntry)) or 0
+            rows = connection.scalar(select(func.max(FrontierEntry.id))) or 0
             return articles, rows
     except Exception:  # the schema is not there yet, or the database is busy for a moment
         return 0, 0
@@ -125,8 +140,32 @@ sys.exit(child.returncode)
 """
 
 
+def crawl_pid(wrapper: subprocess.Popen[str]) -> int | None:
+    """The crawl process the wrapper started (None until it has started)."""
+    return next((pid for pid in tree(wrapper.pid) if parent_of(pid) == wrapper.pid), None)
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """CPU seconds (user + system) the process has used so far."""
+    return round(rss_and_cpu([pid])[1], 1) if pid is not None else None
+
+
+def start_profiler(pid: int, output: Path) -> subprocess.Popen[bytes]:
+    """py-spy sampling ``pid`` until it ends, its stacks (per thread) written to ``output``."""
+    beside = Path(sys.executable).parent / "py-spy"  # installed in the same venv, or on PATH
+    spy = str(beside) if beside.exists() else "py-spy"
+    command = [spy, "record", "--pid", str(pid), "--format", "raw", "--threads"]
+    command += ["--nonblocking", "--rate", "50", "--output", str(output)]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def crawl(
-    database_url: str, sitemap: str, max_articles: int, stop_at_rows: int | None, timeout: float
+    database_url: str,
+    sitemap: str,
+    max_articles: int,
+    stop_at_rows: int | None,
+    timeout: float,
+    profile: Path | None = None,
 ) -> dict[str, Any]:
     """Run one crawl; poll the archive for the first article and the queued row count."""
     env = {**os.environ, "NEWSARCHIVE_DB": database_url, "NEWSARCHIVE_ALLOW_PRIVATE_NETWORK": "1"}
@@ -140,20 +179,27 @@ def crawl(
         stderr=subprocess.DEVNULL,
         text=True,
     )
-    first_article = queued_all = None
+    pid = profiler = None
+    first_article = queued_all = queued_cpu = None
     while process.poll() is None and time.perf_counter() - started < timeout:
         time.sleep(0.25)
+        if pid is None:
+            pid = crawl_pid(process)
+            if pid is not None and profile is not None:
+                profiler = start_profiler(pid, profile)
         articles, rows = counts(database_url)
         elapsed = round(time.perf_counter() - started, 1)
         if articles and first_article is None:
             first_article = elapsed
         if stop_at_rows is not None and rows >= stop_at_rows and queued_all is None:
-            queued_all = elapsed
+            queued_all, queued_cpu = elapsed, cpu_seconds(pid)
             process.send_signal(signal.SIGTERM)
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
     out, _ = process.communicate(timeout=120)
     ended = round(time.perf_counter() - started, 1)
+    if profiler is not None:
+        profiler.wait(timeout=60)
     articles, rows = counts(database_url)
     lines = out.splitlines()
     peak = [int(line.split()[1]) // 1024 for line in lines if line.startswith("PEAK_RSS_KB")]
@@ -162,6 +208,7 @@ def crawl(
     return {
         "first_article_s": first_article,
         "queued_all_s": queued_all,
+        "queued_all_cpu_s": queued_cpu,
         "ended_s": ended,
         "articles": articles,
         "frontier_rows": rows,
@@ -169,6 +216,43 @@ def crawl(
         "new_articles": summary.get("new_articles"),
         "peak_rss_mb": peak[0] if peak else None,
     }
+
+
+def profile_summary(stacks: Path, top: int = 25) -> list[str]:
+    """Where the sampled process spent its time: each thread's share, then the functions with
+    the most samples inclusive (ours: crawler/, storage/) and exclusive (anyone's)."""
+    threads: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    exclusive: Counter[str] = Counter()
+    total = 0
+    for line in stacks.read_text().splitlines():
+        stack, _, number = line.rpartition(" ")
+        if not number.isdigit():
+            continue
+        count = int(number)
+        frames = stack.split(";")
+        total += count
+        threads[_thread_role(frames)] += count
+        exclusive[frames[-1]] += count
+        for frame in set(frames):
+            if "crawler/" in frame or "storage/" in frame:
+                inclusive[frame] += count
+    if not total:
+        return ["no samples"]
+
+    def share(counter: Counter[str]) -> list[str]:
+        return [f"  {100 * n / total:5.1f}%  {name}" for name, n in counter.most_common(top)]
+
+    lines = [f"{total} samples; by thread:", *share(threads)]
+    lines += ["ours, inclusive:", *share(inclusive), "exclusive:", *share(exclusive)]
+    return lines
+
+
+def _thread_role(frames: list[str]) -> str:
+    """A thread by its name without the pool's number (``thread (123): archive-writer_0``);
+    the asyncio pool's threads run the lease queries."""
+    name = frames[0].partition("): ")[2].rstrip("0123456789").rstrip("_") or frames[0]
+    return "lease queries (asyncio)" if name == "asyncio" else name
 
 
 def floor_seconds(folder: Path, base: str, database_url: str) -> float:
@@ -187,9 +271,14 @@ def floor_seconds(folder: Path, base: str, database_url: str) -> float:
 
 
 def fresh_database(folder: Path, name: str, database_url: str | None) -> str:
-    if database_url:  # PostgreSQL: migrated, and emptied between runs
+    """A new SQLite file, or the PostgreSQL database migrated and emptied, its ids restarted
+    (the row count is read as the largest id)."""
+    if database_url:
         with open_archive(database_url, auto_migrate=True) as archive:
-            archive.run_write(lambda s: [s.execute(t.delete()) for t in reversed(_tables())])
+            names = ", ".join(t.name for t in _tables())
+            archive.run_write(
+                lambda s: s.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            )
         return database_url
     return f"sqlite:///{folder / name}"
 
@@ -200,13 +289,21 @@ def _tables() -> list[Any]:
     return list(Base.metadata.sorted_tables)
 
 
+RUNS = ("index_max_articles_3", "index_queue_all", "big_gzip_queue_all")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=4)
     parser.add_argument("--urls", type=int, default=50_000)
     parser.add_argument("--database-url", help="PostgreSQL URL (default: a temporary SQLite)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--profile", type=Path, help="sample each crawl with py-spy into DIR")
+    parser.add_argument("--only", choices=RUNS, action="append", help="run only these crawls")
     args = parser.parse_args()
+    runs = args.only or RUNS
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
         server = serve(folder)
@@ -220,17 +317,25 @@ def main() -> None:
         }
         results["load_average_at_start"] = os.getloadavg()[0]
         url = fresh_database(folder, "floor.db", args.database_url)
+        started_cpu = time.process_time()
         floor = floor_seconds(folder, base, url) * args.files
         results["baseline_parse_and_queue_all_s"] = round(floor, 1)
-        url = fresh_database(folder, "a.db", args.database_url)
-        results["index_max_articles_3"] = crawl(url, base + "/index.xml", 3, None, 300)
-        url = fresh_database(folder, "b.db", args.database_url)
-        results["index_queue_all"] = crawl(url, base + "/index.xml", 10**6, total, 300)
-        queued = results["index_queue_all"]["queued_all_s"]
+        results["baseline_cpu_s"] = round((time.process_time() - started_cpu) * args.files, 1)
+        plans = {
+            "index_max_articles_3": ("/index.xml", 3, None),
+            "index_queue_all": ("/index.xml", 10**6, total),
+            "big_gzip_queue_all": ("/big.xml.gz", 10**6, 50_001),
+        }
+        for name in runs:
+            path, max_articles, stop_at_rows = plans[name]
+            url = fresh_database(folder, f"{name}.db", args.database_url)
+            stacks = args.profile / f"{name}.txt" if args.profile else None
+            results[name] = crawl(url, base + path, max_articles, stop_at_rows, 300, stacks)
+            if stacks is not None and stacks.exists():
+                print(f"== {name}", *profile_summary(stacks), sep="\n", file=sys.stderr)
+        queued = results.get("index_queue_all", {}).get("queued_all_s")
         if queued:
             results["queue_all_vs_baseline"] = round(queued / floor, 2)
-        url = fresh_database(folder, "c.db", args.database_url)
-        results["big_gzip_queue_all"] = crawl(url, base + "/big.xml.gz", 10**6, 50_001, 300)
         results["load_average_at_end"] = os.getloadavg()[0]
         server.shutdown()
     if args.json:

@@ -34,6 +34,12 @@ def _stat(pid: int) -> list[str] | None:
         return None
 
 
+def parent_of(pid: int) -> int | None:
+    """The parent's pid (None: the process is gone)."""
+    fields = _stat(pid)
+    return int(fields[1]) if fields else None
+
+
 def reap_orphans(keep: set[int]) -> None:
     """Wait for this process's ended children that are not in ``keep`` (its own Popen objects)."""
     me = os.getpid()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
@@ -29,6 +30,11 @@ TRACKING_PARAMETERS = frozenset(
 )
 TRACKING_PREFIXES = ("utm_", "__twitter", "_hs", "mkt_", "pk_", "itm_")
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# A URL that is canonical as written, but for its port: lower-case scheme and ASCII host, a
+# path only of characters ``quote`` keeps (no percent escape), no query, fragment, credentials
+# or space. Most URLs a sitemap lists look like this; they skip the full normalisation, whose
+# answer would be the same (tests/storage/test_urls.py checks that on arbitrary URLs).
+_PLAIN = re.compile(r"(https?)://([a-z0-9.-]+)(?::([0-9]{1,5}))?(/[A-Za-z0-9/:@!$&'()*+,;=._~-]*)?")
 
 
 class InvalidURL(ValueError):
@@ -56,6 +62,16 @@ def canonical_url(url: str) -> str:
     query parameters and normalises percent-encoding. Raises ``InvalidURL`` for anything that
     is not an absolute http(s) URL.
     """
+    return canonical_url_and_host(url)[0]
+
+
+def canonical_url_and_host(url: str) -> tuple[str, str]:
+    """``canonical_url(url)`` and its host (as ``host_of`` gives it), from one reading of it."""
+    return plain_url(url) or normalised_url_and_host(url)
+
+
+def normalised_url_and_host(url: str) -> tuple[str, str]:
+    """The full normalisation behind ``canonical_url``, whatever the URL looks like."""
     text = url.strip()
     if any(ch in text for ch in "\r\n\x00"):
         raise InvalidURL(f"URL contains control characters: {text!r}")
@@ -79,7 +95,28 @@ def canonical_url(url: str) -> str:
         if not is_tracking_parameter(key)
     ]
     query = urlencode(sorted(query_pairs), doseq=True)
-    return urlunsplit((scheme, netloc, path, query, ""))
+    canonical = urlunsplit((scheme, netloc, path, query, ""))
+    return canonical, host_of(canonical)
+
+
+def plain_url(url: str) -> tuple[str, str] | None:
+    """(canonical URL, host) of a URL canonical as written but for its port; None for any other
+    (which may still be a good URL: ``canonical_url`` reads it in full)."""
+    plain = _PLAIN.fullmatch(url)
+    if plain is None:
+        return None
+    scheme, host, port, path = plain.groups()
+    if port is None or int(port) == DEFAULT_PORTS[scheme]:
+        return f"{scheme}://{host}{path or '/'}", host
+    if int(port) > 65535:
+        return None
+    return f"{scheme}://{host}:{int(port)}{path or '/'}", host
+
+
+def plain_path(url: str) -> str | None:
+    """The path (``/`` for none) of a URL in the form ``plain_url`` takes; None for any other."""
+    plain = _PLAIN.fullmatch(url)
+    return None if plain is None else plain.group(4) or "/"
 
 
 def url_hash(url: str) -> str:

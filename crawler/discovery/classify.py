@@ -9,6 +9,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from courlan import is_navigation_page, is_not_crawlable
 
+from storage.urls import plain_path
+
 UrlKind = Literal["article", "page", "skip"]
 
 MEDIA_EXTENSIONS = frozenset(
@@ -125,8 +127,11 @@ def _segments(path: str) -> list[str]:
 
 def skip_reason(url: str) -> str | None:
     """Why ``url`` is never worth a request whoever lists it (media file, trap), else None."""
-    parts = urlsplit(url)
-    segments = _segments(parts.path or "/")
+    path, query = plain_path(url), ""  # most listed URLs: no need to split them
+    if path is None:
+        parts = urlsplit(url)
+        path, query = parts.path or "/", parts.query
+    segments = _segments(path)
     last = segments[-1] if segments else ""
     extension = "." + last.rsplit(".", 1)[1] if "." in last else ""
     if extension in MEDIA_EXTENSIONS:
@@ -137,8 +142,7 @@ def skip_reason(url: str) -> str | None:
         return "calendar_trap"
     if len(segments) != len(set(segments)) and len(segments) - len(set(segments)) >= 2:
         return "repeated_path_segments"
-    params = {key.lower() for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
-    if params & TRAP_PARAMETERS:
+    if query and {k.lower() for k, _ in parse_qsl(query, keep_blank_values=True)} & TRAP_PARAMETERS:
         return "session_or_calendar_parameter"
     if is_not_crawlable(url):
         return "not_crawlable"

@@ -212,11 +212,12 @@ def _take(
         return None
     # Only the entry's own <loc>: an <image:loc> or <video:loc> sits one level deeper, in
     # another namespace, and may come first.
-    locs = list(element.iterchildren("{*}loc"))
-    own = [c for c in locs if _namespace(c.tag) == namespace] or locs
-    url = absolute_url(own[0].text if own else None, base)
+    loc = next(element.iterchildren(f"{{{namespace}}}loc"), None)
+    if loc is None:
+        loc = next(element.iterchildren("{*}loc"), None)
+    url = absolute_url(loc.text if loc is not None else None, base)
     if url is None:
-        document.skip(MALFORMED_URL if own else "entry_without_loc")
+        document.skip(MALFORMED_URL if loc is not None else "entry_without_loc")
         return None
     fields: dict[str, str] = {}
     is_news = False

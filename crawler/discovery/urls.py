@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import SplitResult, urljoin, urlsplit
 
+from storage.urls import plain_url
+
 ABSOLUTE = ("http://", "https://")
 MALFORMED_URL = "malformed_url"  # the skip reason counted for an entry whose URL is unusable
 
@@ -19,6 +21,8 @@ def absolute_url(raw: object, base_url: str) -> str | None:
     text = raw.strip()
     if not text or len(text) > 8192:
         return None
+    if plain_url(text) is not None:  # the common case, already usable as written
+        return text
     try:
         joined = text if text.lower().startswith(ABSOLUTE) else urljoin(base_url, text)
         parts = urlsplit(joined)

@@ -97,6 +97,7 @@ class ArchivePipeline:
         self.pool: ExtractionPool | None = None
         self._pool_starting: asyncio.Future[ExtractionPool] | None = None
         self.writer: BatchWriter | None = None
+        self.discovery_writer: BatchWriter | None = None
         self.not_modified: GroupedWrites[NotModified, CaptureResult | None] | None = None
         self._closing: asyncio.Future[None] | None = None
 
@@ -142,6 +143,17 @@ class ArchivePipeline:
         self.archive = self._archive_of_crawl()
         self.writer = BatchWriter(
             self.archive, self.batch_size, self.batch_seconds, self._nothing_being_fetched
+        )
+        # PostgreSQL takes concurrent writers: discovered URLs get a writer (a thread and a
+        # connection) of their own, so queuing does not wait behind the articles recorded
+        # meanwhile. All of them, in order: a sitemap's row is completed with its last batch,
+        # which must not commit before the earlier ones. SQLite has one write lock: one writer.
+        self.discovery_writer = (
+            BatchWriter(
+                self.archive, self.batch_size, self.batch_seconds, self._nothing_being_fetched
+            )
+            if self.archive.dialect == "postgresql"
+            else self.writer
         )
         self.not_modified = GroupedWrites(
             self.writer,
@@ -201,6 +213,8 @@ class ArchivePipeline:
     async def close_spider(self) -> None:
         if self.not_modified is not None:
             await self.not_modified.close()
+        if self.discovery_writer is not None and self.discovery_writer is not self.writer:
+            await self.discovery_writer.close()
         if self.writer is not None:
             await self.writer.close()
         if self.pool is None and self._pool_starting is not None:
@@ -246,12 +260,14 @@ class ArchivePipeline:
         return result
 
     async def _record_links(self, item: DiscoveredLinks) -> None:
-        assert self.writer is not None
+        assert self.discovery_writer is not None
         owner = self.lease_owner
         # A sitemap's batch of URLs is written on its own, at once: its rows can be leased
         # (and fetched) while the rest of the sitemap is still being read.
         at_once = len(item.urls) >= BIG_DISCOVERY
-        added = await self.writer.submit(lambda s: record_links(s, item, owner), at_once=at_once)
+        added = await self.discovery_writer.submit(
+            lambda s: record_links(s, item, owner), at_once=at_once
+        )
         self._inc("archive/discovered", added)
         for reason, count in item.skipped.items():
             self._inc(f"archive/skipped/{reason}", count)
@@ -428,9 +444,12 @@ class ArchivePipeline:
             stats.set_value("archive/time/pool_start_s", round(self.pool.start_seconds, 3))
             stats.set_value("archive/time/extract_cpu_s", round(self.pool.cpu_seconds, 3))
             stats.set_value("archive/extracted", self.pool.jobs)
-        if self.writer is not None:
-            stats.set_value("archive/time/store_s", round(self.writer.write_seconds, 3))
-            stats.set_value("archive/time/store_cpu_s", round(self.writer.write_cpu_seconds, 3))
+        writers = {id(w): w for w in (self.writer, self.discovery_writer) if w is not None}
+        if writers:
+            seconds = sum(w.write_seconds for w in writers.values())
+            cpu_seconds = sum(w.write_cpu_seconds for w in writers.values())
+            stats.set_value("archive/time/store_s", round(seconds, 3))
+            stats.set_value("archive/time/store_cpu_s", round(cpu_seconds, 3))
         if self.site_boilerplate is not None and self.site_boilerplate.removed:
             stats.set_value("archive/site_boilerplate_removed", self.site_boilerplate.removed)
 

@@ -28,17 +28,19 @@ class SitemapParsing:
         """Each part with whether it is the last; ends early (no last part) once ``stop()``.
 
         A sitemap cut short this way leaves its frontier row unfinished: it is read again by
-        the next crawl, and the URLs already added are skipped then as known.
+        the next crawl, and the URLs already added are skipped then as known. A part parsed
+        but not handed on yet when ``stop()`` turns true is dropped: a stopping crawl (SIGTERM,
+        ``--max-articles`` met) does not wait for it to be written.
         """
         loop = asyncio.get_running_loop()
         following = await loop.run_in_executor(self._thread, next, parts, None)
         while following is not None:
             current = following
             following = await loop.run_in_executor(self._thread, next, parts, None)
-            yield current, following is None
             if following is not None and stop():
                 await loop.run_in_executor(self._thread, parts.close)
                 return
+            yield current, following is None
 
     def close(self) -> None:
         self._thread.shutdown(wait=False, cancel_futures=True)

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-import pytest
+from urllib.parse import urlsplit
 
-from storage.urls import InvalidURL, canonical_url, strip_credentials, url_hash
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from storage.urls import (
+    InvalidURL,
+    canonical_url,
+    canonical_url_and_host,
+    host_of,
+    normalised_url_and_host,
+    plain_path,
+    plain_url,
+    strip_credentials,
+    url_hash,
+)
 
 
 @pytest.mark.parametrize(
@@ -40,3 +54,44 @@ def test_url_hash_is_fixed_size_for_very_long_urls() -> None:
 def test_strip_credentials() -> None:
     assert strip_credentials("https://u:p@example.com/x") == "https://example.com/x"
     assert strip_credentials("https://example.com/x") == "https://example.com/x"
+
+
+# URLs near the plain form: every piece sometimes breaks it (upper case, escapes, a query, an
+# IDN or bracketed host, a bad or default port, spaces and control characters).
+_HOST_CHARS = "abcxyz019.-AZ_ü%[]:@"
+_PATH_CHARS = "abz09/-._~:@!$&'()*+,;=%7eE?#é \t\n[]"
+urls_near_plain = st.builds(
+    "{}://{}{}{}".format,
+    st.sampled_from(["http", "https", "HTTP", "Https", "ftp", "http:", ""]),
+    st.text(_HOST_CHARS, min_size=0, max_size=12),
+    st.one_of(st.just(""), st.integers(0, 99999).map(":{}".format), st.just(":080"), st.just(":")),
+    st.text(_PATH_CHARS, max_size=20).map(lambda p: "/" + p if p[:1] != "/" else p) | st.just(""),
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(urls_near_plain, st.text(max_size=40)))
+def test_the_plain_url_shortcut_gives_what_the_full_normalisation_gives(url: str) -> None:
+    plain = plain_url(url)
+    try:
+        full: tuple[str, str] | None = normalised_url_and_host(url)
+    except InvalidURL:
+        full = None
+    if plain is not None:
+        assert plain == full
+        assert plain[1] == host_of(plain[0])
+    path = plain_path(url)
+    if path is not None:  # what urlsplit gives, without the split
+        assert (path, "") == ((urlsplit(url).path or "/"), urlsplit(url).query)
+    assert (canonical_url_and_host(url) if full is not None else None) == full
+
+
+def test_the_plain_url_shortcut_takes_what_sitemaps_usually_list() -> None:
+    assert plain_url("https://news.example/2026/12/07/council-agrees-budget.html") == (
+        "https://news.example/2026/12/07/council-agrees-budget.html",
+        "news.example",
+    )
+    assert plain_url("http://127.0.0.1:8080/a/1") == ("http://127.0.0.1:8080/a/1", "127.0.0.1")
+    assert plain_url("https://news.example:443") == ("https://news.example/", "news.example")
+    for other in ("https://News.example/a", "https://news.example/a?id=1", "https://n.example/%7e"):
+        assert plain_url(other) is None

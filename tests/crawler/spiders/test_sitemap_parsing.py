@@ -55,3 +55,12 @@ def test_told_to_stop_it_hands_over_no_last_part_and_closes_the_parser() -> None
     seen, _, closed = collect(5, stop_after=2)
     assert seen == [("https://news.example/0", False), ("https://news.example/1", False)]
     assert closed  # the generator (and its lxml parser) is closed in the parser thread
+
+
+def test_a_part_parsed_while_the_crawl_began_stopping_is_not_handed_over() -> None:
+    seen, _, closed = collect(5, stop_after=0)
+    assert seen == []
+    assert closed
+    # A one-part sitemap is handed over whole all the same: it completes the sitemap's row.
+    seen, _, _ = collect(1, stop_after=0)
+    assert seen == [("https://news.example/0", True)]
