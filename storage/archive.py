@@ -26,7 +26,12 @@ from storage.rawbodies import store_raw_body, stored_digest
 from storage.rebase import Reread, decide_like_with_like
 from storage.records import CaptureFailure, CaptureOutcome, CaptureResult, FetchedPage
 from storage.urls import canonical_url, host_of, strip_credentials
-from storage.version_rows import insert_version, latest_content, version_from_content
+from storage.version_rows import (
+    insert_version,
+    latest_content,
+    note_latest,
+    version_from_content,
+)
 from storage.versioning import NewContent, VersionOutcome, decide_version
 
 log = logging.getLogger(__name__)
@@ -197,6 +202,8 @@ def record_not_modified(
         crawl_run_id=crawl_run_id,
         version=latest,
     )
+    if latest is not None:
+        note_latest(session, latest)
     return _result(capture, page, article.url, article, latest)
 
 
@@ -259,6 +266,7 @@ def record_capture(
         crawl_run_id=crawl_run_id,
         version=version,
     )
+    note_latest(session, version)
     return _result(capture, page, article.url, article, version)
 
 
