@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import Any
-
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from storage.inserts import dialect_insert, insert_missing, table_of
+from storage.inserts import insert_missing, insert_new, table_of
 from storage.models import Article, ArticleAlias, Site, Version
 from storage.records import FetchedPage
 from storage.timeutil import utcnow
@@ -55,7 +52,7 @@ def _site_id(session: Session, url: str, site_name: str | None) -> int:
     found = session.execute(_SITE_BY_HOST, {"host": host}).first()
     if found is None:
         row = {"host": host, "name": site_name, "created_at": utcnow()}
-        made = session.execute(_inserted_id(_dialect(session), Site), row).scalar()
+        made = insert_new(session, table_of(Site), row)
         if made is not None:
             return int(made)
         # A concurrent writer created it meanwhile: its row, read like any known site.
@@ -94,7 +91,7 @@ def get_or_create_article(
             "version_count": 0,
             "track": True,
         }
-        made = session.execute(_inserted_id(_dialect(session), Article), row).scalar()
+        made = insert_new(session, table_of(Article), row)
         if made is None:
             # A concurrent writer created it meanwhile: then the article found is theirs.
             article = session.scalars(_ARTICLE_BY_HASH, {"url_hash": row["url_hash"]}).one()
@@ -102,17 +99,6 @@ def get_or_create_article(
             article = _known(session, Article(id=made, last_captured_at=None, **row))
     _add_aliases(session, article.id, seen)
     return article
-
-
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
-
-
-@cache
-def _inserted_id(dialect: str, model: type[Site] | type[Article]) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the new row's id, no row if it existed."""
-    table = table_of(model)
-    return dialect_insert(dialect, table).on_conflict_do_nothing().returning(table.c.id)
 
 
 def _known(session: Session, article: Article) -> Article:

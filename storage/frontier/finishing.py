@@ -16,7 +16,7 @@ from storage.frontier.rows import (
     row_of,
     taken_over,
 )
-from storage.inserts import dialect_insert, table_of
+from storage.inserts import insert_new, table_of
 from storage.models import Article, FrontierEntry
 from storage.revisits import DEFAULT_REVISIT_POLICY, RevisitPolicy
 from storage.version_rows import published_of
@@ -213,8 +213,9 @@ def schedule_revisit(
         if entry_id is None:
             # One-off archiving: the row is made as the statement below would leave it.
             fields = values(entry_id=None)
-            made = _insert_entry(
+            made = insert_new(
                 session,
+                _FRONTIER,
                 new_article_entry(article, now=now)
                 | {
                     "lease_owner": None,
@@ -227,7 +228,7 @@ def schedule_revisit(
                     "last_modified": fields["b_last_modified"],
                 },
             )
-            if made:
+            if made is not None:
                 return next_at
             entry_id = _entry_of(session, article)
     statement = finish_article_row(of_owner=False, not_modified=not_modified)
@@ -243,17 +244,6 @@ def _entry_of(session: Session, article: Article) -> int | None:
     """The id of the article's frontier row (None: it has none)."""
     found = session.scalar(_ENTRY_OF_ARTICLE, {"url_hash": article.url_hash})
     return None if found is None else int(found)
-
-
-def _insert_entry(session: Session, row: dict[str, Any]) -> bool:
-    """Insert a frontier row unless one with its URL exists; whether it was inserted."""
-    statement = _insert_skipping(session.get_bind().dialect.name)
-    return session.execute(statement, row).scalar() is not None
-
-
-@cache
-def _insert_skipping(dialect: str) -> Any:
-    return dialect_insert(dialect, _FRONTIER).on_conflict_do_nothing().returning(_FRONTIER.c.id)
 
 
 def _rowcount(result: Any) -> int:
