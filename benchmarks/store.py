@@ -5,10 +5,11 @@ Run: python benchmarks/store.py [--copies 5] [--hosts 500] [--profile out.prof]
 The pages of benchmarks/throughput.py (the two shared benches, each served ``--copies`` times
 with distinct bytes over ``--hosts`` hosts) are extracted once, then recorded into a new
 SQLite archive exactly as the crawl's writer thread does (``record_capture`` and
-``finish_capture`` for each page, one savepoint each, one transaction per 50 pages). It prints
-the writer's CPU per page and, measured in the same run on the same pages, the parts that
-cannot be avoided: compressing each raw body, and preparing each version's text for the search
-index (``search_text``), so that what is left is the cost of our statements.
+``finish_capture`` for each page, one savepoint each, one transaction per 50 pages), then all
+again an hour later (each an unchanged re-fetch now). It prints the writer's CPU per page for
+each round and, measured in the same run on the same pages, the parts that cannot be avoided:
+compressing each raw body, and preparing each version's text for the search index
+(``search_text``), so that what is left is the cost of our statements.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import os
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -33,7 +35,7 @@ from benchmarks.metadata import DEFAULT_BENCH as DEFAULT_METADATA_BENCH  # noqa:
 from benchmarks.throughput import bench_pages, spread  # noqa: E402
 from crawler.extraction import ExtractionError, extract_article  # noqa: E402
 from crawler.pipelines.frontier_updates import finish_capture  # noqa: E402
-from storage import FetchedPage, open_archive  # noqa: E402
+from storage import Archive, FetchedPage, open_archive  # noqa: E402
 from storage.archive import record_capture  # noqa: E402
 from storage.content import ArticleContent  # noqa: E402
 from storage.rawbodies import compress_raw_body  # noqa: E402
@@ -41,6 +43,7 @@ from storage.revisits import DEFAULT_REVISIT_POLICY  # noqa: E402
 from storage.script import search_text  # noqa: E402
 
 BATCH = 50
+HOUR = timedelta(hours=1)
 Stored = tuple[FetchedPage, ArticleContent]
 
 
@@ -60,22 +63,30 @@ def prepared(bench_dirs: list[Path], hosts: int, copies: int) -> list[Stored]:
     return pages
 
 
-def store_all(pages: list[Stored], database: str) -> float:
-    """Record every page as the crawl's writer does; the writer's CPU seconds."""
-    cpu = 0.0
+def store_all(pages: list[Stored], database: str) -> tuple[float, float]:
+    """Record every page as the crawl's writer does, then all again (each unchanged now); the
+    writer's CPU seconds for each round."""
     with open_archive(database) as archive:
-        for start in range(0, len(pages), BATCH):
-            batch = pages[start : start + BATCH]
-            began = time.thread_time()
+        first = store_round(archive, pages)
+        later = [(replace(page, fetched_at=page.fetched_at + HOUR), c) for page, c in pages]
+        return first, store_round(archive, later)
 
-            def run(session: Session, batch: list[Stored] = batch) -> None:
-                for page, content in batch:
-                    with session.begin_nested():
-                        result = record_capture(session, page, content)
-                        finish_capture(session, result, page, None, DEFAULT_REVISIT_POLICY, None)
 
-            archive.run_write(run)
-            cpu += time.thread_time() - began
+def store_round(archive: Archive, pages: list[Stored]) -> float:
+    """Record every page once; the writer's CPU seconds."""
+    cpu = 0.0
+    for start in range(0, len(pages), BATCH):
+        batch = pages[start : start + BATCH]
+        began = time.thread_time()
+
+        def run(session: Session, batch: list[Stored] = batch) -> None:
+            for page, content in batch:
+                with session.begin_nested():
+                    result = record_capture(session, page, content)
+                    finish_capture(session, result, page, None, DEFAULT_REVISIT_POLICY, None)
+
+        archive.run_write(run)
+        cpu += time.thread_time() - began
     return cpu
 
 
@@ -111,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         profiler = cProfile.Profile() if args.profile else None
         if profiler is not None:
             profiler.enable()
-        cpu = store_all(pages, database)
+        cpu, again = store_all(pages, database)
         if profiler is not None:
             profiler.disable()
             profiler.dump_stats(str(args.profile))
@@ -119,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{len(pages)} pages stored: writer {cpu * per_page:.2f} ms CPU/page; of which at least"
         f" zstd {compressing * per_page:.2f}, search_text {indexing * per_page:.2f};"
+        f" again, unchanged: {again * per_page:.2f} ms CPU/page;"
         f" load average {os.getloadavg()}"
     )
     return 0

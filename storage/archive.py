@@ -25,8 +25,14 @@ from storage.models import Article, Capture, Version
 from storage.rawbodies import store_raw_body, stored_digest
 from storage.rebase import Reread, decide_like_with_like
 from storage.records import CaptureFailure, CaptureOutcome, CaptureResult, FetchedPage
+from storage.row_updates import update_columns
 from storage.urls import canonical_url, host_of, strip_credentials
-from storage.version_rows import insert_version, latest_content, version_from_content
+from storage.version_rows import (
+    insert_version,
+    latest_content,
+    note_latest,
+    version_from_content,
+)
 from storage.versioning import NewContent, VersionOutcome, decide_version
 
 log = logging.getLogger(__name__)
@@ -95,6 +101,7 @@ def _capture(
     crawl_run_id: int | None,
     failure: CaptureFailure | None = None,
     version: Version | None = None,
+    version_count: int | None = None,
 ) -> _Recorded:
     if keep_body and page.body:
         body_digest: str | None = store_raw_body(session, page.body)
@@ -116,7 +123,10 @@ def _capture(
     # A plain INSERT: a capture is never changed after, so the unit of work has nothing to do.
     capture_id = session.execute(_INSERT_CAPTURE, row).scalar_one()
     if article is not None:
-        article.last_captured_at = page.fetched_at
+        changes: dict[str, Any] = {"last_captured_at": page.fetched_at}
+        if version_count is not None:
+            changes["version_count"] = version_count
+        update_columns(session, article, changes)
     return _Recorded(capture_id, outcome, row["final_url"])
 
 
@@ -187,7 +197,7 @@ def record_not_modified(
         return record_failure(session, page, failure, crawl_run_id=crawl_run_id)
     latest = latest_version(session, article)
     if latest is not None:
-        latest.last_confirmed_at = page.fetched_at
+        update_columns(session, latest, {"last_confirmed_at": page.fetched_at})
     capture = _capture(
         session,
         page,
@@ -197,6 +207,8 @@ def record_not_modified(
         crawl_run_id=crawl_run_id,
         version=latest,
     )
+    if latest is not None:
+        note_latest(session, latest)
     return _result(capture, page, article.url, article, latest)
 
 
@@ -225,8 +237,6 @@ def record_capture(
     )
     if not track:
         article.track = False
-    # Set before the first flush below, so it goes out in the same UPDATE as the version count.
-    article.last_captured_at = page.fetched_at
     latest = latest_version(session, article)
     new = NewContent.of(content)
     decision = decide_version(latest_content(latest), new)
@@ -243,13 +253,13 @@ def record_capture(
         return record_failure(session, page, failure, crawl_run_id=crawl_run_id)
     if decision.outcome is VersionOutcome.UNCHANGED:
         assert latest is not None
-        latest.last_confirmed_at = page.fetched_at
+        update_columns(session, latest, {"last_confirmed_at": page.fetched_at})
         outcome: CaptureOutcome = "unchanged"
-        version, keep_body = latest, keep_unchanged_body
+        version, keep_body, count = latest, keep_unchanged_body, None
     else:
         version = _new_version(session, article, latest, content, new.content_hash, page)
         outcome = "new" if version.number == 1 else "changed"
-        keep_body = True
+        keep_body, count = True, version.number
     capture = _capture(
         session,
         page,
@@ -258,7 +268,9 @@ def record_capture(
         keep_body=keep_body,
         crawl_run_id=crawl_run_id,
         version=version,
+        version_count=count,
     )
+    note_latest(session, version)
     return _result(capture, page, article.url, article, version)
 
 
@@ -298,6 +310,6 @@ def _new_version(
         origin="capture",
         change=change,
     )
-    article.version_count = number
+    # The article's version count follows with its capture (``_capture``), in one UPDATE.
     insert_version(session, version)
     return version

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
-from storage.inserts import insert_missing
+from storage.inserts import insert_missing, insert_new, table_of
 from storage.models import Article, ArticleAlias, Site, Version
 from storage.records import FetchedPage
 from storage.timeutil import utcnow
@@ -30,7 +30,6 @@ _ARTICLE_BY_ALIAS = (
     .where(ArticleAlias.url_hash.in_(bindparam("digests", expanding=True)))
 )
 _SITE_BY_HOST = select(Site.id, Site.name).where(Site.host == bindparam("host"))
-_SITE_ID_BY_HOST = select(Site.id).where(Site.host == bindparam("host"))
 _ARTICLE_BY_HASH = select(Article).where(Article.url_hash == bindparam("url_hash"))
 _LATEST_VERSION = select(Version).where(
     Version.article_id == bindparam("article_id"), Version.number == bindparam("number")
@@ -52,8 +51,12 @@ def _site_id(session: Session, url: str, site_name: str | None) -> int:
     host = host_of(url)
     found = session.execute(_SITE_BY_HOST, {"host": host}).first()
     if found is None:
-        insert_missing(session, Site, [{"host": host, "name": site_name, "created_at": utcnow()}])
-        return int(session.execute(_SITE_ID_BY_HOST, {"host": host}).scalar_one())
+        row = {"host": host, "name": site_name, "created_at": utcnow()}
+        made = insert_new(session, table_of(Site), row)
+        if made is not None:
+            return int(made)
+        # A concurrent writer created it meanwhile: its row, read like any known site.
+        found = session.execute(_SITE_BY_HOST, {"host": host}).one()
     if site_name and not found.name:
         session.execute(update(Site).where(Site.id == found.id).values(name=site_name))
     return int(found.id)
@@ -88,11 +91,20 @@ def get_or_create_article(
             "version_count": 0,
             "track": True,
         }
-        # A concurrent writer may have created it meanwhile: then this inserts nothing and
-        # the article found is theirs.
-        insert_missing(session, Article, [row])
-        article = session.scalars(_ARTICLE_BY_HASH, {"url_hash": row["url_hash"]}).one()
+        made = insert_new(session, table_of(Article), row)
+        if made is None:
+            # A concurrent writer created it meanwhile: then the article found is theirs.
+            article = session.scalars(_ARTICLE_BY_HASH, {"url_hash": row["url_hash"]}).one()
+        else:
+            article = _known(session, Article(id=made, last_captured_at=None, **row))
     _add_aliases(session, article.id, seen)
+    return article
+
+
+def _known(session: Session, article: Article) -> Article:
+    """``article``, just inserted with every column given, in the session without reading it."""
+    make_transient_to_detached(article)
+    session.add(article)
     return article
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 
-__all__ = ["dialect_insert", "insert_missing", "table_of"]
+__all__ = ["dialect_insert", "insert_missing", "insert_new", "table_of"]
 
 
 def table_of(model: type[DeclarativeBase]) -> Table:
@@ -33,6 +33,12 @@ def insert_missing(
     if not rows:
         return
     session.execute(_statement(session.get_bind().dialect.name, table_of(model)), list(rows))
+
+
+def insert_new(session: Session, table: Table, row: dict[str, Any]) -> int | None:
+    """Insert ``row`` unless its unique key exists: the new row's id, or None if it existed."""
+    found = session.execute(_returning_id(session.get_bind().dialect.name, table), row).scalar()
+    return None if found is None else int(found)
 
 
 def dialect_insert(dialect: str, table: Table) -> Any:
@@ -52,3 +58,8 @@ def dialect_insert(dialect: str, table: Table) -> Any:
 def _statement(dialect: str, table: Table) -> Any:
     """Built once per table: building it and its cache key cost more than running it."""
     return dialect_insert(dialect, table).on_conflict_do_nothing()
+
+
+@cache
+def _returning_id(dialect: str, table: Table) -> Any:
+    return dialect_insert(dialect, table).on_conflict_do_nothing().returning(table.c.id)

@@ -6,24 +6,23 @@ from datetime import datetime, timedelta
 from functools import cache, partial
 from typing import Any
 
-from sqlalchemy import Update, bindparam, func, insert, or_, select
+from sqlalchemy import Update, bindparam, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from storage.frontier.rows import (
     ARTICLE_ROW,
-    existing_article_entry,
     new_article_entry,
     row_of,
     taken_over,
 )
-from storage.inserts import table_of
-from storage.models import Article, FrontierEntry, Version
+from storage.inserts import insert_new, table_of
+from storage.models import Article, FrontierEntry
 from storage.revisits import DEFAULT_REVISIT_POLICY, RevisitPolicy
+from storage.version_rows import published_of
 
 _FRONTIER = table_of(FrontierEntry)
-_LATEST_PUBLISHED = select(Version.published_at).where(
-    Version.article_id == bindparam("article_id"), Version.number == bindparam("number")
-)
+_ENTRY_OF_ARTICLE = select(_FRONTIER.c.id).where(_FRONTIER.c.url_hash == bindparam("url_hash"))
 
 
 def complete_fetch(
@@ -181,9 +180,7 @@ def schedule_revisit(
     article = session.get(Article, article_id)
     if article is None:
         return None
-    published = session.scalar(
-        _LATEST_PUBLISHED, {"article_id": article_id, "number": article.version_count}
-    )
+    published = published_of(session, article_id, article.version_count)
     next_at = policy.next_for_article(
         now, published_at=published, first_seen_at=article.first_seen_at, track=article.track
     )
@@ -208,29 +205,45 @@ def schedule_revisit(
         row = row_of(session, frontier_id, owner)
         if row is not None and taken_over(row, owner):
             return row.next_fetch_at
-    if row is None:
-        row = existing_article_entry(session, article)
-    if row is None:  # one-off archiving: the row is made as the statement below would leave it
-        fields = values(entry_id=None)
-        session.execute(
-            insert(_FRONTIER),
-            new_article_entry(article, now=now)
-            | {
-                "lease_owner": None,
-                "lease_expires_at": None,
-                "published_at": fields["b_published_at"],
-                "last_fetched_at": now,
-                "last_outcome": fields["b_outcome"],
-                "next_fetch_at": next_at,
-                "etag": fields["b_etag"],
-                "last_modified": fields["b_last_modified"],
-            },
-        )
-        return next_at
+    if row is not None:
+        entry_id: int | None = row.id
+    else:
+        # A new article rarely has a row yet: try making it first; others look theirs up.
+        entry_id = None if outcome == "new" else _entry_of(session, article)
+        if entry_id is None:
+            # One-off archiving: the row is made as the statement below would leave it.
+            fields = values(entry_id=None)
+            made = insert_new(
+                session,
+                _FRONTIER,
+                new_article_entry(article, now=now)
+                | {
+                    "lease_owner": None,
+                    "lease_expires_at": None,
+                    "published_at": fields["b_published_at"],
+                    "last_fetched_at": now,
+                    "last_outcome": fields["b_outcome"],
+                    "next_fetch_at": next_at,
+                    "etag": fields["b_etag"],
+                    "last_modified": fields["b_last_modified"],
+                },
+            )
+            if made is not None:
+                return next_at
+            entry_id = _entry_of(session, article)
     statement = finish_article_row(of_owner=False, not_modified=not_modified)
-    session.execute(statement, values(entry_id=row.id))
-    session.expire(row)  # the statement went past the ORM: read the row afresh when asked
+    session.execute(statement, values(entry_id=entry_id))
+    # The statement went past the ORM: a copy of the row in the session is read afresh if asked.
+    stale = session.identity_map.get(identity_key(FrontierEntry, entry_id))
+    if stale is not None:
+        session.expire(stale)
     return next_at
+
+
+def _entry_of(session: Session, article: Article) -> int | None:
+    """The id of the article's frontier row (None: it has none)."""
+    found = session.scalar(_ENTRY_OF_ARTICLE, {"url_hash": article.url_hash})
+    return None if found is None else int(found)
 
 
 def _rowcount(result: Any) -> int:
