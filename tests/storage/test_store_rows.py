@@ -126,15 +126,23 @@ def _plain(value: Any, started: datetime) -> Any:
 
 
 def dump(url: str, started: datetime) -> dict[str, list[dict[str, Any]]]:
-    """Every row of every table, in key order, with times taken from the clock masked."""
+    """Every row of every table, in key order, with times taken from the clock masked.
+
+    Not the schema's own bookkeeping (``alembic_version``) nor generated columns (PostgreSQL's
+    stored search vector): a later migration changes those, not the writer.
+    """
     with open_archive(url) as archive, archive.engine.connect() as connection:
         inspector = inspect(connection)
         tables: dict[str, list[dict[str, Any]]] = {}
         for name in sorted(inspector.get_table_names()):
-            columns = [column["name"] for column in inspector.get_columns(name)]
+            if name == "alembic_version":
+                continue
+            found = inspector.get_columns(name)
+            columns = [column["name"] for column in found if not column.get("computed")]
             keys = inspector.get_pk_constraint(name)["constrained_columns"] or columns
             order = ", ".join(f'"{key}"' for key in keys)
-            rows = connection.execute(text(f'SELECT * FROM "{name}" ORDER BY {order}'))
+            listed = ", ".join(f'"{column}"' for column in columns)
+            rows = connection.execute(text(f'SELECT {listed} FROM "{name}" ORDER BY {order}'))
             tables[name] = [
                 {k: _plain(v, started) for k, v in row._mapping.items()} for row in rows
             ]
