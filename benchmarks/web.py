@@ -18,15 +18,11 @@ import asyncio
 import importlib.util
 import json
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import ModuleType
@@ -37,6 +33,7 @@ import httpx2 as httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.serve_load import running_server  # noqa: E402
 from storage import Archive, open_archive  # noqa: E402
 
 
@@ -89,39 +86,6 @@ def _article_urls(archive: Archive) -> list[str]:
 
     with archive.read() as session:
         return list(session.scalars(select(Article.url)))
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def server(path: Path) -> Iterator[str]:
-    """`newsarchive serve` on a free loopback port, stopped afterwards."""
-    port = _free_port()
-    command = [sys.executable, "-c", "from crawler.cli import main; main()"]
-    process = subprocess.Popen(
-        [*command, "--db", f"sqlite:///{path}", "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/static/style.css", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("the server did not start") from None
-                time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 async def drive(
@@ -199,7 +163,7 @@ def main() -> None:
             "article API (JSON)": lambda: "/api/article?" + urlencode({"url": rng.choice(urls)}),
             "TimeGate (302)": lambda: "/timegate/" + quote(rng.choice(urls), safe=":/"),
         }
-        with server(path) as base:
+        with running_server(path) as base:
             print(
                 f"{len(urls):,} articles, {args.versions:,} versions; {args.concurrency} "
                 f"concurrent requests, {args.duration:.0f} s per scenario, {base}"
