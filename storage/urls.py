@@ -87,7 +87,8 @@ def normalised_url_and_host(url: str) -> tuple[str, str]:
         port = parts.port
     except ValueError:
         raise InvalidURL(f"bad port in URL: {text!r}") from None
-    netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    bracketed = f"[{host}]" if ":" in host else host  # an IPv6 literal keeps its brackets
+    netloc = bracketed if port in (None, DEFAULT_PORTS[scheme]) else f"{bracketed}:{port}"
     path = quote(unquote(parts.path), safe="/%:@!$&'()*+,;=-._~") or "/"
     query_pairs = [
         (key, value)

@@ -32,6 +32,9 @@ from storage.urls import (
         ("https://bücher.example/a", "https://xn--bcher-kva.example/a"),
         ("https://example.com/caf%C3%A9", "https://example.com/caf%C3%A9"),
         ("https://example.com:8443/a", "https://example.com:8443/a"),
+        ("http://[2001:DB8::1]/a", "http://[2001:db8::1]/a"),  # IPv6 literals keep brackets
+        ("http://[2001:db8::1]:80/a", "http://[2001:db8::1]/a"),
+        ("https://[2001:db8::1]:8443/a", "https://[2001:db8::1]:8443/a"),
     ],
 )
 def test_canonical_url_normalises_spellings(given: str, expected: str) -> None:
@@ -95,3 +98,15 @@ def test_the_plain_url_shortcut_takes_what_sitemaps_usually_list() -> None:
     assert plain_url("https://news.example:443") == ("https://news.example/", "news.example")
     for other in ("https://News.example/a", "https://news.example/a?id=1", "https://n.example/%7e"):
         assert plain_url(other) is None
+
+
+@given(
+    st.ip_addresses(v=6).map(str),
+    st.sampled_from(["", ":80", ":8080"]),
+    st.sampled_from(["", "/", "/a/b", "/a?x=1"]),
+)
+def test_an_ipv6_literal_url_stays_the_same_url(address: str, port: str, path: str) -> None:
+    canonical = canonical_url(f"http://[{address}]{port}{path}")
+    assert canonical_url(canonical) == canonical  # canonical is a fixed point
+    assert host_of(canonical) == address.lower()
+    assert urlsplit(canonical).port in (None, 8080)
