@@ -17,6 +17,7 @@ import logging
 from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
@@ -31,6 +32,7 @@ __all__ = ["RenderHandler"]
 
 log = logging.getLogger(__name__)
 CLOSE_SECONDS = 5.0  # closing a page or the browser that does not answer is given up after this
+NAVIGATION_EVENT_WAIT = 1.0  # seconds to learn where an aborted page was replaced to
 
 
 class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
@@ -96,6 +98,8 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
         page.on("response", lambda answer: _note_navigation(page, answer, navigations))
         refused: list[str] = []  # the main frame's documents that were not loaded
         page.on("requestfailed", lambda asked: _note_navigation(page, asked, refused))
+        started: list[str] = []  # every document the main frame asked for, in order
+        page.on("request", lambda asked: _note_navigation(page, asked, started))
         try:
             async with asyncio.timeout(self.deadline):
                 response: Response = await super()._download_request_with_page(
@@ -108,7 +112,7 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
                 f"the page did not finish rendering within {self.deadline:g} s (--render-timeout)",
             ) from None
         if refused or not response.url.startswith(("http://", "https://")):
-            where = refused[-1] if refused else response.url
+            where = await _where_it_moved(request.url, refused or [response.url], started)
             raise RenderFailed(
                 "render_failed",
                 f"the page's scripts moved on to {where} while it was rendered, which was not "
@@ -169,6 +173,21 @@ def _note_navigation(page: Any, event: Any, urls: list[str]) -> None:
         urls.append(event.url)
 
 
+async def _where_it_moved(own: str, refused: list[str], started: list[str]) -> str:
+    """The document the page's scripts moved on to, for the error line.
+
+    When a script replaces the page while it loads, the browser may report the page's own
+    request as failed (aborted) before the event of the request that replaced it arrives; a
+    short wait lets that event name the real destination (``NAVIGATION_EVENT_WAIT``).
+    """
+    deadline = asyncio.get_running_loop().time() + NAVIGATION_EVENT_WAIT
+    while True:
+        elsewhere = [url for url in (*started, *refused) if url != own]
+        if elsewhere or asyncio.get_running_loop().time() >= deadline:
+            return elsewhere[-1] if elsewhere else refused[-1]
+        await asyncio.sleep(0.05)
+
+
 async def _close_quietly(page: Any) -> None:
     with contextlib.suppress(Exception):
         async with asyncio.timeout(CLOSE_SECONDS):
@@ -180,6 +199,10 @@ def _render_failed(error: BaseException) -> RenderFailed:
     text = str(getattr(error, "message", "") or error).strip()
     first = text.splitlines()[0] if text else type(error).__name__
     lowered = text.lower()
+    if isinstance(error, PlaywrightTimeout):
+        # Playwright's own navigation timeout (set to the same deadline); its log lines say
+        # "navigating to ...", which is not a navigation loop.
+        return RenderFailed("render_timeout", f"the page did not finish rendering in time: {first}")
     if "crash" in lowered:
         return RenderFailed("render_failed", "the browser crashed while rendering the page")
     if "closed" in lowered or "disconnected" in lowered:
