@@ -58,7 +58,7 @@ from storage.queries import get_version, history  # noqa: E402
 from storage.schema import SCHEMA_HEAD  # noqa: E402
 from storage.search import search  # noqa: E402
 
-GENERATOR = 2  # bump when scale_archive.py writes different data: cached archives are rebuilt
+GENERATOR = 3  # bump when scale_archive.py writes different data: cached archives are rebuilt
 UNTIL = datetime(2025, 12, 1, tzinfo=UTC)
 
 

@@ -269,9 +269,12 @@ def _capture(
     version_id: int | None,
     reason: str | None,
 ) -> tuple[Any, ...]:
-    """A capture row as the driver takes it: the time as SQLAlchemy stores a UTC datetime."""
+    """A capture row as the driver takes it: the time as SQLAlchemy stores a UTC datetime.
+
+    Never redirected, so ``final_url`` is NULL, as ``capture_row`` stores it (schema 0019).
+    """
     stored = f"{at:%Y-%m-%d %H:%M:%S.%f}"
-    return (article_id, url, url, stored, status, CONTENT_TYPE, outcome, version_id, reason)
+    return (article_id, url, None, stored, status, CONTENT_TYPE, outcome, version_id, reason)
 
 
 def build_archive(archive: Archive, total: int, seed: int = 27) -> Built:

@@ -56,6 +56,11 @@ def article_url_for(page: FetchedPage, declared_canonical: str | None) -> str:
 _INSERT_CAPTURE = insert(table_of(Capture)).returning(table_of(Capture).c.id)
 
 
+def final_url_of(page: FetchedPage) -> str | None:
+    """The URL the fetch ended at, without credentials; None when no answer came."""
+    return strip_credentials(page.final_url) if page.final_url else None
+
+
 def capture_row(
     page: FetchedPage,
     outcome: CaptureOutcome,
@@ -68,11 +73,14 @@ def capture_row(
     server_digest: str | None = None,
 ) -> dict[str, Any]:
     """The column values of the capture row recording ``page``."""
+    requested, final = strip_credentials(page.requested_url), final_url_of(page)
     row: dict[str, Any] = {
         "article_id": article_id,
         "crawl_run_id": crawl_run_id,
-        "requested_url": strip_credentials(page.requested_url),
-        "final_url": strip_credentials(page.final_url) if page.final_url else None,
+        "requested_url": requested,
+        # Stored only when a redirect changed it (schema 0019): most fetches end where they
+        # began, and the URL twice cost ~1 KiB per version. Readers coalesce the two.
+        "final_url": None if final == requested else final,
         "fetched_at": page.fetched_at,
         "http_status": page.http_status,
         "content_type": (page.header("content-type") or "")[:255] or None,
@@ -127,7 +135,7 @@ def _capture(
         if version_count is not None:
             changes["version_count"] = version_count
         update_columns(session, article, changes)
-    return _Recorded(capture_id, outcome, row["final_url"])
+    return _Recorded(capture_id, outcome, final_url_of(page))
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from datetime import datetime
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from storage.archive import article_url_for, capture_row
+from storage.archive import article_url_for, capture_row, final_url_of
 from storage.articles import article_for_urls, get_or_create_article, lock_article
 from storage.content import ArticleContent
 from storage.inserts import table_of
@@ -115,7 +115,7 @@ def _insert_capture(
     return CaptureResult(
         url=article.url if article else strip_credentials(page.requested_url),
         requested_url=strip_credentials(page.requested_url),
-        final_url=row["final_url"],
+        final_url=final_url_of(page),
         status=outcome,
         capture_id=capture_id,
         article_id=article.id if article else None,

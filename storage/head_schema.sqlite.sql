@@ -1,4 +1,4 @@
--- newsarchive schema at revision 0018: python -m storage.head_schema
+-- newsarchive schema at revision 0019: python -m storage.head_schema
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -120,8 +120,6 @@ CREATE TABLE captures (
 CREATE INDEX ix_captures_article_id_fetched_at ON captures (article_id, fetched_at);
 -- next statement
 CREATE INDEX ix_captures_fetched_at ON captures (fetched_at);
--- next statement
-CREATE INDEX ix_captures_outcome ON captures (outcome);
 -- next statement
 CREATE TABLE frontier (
 	id INTEGER NOT NULL, 
@@ -321,3 +319,5 @@ CREATE INDEX ix_captures_version_id ON captures (version_id) WHERE version_id IS
 CREATE INDEX ix_captures_memento_url ON captures (memento_url) WHERE memento_url IS NOT NULL;
 -- next statement
 CREATE INDEX ix_captures_crawl_run_id ON captures (crawl_run_id) WHERE crawl_run_id IS NOT NULL;
+-- next statement
+CREATE INDEX ix_captures_errors ON captures (article_id) WHERE outcome = 'error';

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Row, and_, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from storage.archive import capture_row
+from storage.archive import capture_row, final_url_of
 from storage.frontier.finishing import article_row_values, finish_article_row
 from storage.inserts import table_of
 from storage.kinds import FrontierKind
@@ -87,7 +87,7 @@ def record_not_modified_many(
         results[i] = CaptureResult(
             url=row.url,
             requested_url=strip_credentials(page.requested_url),
-            final_url=strip_credentials(page.final_url) if page.final_url else None,
+            final_url=final_url_of(page),
             status="not_modified",
             capture_id=capture_id,
             article_id=row.article_id,

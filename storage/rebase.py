@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.content import ArticleContent
@@ -70,7 +70,11 @@ def decide_like_with_like(
 def _reread_latest(session: Session, latest: Version, reread: Reread) -> LatestContent | None:
     """What the current extractor makes of the raw body that produced ``latest``."""
     row = session.execute(
-        select(Capture.raw_body_sha256, Capture.final_url, Capture.content_type)
+        select(
+            Capture.raw_body_sha256,
+            func.coalesce(Capture.final_url, Capture.requested_url),
+            Capture.content_type,
+        )
         .where(Capture.version_id == latest.id, Capture.raw_body_sha256.is_not(None))
         .order_by(Capture.fetched_at.desc(), Capture.id.desc())
         .limit(1)

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import text
 
 # Imported before the CLI: imported later under pytest, trafilatura's optional SOCKS import
 # raises urllib3's DependencyWarning as an error (PySocks is not installed).
 import crawler.extraction  # noqa: F401
 from crawler.cli import main
 from storage import Archive, ArticleContent, CaptureResult, FetchedPage, record_capture
+from tests.conftest import ON_POSTGRES
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 FILLER = (
@@ -30,6 +32,18 @@ def html_page(title: str, text: str) -> bytes:
         f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>\n"
         f"{paragraphs}</article></body></html>"
     ).encode()
+
+
+def index_definitions(archive: Archive, table: str) -> dict[str, str]:
+    """Each index of ``table`` by name, with its SQL (SQLite) or definition (PostgreSQL)."""
+    query = (
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = :table"
+        if ON_POSTGRES
+        else "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = :table"
+    )
+    with archive.read() as session:
+        rows = session.execute(text(query), {"table": table}).all()
+        return {str(name): str(sql) for name, sql in rows}
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import event, select
 
 from storage import Archive, ArticleContent, FetchedPage, record_capture
 from storage.backfill import recorded_mementos
@@ -23,7 +23,7 @@ from storage.models import PARTIAL_CAPTURE_INDEXES, Capture
 from storage.provenance import archive_origins
 from storage.warc_export import write_warc
 from tests.conftest import ON_POSTGRES
-from tests.storage.conftest import T0, html_page
+from tests.storage.conftest import T0, html_page, index_definitions
 
 URL = "https://www.nbcnews.com/news/world/river-floods-lower-town-n1067061"
 PARAGRAPHS = "The river rose two metres overnight.\nResidents left before dawn.\n"
@@ -43,23 +43,8 @@ def _capture_twice(archive: Archive) -> None:
 
 def test_each_partial_index_holds_only_the_rows_with_a_value(archive: Archive) -> None:
     _capture_twice(archive)
-    definitions: dict[str, str]
+    definitions = index_definitions(archive, "captures")
     with archive.read() as session:
-        if ON_POSTGRES:
-            definitions = dict(
-                session.execute(
-                    text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'captures'")
-                ).all()
-            )
-        else:
-            definitions = dict(
-                session.execute(
-                    text(
-                        "SELECT name, sql FROM sqlite_master "
-                        "WHERE type = 'index' AND tbl_name = 'captures'"
-                    )
-                ).all()
-            )
         nulls = session.scalar(select(Capture.id).where(Capture.memento_url.is_(None)).limit(1))
     assert nulls is not None  # the rows these indexes leave out exist
     for column in PARTIAL_CAPTURE_INDEXES:
