@@ -30,7 +30,9 @@ def reextract_candidates(session: Session, *, site: str | None = None) -> list[R
             Capture.fetched_at,
             func.row_number()
             .over(
-                partition_by=Capture.article_id,
+                # An expression, so SQLite reads the captures with a body off their partial
+                # index instead of walking every capture in article order.
+                partition_by=Capture.article_id + 0,
                 order_by=(Capture.fetched_at.desc(), Capture.id.desc()),
             )
             .label("rank"),

@@ -21,6 +21,7 @@ from storage import Archive, ArticleContent, FetchedPage, record_capture
 from storage.backfill import recorded_mementos
 from storage.models import PARTIAL_CAPTURE_INDEXES, Capture
 from storage.provenance import archive_origins
+from storage.reextraction import reextract_candidates
 from storage.warc_export import write_warc
 from tests.conftest import ON_POSTGRES
 from tests.storage.conftest import T0, html_page, index_definitions
@@ -97,6 +98,11 @@ def _origins(archive: Archive) -> None:
         archive_origins(session, [1, 2])
 
 
+def _reextract(archive: Archive) -> None:
+    with archive.read() as session:
+        reextract_candidates(session)
+
+
 def _mementos(archive: Archive) -> None:
     with archive.read() as session:
         recorded_mementos(session, ["https://web.archive.org/web/2024id_/" + URL])
@@ -110,8 +116,15 @@ def _mementos(archive: Archive) -> None:
         (_mementos, "ix_captures_memento_url"),
         (_warc, "ix_captures_version_id"),  # the body an unchanged fetch confirmed
         (_warc, "ix_captures_raw_body_sha256"),  # the first capture of each body
+        (_reextract, "ix_captures_raw_body_sha256"),  # the latest kept body of each article
     ],
-    ids=["provenance", "backfill rerun", "warc: confirmed body", "warc: first of a body"],
+    ids=[
+        "provenance",
+        "backfill rerun",
+        "warc: confirmed body",
+        "warc: first of a body",
+        "reextract candidates",
+    ],
 )
 def test_each_reader_finds_its_rows_through_the_partial_index(
     archive: Archive,
