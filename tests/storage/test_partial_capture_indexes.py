@@ -3,7 +3,8 @@
 Five capture columns are NULL on most rows (revisits have no version, no body of their own, no
 memento URL). Their indexes hold only the rows where the column is set, and each query that
 reads one must still find its rows through it, not by reading every capture: the statements
-the library really sends are recorded and explained on SQLite.
+the library really sends are recorded and explained on SQLite. The same holds for the
+errors' index (migration 0019: ``outcome = 'error'`` only).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import event, select
 
 from storage import Archive, ArticleContent, FetchedPage, record_capture
 from storage.backfill import recorded_mementos
+from storage.counters import recount_sites
 from storage.models import PARTIAL_CAPTURE_INDEXES, Capture
 from storage.provenance import archive_origins
 from storage.reextraction import reextract_candidates
@@ -76,13 +78,14 @@ def statements(archive: Archive) -> Iterator[list[tuple[str, Any]]]:
 
 
 def _plans(archive: Archive, sent: list[tuple[str, Any]]) -> list[str]:
-    """The query plan SQLite makes of each SELECT that reads captures."""
+    """The query plan SQLite makes of each statement that reads captures."""
     plans = []
     with archive.engine.connect() as connection:
         driver = connection.connection.dbapi_connection
         assert driver is not None
         for statement, parameters in list(sent):  # its own EXPLAINs are traced too
-            if statement.lstrip().upper().startswith("SELECT") and "captures" in statement:
+            reads = statement.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE"))
+            if reads and "captures" in statement:
                 rows = driver.execute("EXPLAIN QUERY PLAN " + statement, parameters).fetchall()
                 plans.append("\n".join(str(row[3]) for row in rows))
     return plans
@@ -103,6 +106,11 @@ def _reextract(archive: Archive) -> None:
         reextract_candidates(session)
 
 
+def _recount(archive: Archive) -> None:
+    with archive.engine.begin() as connection:
+        recount_sites(connection)
+
+
 def _mementos(archive: Archive) -> None:
     with archive.read() as session:
         recorded_mementos(session, ["https://web.archive.org/web/2024id_/" + URL])
@@ -117,6 +125,7 @@ def _mementos(archive: Archive) -> None:
         (_warc, "ix_captures_version_id"),  # the body an unchanged fetch confirmed
         (_warc, "ix_captures_raw_body_sha256"),  # the first capture of each body
         (_reextract, "ix_captures_raw_body_sha256"),  # the latest kept body of each article
+        (_recount, "ix_captures_errors"),  # errors per site and reason (migration 0019)
     ],
     ids=[
         "provenance",
@@ -124,6 +133,7 @@ def _mementos(archive: Archive) -> None:
         "warc: confirmed body",
         "warc: first of a body",
         "reextract candidates",
+        "recount: errors",
     ],
 )
 def test_each_reader_finds_its_rows_through_the_partial_index(
