@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from warcio.archiveiterator import ArchiveIterator
 
 from demosite.server import DemoServer
@@ -47,7 +47,8 @@ def history_of(db_url: str) -> tuple[list[Any], set[str]]:
             select(
                 Capture.fetched_at,
                 Capture.requested_url,
-                Capture.final_url,
+                # Where the fetch ended: final_url is NULL when it is requested_url (0019).
+                func.coalesce(Capture.final_url, Capture.requested_url),
                 Capture.http_status,
                 Capture.outcome,
             ).order_by(Capture.fetched_at, Capture.id)
