@@ -182,11 +182,15 @@ def schedule_revisit(
     frontier_id: int | None = None,
     outcome: str = "archived",
     owner: str | None = None,
+    version: int | None = None,
+    published_at: datetime | None = None,
 ) -> datetime | None:
     """After a fetch of an archived article, set when it is due again (None: never).
 
     Age counts from the published date of the latest version when known, else from the first
-    capture; untracked articles are never due. The article's frontier row is created if it has
+    capture; untracked articles are never due. ``published_at`` is version ``version``'s date,
+    given by a caller that just recorded that version (``CaptureResult``): when ``version`` is
+    the latest, the date is not read again. The article's frontier row is created if it has
     none (one-off archiving), so the schedule is data that survives restarts. With ``owner``,
     a row another worker has leased meanwhile is left to it, and its schedule returned. The
     outcome ``not_modified`` (a 304) keeps the validators the answer does not repeat.
@@ -194,7 +198,10 @@ def schedule_revisit(
     article = session.get(Article, article_id)
     if article is None:
         return None
-    published = published_of(session, article_id, article.version_count)
+    if version is not None and version == article.version_count:
+        published = published_at
+    else:
+        published = published_of(session, article_id, article.version_count)
     next_at = policy.next_for_article(
         now, published_at=published, first_seen_at=article.first_seen_at, track=article.track
     )

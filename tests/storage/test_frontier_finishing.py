@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from storage import Archive, ArticleContent, FetchedPage, record_capture, record_not_modified
@@ -205,3 +206,60 @@ def test_a_row_made_new_and_a_leased_row_finished_carry_the_same_values(
     assert {k: v for k, v in made.items() if k not in IDENTITY} == {
         k: v for k, v in finished.items() if k not in IDENTITY
     }
+
+
+def test_the_latest_versions_date_given_by_the_writer_is_not_read_again(archive: Archive) -> None:
+    """The writer hands the date it just recorded to ``schedule_revisit`` (no SELECT of it)."""
+    content = ArticleContent(text=TEXT, title="Story", published_at=PUBLISHED)
+    reads: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "versions" in statement:
+            reads.append(statement)
+
+    def work(session: Session) -> None:
+        result = record_capture(session, page(T0, 200), content)
+        assert result.article_id is not None
+        assert (result.version, result.published_at) == (1, PUBLISHED)
+        event.listen(archive.engine, "before_cursor_execute", count)
+        try:
+            schedule_revisit(
+                session,
+                result.article_id,
+                now=T0,
+                outcome=result.status,
+                version=result.version,
+                published_at=result.published_at,
+            )
+        finally:
+            event.remove(archive.engine, "before_cursor_execute", count)
+
+    archive.run_write(work)
+    assert reads == []
+    with archive.read() as session:
+        assert session.scalars(select(FrontierEntry.published_at)).one() == PUBLISHED
+
+
+@pytest.mark.parametrize("given", [None, 1])
+def test_without_the_latest_versions_date_the_stored_one_is_read(
+    archive: Archive, given: int | None
+) -> None:
+    """No version named, or an older one: the latest version's own date counts."""
+    changed = PUBLISHED + timedelta(hours=5)
+
+    def work(session: Session) -> None:
+        first = ArticleContent(text=TEXT, title="Story", published_at=PUBLISHED)
+        record_capture(session, page(T0, 200), first)
+        second = ArticleContent(
+            text=TEXT + "A new paragraph.\n", title="Story", published_at=changed
+        )
+        result = record_capture(session, page(LATER, 200), second)
+        assert (result.status, result.version) == ("changed", 2)
+        assert result.article_id is not None
+        schedule_revisit(
+            session, result.article_id, now=LATER, version=given, published_at=PUBLISHED
+        )
+
+    archive.run_write(work)
+    with archive.read() as session:
+        assert session.scalars(select(FrontierEntry.published_at)).one() == changed
