@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage import Archive, ArticleContent, FetchedPage, record_capture, record_not_modified
@@ -208,43 +207,14 @@ def test_a_row_made_new_and_a_leased_row_finished_carry_the_same_values(
     }
 
 
-def test_the_latest_versions_date_given_by_the_writer_is_not_read_again(archive: Archive) -> None:
-    """The writer hands the date it just recorded to ``schedule_revisit`` (no SELECT of it)."""
-    content = ArticleContent(text=TEXT, title="Story", published_at=PUBLISHED)
-    reads: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "versions" in statement:
-            reads.append(statement)
-
-    def work(session: Session) -> None:
-        result = record_capture(session, page(T0, 200), content)
-        assert result.article_id is not None
-        assert (result.version, result.published_at) == (1, PUBLISHED)
-        event.listen(archive.engine, "before_cursor_execute", count)
-        try:
-            schedule_revisit(
-                session,
-                result.article_id,
-                now=T0,
-                outcome=result.status,
-                version=result.version,
-                published_at=result.published_at,
-            )
-        finally:
-            event.remove(archive.engine, "before_cursor_execute", count)
-
-    archive.run_write(work)
-    assert reads == []
-    with archive.read() as session:
-        assert session.scalars(select(FrontierEntry.published_at)).one() == PUBLISHED
-
-
 @pytest.mark.parametrize("given", [None, 1])
 def test_without_the_latest_versions_date_the_stored_one_is_read(
     archive: Archive, given: int | None
 ) -> None:
-    """No version named, or an older one: the latest version's own date counts."""
+    """No version named, or an older one: the latest version's own date counts.
+
+    (That a date given with the latest version is not read again: test_store_rows.py.)
+    """
     changed = PUBLISHED + timedelta(hours=5)
 
     def work(session: Session) -> None:
