@@ -3,9 +3,11 @@
 Each hostile URL is archived by its own `newsarchive archive` process (so peak memory is that
 case's own) against the hostile server of demosite/hostile.py, with the shipped limits unless
 --quick; the crash drills run the demo news site. Prints a Markdown table; --write also puts
-it in docs/hostile.md.
+it in docs/hostile.md. With --case NAME (repeatable) only the hostile URL cases so named run,
+and --write replaces only their rows.
 
     python benchmarks/hostile.py [--quick] [--articles 1000] [--kills 20] [--write]
+    python benchmarks/hostile.py --case "Crawl-delay: 2 (3 pages)" --write
 """
 
 from __future__ import annotations
@@ -307,6 +309,30 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def chosen_cases(names: list[str]) -> list[tuple[str, str, str]]:
+    """The hostile URL cases named, in their order (all of them without names)."""
+    if not names:
+        return list(CASES)
+    known = {case[0] for case in CASES}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ValueError(f"no case {unknown[0]!r}; the cases: " + "; ".join(sorted(known)))
+    return [case for case in CASES if case[0] in names]
+
+
+def with_rows(doc: str, rows: list[Row]) -> str:
+    """``doc`` with the table rows of ``rows``' cases replaced by theirs (each must be there)."""
+    lines = doc.split("\n")
+    for row in rows:
+        new = table([row]).split("\n")[-1]
+        prefix = new[: new.index(" | ") + 3]
+        places = [i for i, line in enumerate(lines) if line.startswith(prefix)]
+        if len(places) != 1:
+            raise ValueError(f"{row.case!r} is not one row of the table")
+        lines[places[0]] = new
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="the tests' short time limits")
@@ -314,7 +340,18 @@ def main() -> int:
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--parallel", type=int, default=3)
     parser.add_argument("--write", action="store_true", help="also write docs/hostile.md")
+    parser.add_argument(
+        "--case",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run only this hostile URL case (repeatable); --write then replaces only its row",
+    )
     options = parser.parse_args()
+    try:
+        cases = chosen_cases(options.case)
+    except ValueError as error:
+        parser.error(str(error))
     env = dict(FAST_LIMITS) if options.quick else {}
     limits = (
         f"DOWNLOAD_TIMEOUT {env.get('NEWSARCHIVE_DOWNLOAD_TIMEOUT', settings.DOWNLOAD_TIMEOUT)} s "
@@ -330,8 +367,10 @@ def main() -> int:
     rows: list[Row] = []
     try:
         with HostileServer().start() as server, ThreadPoolExecutor(options.parallel) as pool:
-            jobs = [pool.submit(hostile_case, server, folder, env, case) for case in CASES]
+            jobs = [pool.submit(hostile_case, server, folder, env, case) for case in cases]
             rows += [job.result() for job in jobs]
+            if options.case:
+                return _print_rows(rows, options.write)
             rows.append(ads_case(server, folder, env))
             rows.append(private_case(server, folder, env))
             rows.append(credentials_case(server, folder, env))
@@ -350,6 +389,15 @@ def main() -> int:
             "own process, so peak RSS is that case's crawler process and its extraction "
             "workers; 0 = not measured for multi-process drills).\n\n" + text
         )
+    return 0
+
+
+def _print_rows(rows: list[Row], write: bool) -> int:
+    """Print the rows of the cases run alone; with ``write``, put them in docs/hostile.md."""
+    print(table(rows))
+    if write:
+        doc = REPO / "docs" / "hostile.md"
+        doc.write_text(with_rows(doc.read_text(), rows))
     return 0
 
 

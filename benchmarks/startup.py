@@ -52,6 +52,8 @@ COMMANDS = [
     ["show", URL],
     ["history", URL],
     ["diff", URL],
+    ["due"],
+    ["due", "--queued"],
 ]
 ORM_FLOOR = "import sqlalchemy.orm, sqlalchemy.dialects.sqlite"
 SQLITE_FLOOR = "import sqlite3, click"

@@ -28,14 +28,25 @@ def _exit_at_once(code: int) -> None:
     process 0.2-0.6 s after its work was done. Everything a normal exit does that matters
     still happens first: idle thread pools stop and other threads finish, exit handlers run
     (the extraction workers' fork server, logging), output is flushed.
+
+    The first two steps have no public API: ``threading._shutdown`` is what the interpreter's
+    own exit calls to stop thread pools (concurrent.futures registers them with the private
+    ``threading._register_atexit``, so joining the threads ourselves would wait forever on an
+    idle pool's workers) and join the other threads, and ``atexit`` has no public way to run
+    the handlers others registered. So both are looked up, not assumed: on a Python without
+    either, this returns and the process exits the normal way (slower, never wrong).
     """
     import atexit
     import os
     import threading
 
+    stop_threads = getattr(threading, "_shutdown", None)
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if not callable(stop_threads) or not callable(run_exit_handlers):
+        return
     # As the interpreter's own exit does: thread pools told to stop, other threads joined.
-    threading._shutdown()  # type: ignore[attr-defined]
-    atexit._run_exitfuncs()
+    stop_threads()
+    run_exit_handlers()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

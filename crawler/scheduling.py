@@ -114,7 +114,8 @@ def run_due_work(
         lock.acquire()
         try:
             release_dead_local_leases(archive)
-            report = due_report(archive, sites, utcnow())
+            with archive.read() as session:
+                report = due_report(session, sites, utcnow())
             discovering = []
             # In random order, so that workers starting together share the sites out.
             for site, due in random.sample(list(zip(sites, report.sites, strict=True)), len(sites)):

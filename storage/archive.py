@@ -30,7 +30,6 @@ from storage.urls import canonical_url, host_of, strip_credentials
 from storage.version_rows import (
     insert_version,
     latest_content,
-    note_latest,
     version_from_content,
 )
 from storage.versioning import NewContent, VersionOutcome, decide_version
@@ -166,6 +165,7 @@ def _result(
         title=version.title if version else None,
         error_reason=failure.reason if failure else None,
         error=failure.message if failure else None,
+        published_at=version.published_at if version else None,
     )
 
 
@@ -215,8 +215,6 @@ def record_not_modified(
         crawl_run_id=crawl_run_id,
         version=latest,
     )
-    if latest is not None:
-        note_latest(session, latest)
     return _result(capture, page, article.url, article, latest)
 
 
@@ -278,7 +276,6 @@ def record_capture(
         version=version,
         version_count=count,
     )
-    note_latest(session, version)
     return _result(capture, page, article.url, article, version)
 
 

@@ -123,6 +123,7 @@ def _insert_capture(
         title=version.title if version else None,
         error_reason=failure.reason if failure else None,
         error=failure.message if failure else None,
+        published_at=version.published_at if version else None,
     )
 
 

@@ -93,6 +93,7 @@ def record_not_modified_many(
             article_id=row.article_id,
             version=row.version_count,
             title=row.title,
+            published_at=row.published_at,
         )
     return results
 

@@ -53,6 +53,9 @@ class CaptureResult:
     title: str | None = None
     error_reason: str | None = None
     error: str | None = None
+    # The published date ``version`` declares (None: none, or no version): what scheduling the
+    # article's next visit counts its age from (``schedule_revisit``).
+    published_at: datetime | None = None
 
 
 @dataclass(frozen=True)

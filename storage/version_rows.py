@@ -18,25 +18,10 @@ _VERSION_COLUMNS = tuple(attr for attr in inspect(Version).column_attrs if attr.
 _PUBLISHED = select(Version.published_at).where(
     Version.article_id == bindparam("article_id"), Version.number == bindparam("number")
 )
-# session.info key: the latest version just written or confirmed, (article id, number, published).
-_LATEST = "newsarchive.latest_published"
-
-
-def note_latest(session: Session, version: Version) -> None:
-    """Remember ``version`` (its article's latest) for ``published_of``, in this session."""
-    session.info[_LATEST] = (version.article_id, version.number, version.published_at)
 
 
 def published_of(session: Session, article_id: int, number: int) -> datetime | None:
-    """The published date of version ``number`` of the article: as noted, else read.
-
-    Recording a capture notes its version, so scheduling the revisit right after, in the same
-    transaction, does not read again what was just written.
-    """
-    noted = session.info.pop(_LATEST, None)
-    if noted is not None and noted[:2] == (article_id, number):
-        published: datetime | None = noted[2]
-        return published
+    """The published date of version ``number`` of the article."""
     return session.scalar(_PUBLISHED, {"article_id": article_id, "number": number})
 
 

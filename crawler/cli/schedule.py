@@ -339,8 +339,8 @@ def _sleep_until_due(stopping: dict[str, int], obj: Context, config_path: Path |
     from crawler.due import due_report
 
     sites = load_configured_sites(config_path)
-    with obj.archive() as archive:
-        report = due_report(archive, sites, utcnow())
+    with obj.archive() as archive, archive.read() as session:
+        report = due_report(session, sites, utcnow())
     upcoming = [s.next_discovery_at for s in report.sites]
     upcoming += [r.next_at for r in report.revisits if r.next_at is not None]
     wait = IDLE_POLL_SECONDS
@@ -384,8 +384,8 @@ def due(obj: Context, config_path: Path | None, queued: bool, as_json: bool) -> 
         _print_queued(obj, as_json)
         return
     sites = load_configured_sites(config_path)
-    with obj.read_archive() as archive:
-        report = due_report(archive, sites, utcnow())
+    with obj.reads() as reads:
+        report = due_report(reads, sites, utcnow())
     if as_json:
         output.print_json(report)
         return
@@ -408,10 +408,10 @@ def due(obj: Context, config_path: Path | None, queued: bool, as_json: bool) -> 
 
 def _print_queued(obj: Context, as_json: bool) -> None:
     """`due --queued`: each article not fetched yet, one a line (a JSON object with --json)."""
-    from storage.frontier import queued_articles
+    from storage.frontier_due import queued_articles
 
-    with obj.read_archive() as archive, archive.read() as session:
-        for article in queued_articles(session):
+    with obj.reads() as reads:
+        for article in queued_articles(reads):
             if as_json:
                 output.print_json(article)
             else:

@@ -182,9 +182,24 @@ def import_jsonl(obj: Context, file: IO[bytes], as_json: bool) -> None:
         sys.exit(EXIT_FAILED)
 
 
+# What `import-warc --json` prints of each capture, in this order.
+_CAPTURE_KEYS = (
+    "url",
+    "requested_url",
+    "final_url",
+    "status",
+    "capture_id",
+    "article_id",
+    "version",
+    "title",
+    "error_reason",
+    "error",
+)
+
+
 def _print_capture(result: CaptureResult, as_json: bool) -> None:
     if as_json:
-        output.print_json(result)
+        output.print_json({key: getattr(result, key) for key in _CAPTURE_KEYS})
         return
     version = f"v{result.version}" if result.version else "-"
     detail = result.title if result.status != "error" else f"{result.error_reason}"

@@ -87,6 +87,8 @@ def finish_capture(
             outcome=result.error_reason or result.status,
             policy=policy,
             owner=owner,
+            version=result.version,
+            published_at=result.published_at,
         )
     elif frontier_id is not None:
         reason = result.error_reason or result.status

@@ -26,18 +26,20 @@ from storage.frontier.leasing import (
     renew_leases,
 )
 from storage.frontier.reports import (
-    QueuedArticle,
-    RevisitsDue,
     SourceOutcome,
     article_rows,
     article_urls,
-    leasable_count,
     lease_owners,
+    seed_outcomes,
+    sources_read_since,
+)
+from storage.frontier_due import (
+    QueuedArticle,
+    RevisitsDue,
+    leasable_count,
     queued_articles,
     revisits_due,
-    seed_outcomes,
     seeds_last_read,
-    sources_read_since,
 )
 
 __all__ = [

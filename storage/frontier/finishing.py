@@ -12,6 +12,7 @@ from sqlalchemy.orm.util import identity_key
 
 from storage.frontier.rows import (
     ARTICLE_ROW,
+    RELEASED_ARTICLE,
     new_article_entry,
     row_of,
     taken_over,
@@ -93,6 +94,24 @@ def fail_fetch(
     return True
 
 
+# A finished article row: besides RELEASED_ARTICLE, its columns' fixed values and those taken
+# from a parameter of ``finish_article_row`` (``article_row_values``). The UPDATE binds them;
+# a row made new (``schedule_revisit``) takes the same values, so the two cannot drift apart.
+_FINISHED_FIXED: dict[str, object] = {**RELEASED_ARTICLE, "attempts": 0}
+_FINISHED_FROM = {
+    "article_id": "b_article_id",
+    "published_at": "b_published_at",
+    "last_fetched_at": "b_now",
+    "last_outcome": "b_outcome",
+    "next_fetch_at": "b_next_fetch_at",
+    "etag": "b_etag",
+    "last_modified": "b_last_modified",
+}
+# Columns the UPDATE keeps when their parameter is None: always, and after a 304 (see below).
+_KEPT_IF_NONE = ("published_at",)
+_KEPT_IF_NONE_AFTER_304 = ("etag", "last_modified")
+
+
 @cache
 def finish_article_row(*, of_owner: bool, not_modified: bool) -> Update:
     """The one statement that finishes an archived article's row after a fetch.
@@ -107,27 +126,22 @@ def finish_article_row(*, of_owner: bool, not_modified: bool) -> Update:
     while no other worker holds its lease; in one statement, so on PostgreSQL the condition is
     checked again on the locked row.
     """
-    etag: Any = bindparam("b_etag", type_=_FRONTIER.c.etag.type)
-    last_modified: Any = bindparam("b_last_modified", type_=_FRONTIER.c.last_modified.type)
-    if not_modified:
-        etag = func.coalesce(etag, _FRONTIER.c.etag)
-        last_modified = func.coalesce(last_modified, _FRONTIER.c.last_modified)
-    statement = ARTICLE_ROW.values(
-        published_at=func.coalesce(
-            bindparam("b_published_at", type_=_FRONTIER.c.published_at.type),
-            _FRONTIER.c.published_at,
-        ),
-        last_fetched_at=bindparam("b_now", type_=_FRONTIER.c.last_fetched_at.type),
-        last_outcome=bindparam("b_outcome"),
-        next_fetch_at=bindparam("b_next_fetch_at", type_=_FRONTIER.c.next_fetch_at.type),
-        attempts=0,
-        etag=etag,
-        last_modified=last_modified,
-    )
+    kept = _KEPT_IF_NONE + (_KEPT_IF_NONE_AFTER_304 if not_modified else ())
+    values: dict[str, Any] = dict(_FINISHED_FIXED)
+    for column, parameter in _FINISHED_FROM.items():
+        value: Any = bindparam(parameter, type_=_FRONTIER.c[column].type)
+        values[column] = func.coalesce(value, _FRONTIER.c[column]) if column in kept else value
+    statement = ARTICLE_ROW.values(values)
     if of_owner:
         lease = _FRONTIER.c.lease_owner
         statement = statement.where(or_(lease.is_(None), lease == bindparam("b_owner")))
     return statement
+
+
+def finished_columns(parameters: dict[str, Any]) -> dict[str, Any]:
+    """The columns ``finish_article_row`` gives a row that held nothing before (a new row's
+    are None, so what the UPDATE would keep is the parameter's value too)."""
+    return _FINISHED_FIXED | {c: parameters[p] for c, p in _FINISHED_FROM.items()}
 
 
 def article_row_values(
@@ -168,11 +182,15 @@ def schedule_revisit(
     frontier_id: int | None = None,
     outcome: str = "archived",
     owner: str | None = None,
+    version: int | None = None,
+    published_at: datetime | None = None,
 ) -> datetime | None:
     """After a fetch of an archived article, set when it is due again (None: never).
 
     Age counts from the published date of the latest version when known, else from the first
-    capture; untracked articles are never due. The article's frontier row is created if it has
+    capture; untracked articles are never due. ``published_at`` is version ``version``'s date,
+    given by a caller that just recorded that version (``CaptureResult``): when ``version`` is
+    the latest, the date is not read again. The article's frontier row is created if it has
     none (one-off archiving), so the schedule is data that survives restarts. With ``owner``,
     a row another worker has leased meanwhile is left to it, and its schedule returned. The
     outcome ``not_modified`` (a 304) keeps the validators the answer does not repeat.
@@ -180,7 +198,10 @@ def schedule_revisit(
     article = session.get(Article, article_id)
     if article is None:
         return None
-    published = published_of(session, article_id, article.version_count)
+    if version is not None and version == article.version_count:
+        published = published_at
+    else:
+        published = published_of(session, article_id, article.version_count)
     next_at = policy.next_for_article(
         now, published_at=published, first_seen_at=article.first_seen_at, track=article.track
     )
@@ -212,22 +233,9 @@ def schedule_revisit(
         entry_id = None if outcome == "new" else _entry_of(session, article)
         if entry_id is None:
             # One-off archiving: the row is made as the statement below would leave it.
-            fields = values(entry_id=None)
-            made = insert_new(
-                session,
-                _FRONTIER,
-                new_article_entry(article, now=now)
-                | {
-                    "lease_owner": None,
-                    "lease_expires_at": None,
-                    "published_at": fields["b_published_at"],
-                    "last_fetched_at": now,
-                    "last_outcome": fields["b_outcome"],
-                    "next_fetch_at": next_at,
-                    "etag": fields["b_etag"],
-                    "last_modified": fields["b_last_modified"],
-                },
-            )
+            row_values = new_article_entry(article, now=now)
+            row_values |= finished_columns(values(entry_id=None))
+            made = insert_new(session, _FRONTIER, row_values)
             if made is not None:
                 return next_at
             entry_id = _entry_of(session, article)

@@ -67,14 +67,15 @@ def new_article_entry(article: Article, *, now: datetime) -> dict[str, object]:
 
 
 _FRONTIER = table_of(FrontierEntry)
+# The fixed columns of an article's row with its lease given back (ARTICLE_ROW sets them).
+RELEASED_ARTICLE: dict[str, object] = {
+    "kind": FrontierKind.ARTICLE.value,
+    "lease_owner": None,
+    "lease_expires_at": None,
+}
 # An article's row, its lease given back: where finishing a fetch and `revisit` both start.
 ARTICLE_ROW = (
     update(_FRONTIER)
     .where(_FRONTIER.c.id == bindparam("b_entry_id"))
-    .values(
-        kind=FrontierKind.ARTICLE.value,
-        article_id=bindparam("b_article_id"),
-        lease_owner=None,
-        lease_expires_at=None,
-    )
+    .values(article_id=bindparam("b_article_id"), **RELEASED_ARTICLE)
 )

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage import Archive, ArticleContent, FetchedPage, record_capture, record_not_modified
-from storage.frontier import schedule_revisit
+from storage.frontier import FrontierURL, add_to_frontier, lease_due, schedule_revisit
 from storage.models import FrontierEntry
 from storage.not_modified import NotModified, record_not_modified_many
 
@@ -143,3 +143,93 @@ def test_a_one_off_archive_makes_its_row_as_finishing_it_would_leave_it(archive:
 
     archive.run_write(again)
     assert row_columns(archive, entry_id) == made
+
+
+PUBLISHED = datetime(2026, 11, 19, 8, 30, tzinfo=UTC)
+# What tells two article rows apart whatever the path: which row and which article.
+IDENTITY = ("id", "url", "url_hash", "article_id")
+
+
+@pytest.mark.parametrize(
+    ("outcome", "validators"),
+    [("archived", STORED), ("not_modified", STORED), ("not_modified", (None, None))],
+)
+def test_a_row_made_new_and_a_leased_row_finished_carry_the_same_values(
+    archive: Archive, outcome: str, validators: tuple[str | None, str | None]
+) -> None:
+    """One-off archiving inserts its row; a crawl's leased row is finished by the UPDATE."""
+    made_url = "https://news.example/world/2026/11/made.html"
+    leased_url = "https://news.example/world/2026/11/leased.html"
+    etag, last_modified = validators
+    content = ArticleContent(text=TEXT, title="Story", published_at=PUBLISHED)
+
+    def capture(session: Session, url: str) -> int:
+        fetched = FetchedPage(url, url, T0, 200, {"content-type": "text/html"})
+        article_id = record_capture(session, fetched, content).article_id
+        assert article_id is not None
+        return article_id
+
+    def queue(session: Session) -> int:
+        add_to_frontier(
+            session, [FrontierURL(leased_url, "article", "archive")], now=T0, scope="news.example"
+        )
+        [leased] = lease_due(session, "worker-a", now=T0, limit=1)
+        return leased.id
+
+    def finish(session: Session, leased_id: int) -> tuple[int, int]:
+        made = capture(session, made_url)
+        leased = capture(session, leased_url)
+        for article_id, frontier_id in ((made, None), (leased, leased_id)):
+            schedule_revisit(
+                session,
+                article_id,
+                now=T0,
+                etag=etag,
+                last_modified=last_modified,
+                frontier_id=frontier_id,
+                outcome=outcome,
+                owner=None if frontier_id is None else "worker-a",
+            )
+        return made, leased
+
+    leased_id = archive.run_write(queue)
+    assert row_columns(archive, leased_id)["lease_owner"] == "worker-a"
+    archive.run_write(lambda session: finish(session, leased_id))
+    with archive.read() as session:
+        [made_id] = session.scalars(
+            select(FrontierEntry.id).where(FrontierEntry.id != leased_id)
+        ).all()
+    made, finished = row_columns(archive, made_id), row_columns(archive, leased_id)
+    assert made["published_at"] == PUBLISHED  # the values compared are the ones written
+    assert (made["etag"], made["last_modified"], made["last_outcome"]) == (*validators, outcome)
+    assert {k: v for k, v in made.items() if k not in IDENTITY} == {
+        k: v for k, v in finished.items() if k not in IDENTITY
+    }
+
+
+@pytest.mark.parametrize("given", [None, 1])
+def test_without_the_latest_versions_date_the_stored_one_is_read(
+    archive: Archive, given: int | None
+) -> None:
+    """No version named, or an older one: the latest version's own date counts.
+
+    (That a date given with the latest version is not read again: test_store_rows.py.)
+    """
+    changed = PUBLISHED + timedelta(hours=5)
+
+    def work(session: Session) -> None:
+        first = ArticleContent(text=TEXT, title="Story", published_at=PUBLISHED)
+        record_capture(session, page(T0, 200), first)
+        second = ArticleContent(
+            text=TEXT + "A new paragraph.\n", title="Story", published_at=changed
+        )
+        result = record_capture(session, page(LATER, 200), second)
+        assert (result.status, result.version) == ("changed", 2)
+        assert result.article_id is not None
+        schedule_revisit(
+            session, result.article_id, now=LATER, version=given, published_at=PUBLISHED
+        )
+
+    archive.run_write(work)
+    with archive.read() as session:
+        assert session.scalars(select(FrontierEntry.published_at)).one() == changed

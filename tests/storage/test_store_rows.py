@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import event, inspect, select, text
 from sqlalchemy.orm import Session
 
 from crawler.pipelines.frontier_updates import finish_capture
@@ -169,3 +169,28 @@ def test_the_writer_stores_the_same_rows(
     assert json.loads(json.dumps(rows, sort_keys=True, default=str)) == expected
     assert len(rows["versions"]) == 5
     assert len(rows["captures"]) == 9
+
+
+def test_the_writer_does_not_read_back_the_date_it_just_recorded(archive: Archive) -> None:
+    """The capture's result carries its version's published date to the revisit's schedule."""
+    url = "http://news.example/dated"
+    page = _page(url, T0, b"<p>dated</p>")
+    reads: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "versions" in statement:
+            reads.append(statement)
+
+    def write(session: Session) -> None:
+        frontier_id = _frontier_id(session, url)
+        result = record_capture(session, page, _content("D", 3, published_at=PUBLISHED))
+        event.listen(archive.engine, "before_cursor_execute", count)
+        try:
+            finish_capture(session, result, page, frontier_id, DEFAULT_REVISIT_POLICY, None)
+        finally:
+            event.remove(archive.engine, "before_cursor_execute", count)
+
+    archive.run_write(write)
+    assert reads == []
+    with archive.read() as session:
+        assert session.scalars(select(FrontierEntry.published_at)).one() == PUBLISHED

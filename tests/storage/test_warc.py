@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Callable
@@ -132,6 +133,13 @@ def test_import_warc_rebuilds_the_archive(
     result = CliRunner().invoke(main, ["--db", fresh, "import-warc", "--json", str(path)])
     assert result.exit_code == 0, result.output
     assert "1 changed, 1 error, 1 new, 1 unchanged" in result.stderr
+    printed = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(printed) == 4
+    for line in printed:  # one object per capture, with the keys it has always had
+        assert list(line) == [
+            "url", "requested_url", "final_url", "status", "capture_id", "article_id",
+            "version", "title", "error_reason", "error",
+        ]  # fmt: skip
     with open_archive(fresh) as copy, copy.read() as s:
         versions = history(s, URL)
         assert [(v.version, v.captured_at) for v in versions] == [

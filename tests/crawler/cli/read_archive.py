@@ -13,9 +13,13 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from storage import Archive, ArticleContent, FetchedPage, record_capture, record_failure
 from storage.archive import record_not_modified
 from storage.backfill import ArchivedCapture, record_backfilled_capture
+from storage.models import FrontierEntry
 from storage.records import CaptureFailure
 
 BUDGET = "https://www.news.example/politics/budget-vote.html"
@@ -115,3 +119,71 @@ def build_read_archive(archive: Archive) -> None:
 
     failure = CaptureFailure("http_404", "404 Not Found")
     archive.run_write(lambda s: record_failure(s, _page(MISSING, _at(17), status=404), failure))
+
+
+# `due` on the archive with the rows below, at this time, with this sites file (its cwd's).
+DUE_NOW = "2026-11-25T12:00:00+00:00"
+DUE_SITES = """\
+[[site]]
+name = "gazette"
+feeds = ["https://gazette.example/rss.xml"]
+interval = "2h"
+
+[[site]]
+name = "weekly"
+sitemaps = ["https://weekly.example/sitemap.xml"]
+interval = "7d"
+
+[[site]]
+name = "fresh"
+feeds = ["https://fresh.example/feed"]
+"""
+
+
+def add_due_rows(archive: Archive) -> None:
+    """What `due` reports on: seeds read or not, articles queued (one leased), revisits."""
+    from storage.frontier import (
+        FrontierURL,
+        add_to_frontier,
+        complete_fetch,
+        lease_due,
+        schedule_revisit,
+    )
+    from storage.models import Article
+
+    def seeds(session: Session) -> None:
+        for url, scope in (
+            ("https://gazette.example/rss.xml", "gazette"),
+            ("https://gazette.example/sitemap.xml", "gazette"),
+            ("https://weekly.example/sitemap.xml", "weekly"),
+        ):
+            kind = "feed" if url.endswith(".xml") and "rss" in url else "sitemap"
+            add_to_frontier(session, [FrontierURL(url, kind, "seed")], now=_at(20), scope=scope)
+        read = {
+            "https://gazette.example/rss.xml": _at(25, 9),
+            "https://weekly.example/sitemap.xml": _at(21, 8),
+        }
+        for entry in session.scalars(select(FrontierEntry).order_by(FrontierEntry.id)):
+            if entry.url in read:
+                complete_fetch(session, entry.id, now=read[entry.url], outcome="read")
+        queued = [
+            FrontierURL(f"https://gazette.example/news/{n}.html", "article", "feed", 1)
+            for n in ("alpha", "beta", "gamma", "delta")
+        ]
+        add_to_frontier(session, queued, now=_at(25, 10), scope="gazette")
+        later = FrontierURL("https://weekly.example/later.html", "article", "sitemap", 1)
+        add_to_frontier(session, [later], now=_at(26), scope="weekly")  # due tomorrow
+
+    def lease(session: Session) -> None:  # one lease expired by DUE_NOW, one still held
+        for seconds in (600, 7200):
+            lease_due(session, "worker-a:1:x", now=_at(25, 11), limit=1, lease_seconds=seconds)
+
+    def revisits(session: Session) -> None:
+        for url, at in ((BUDGET, _at(24)), (CAFE, _at(25, 11)), (BRIDGE, _at(25, 11))):
+            article_id = session.scalar(select(Article.id).where(Article.url == url))
+            assert article_id is not None
+            schedule_revisit(session, article_id, now=at)
+
+    archive.run_write(seeds)
+    archive.run_write(lease)
+    archive.run_write(revisits)

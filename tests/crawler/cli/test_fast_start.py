@@ -18,7 +18,7 @@ import pytest
 from crawler.cli import main
 from crawler.cli.commands import COMMANDS as REGISTRY
 from storage import open_archive
-from tests.crawler.cli.read_archive import BUDGET, build_read_archive
+from tests.crawler.cli.read_archive import BUDGET, add_due_rows, build_read_archive
 
 REPO = Path(__file__).resolve().parents[3]
 HEAVY = ("scrapy", "trafilatura", "twisted", "sqlalchemy", "lxml", "web")
@@ -45,14 +45,20 @@ COMMANDS = [
 ]
 
 
-# The read-only commands that read a SQLite archive without SQLAlchemy (issue 27).
-READS_WITHOUT_SQLALCHEMY = [
-    *COMMANDS[2:8],  # list, stats, search, show, history, diff
+# More of those commands, with options.
+WITH_OPTIONS = [
     ["list", "--site", "news.example", "--since", "2026-11-01", "--changed-only", "--json"],
     ["search", "budget", "--all-versions", "--site", "news.example", "--json"],
     ["show", URL, "--at", "2026-11-21", "--json"],
     ["history", URL, "--changed-field", "headline", "--json"],
     ["diff", URL, "1", "2", "--json"],
+    ["due", "--json"],
+    ["due", "--queued"],
+]
+# The read-only commands that read a SQLite archive without SQLAlchemy (issue 27).
+READS_WITHOUT_SQLALCHEMY = [
+    *COMMANDS[2:9],  # list, stats, search, show, history, diff, due
+    *WITH_OPTIONS,
 ]
 
 
@@ -61,6 +67,7 @@ def archive_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('fast') / 'archive.db'}"
     with open_archive(url) as archive:
         build_read_archive(archive)  # so each command reads rows, not an empty archive
+        add_due_rows(archive)
     return url
 
 
@@ -77,7 +84,7 @@ def heavy_modules(archive_url: str, command: list[str]) -> tuple[list[str], str]
     return json.loads(line.removeprefix("HEAVY ").replace("'", '"')), done.stdout
 
 
-@pytest.mark.parametrize("command", COMMANDS + READS_WITHOUT_SQLALCHEMY[6:], ids=" ".join)
+@pytest.mark.parametrize("command", COMMANDS + WITH_OPTIONS, ids=" ".join)
 def test_read_only_commands_import_neither_scrapy_nor_trafilatura(
     archive_url: str, command: list[str]
 ) -> None:

@@ -22,13 +22,23 @@ from typing import Any
 import pytest
 
 from storage import open_archive
-from tests.crawler.cli.read_archive import BRIDGE, BUDGET, CAFE, build_read_archive
+from storage.timeutil import CLOCK_VARIABLE
+from tests.crawler.cli.read_archive import (
+    BRIDGE,
+    BUDGET,
+    CAFE,
+    DUE_NOW,
+    DUE_SITES,
+    add_due_rows,
+    build_read_archive,
+)
 
 REPO = Path(__file__).resolve().parents[3]
 EXPECTED = Path(__file__).with_name("read_output_expected.json")
 OTHER = "https://news.example/never-archived.html"
 
-# name: (archive, arguments); archives: good, missing, notsqlite, toonew, oldreadonly, damaged
+# name: (archive, arguments); archives: good, missing, notsqlite, toonew, oldreadonly, damaged,
+# due
 CASES: dict[str, tuple[str, list[str]]] = {
     "list": ("good", ["list"]),
     "list json": ("good", ["list", "--json"]),
@@ -97,6 +107,19 @@ CASES: dict[str, tuple[str, list[str]]] = {
     "old read-only list": ("oldreadonly", ["list"]),
     "damaged show": ("damaged", ["show", BUDGET]),
     "damaged list": ("damaged", ["list"]),
+    # `due` runs at DUE_NOW; its archive is "good" with frontier rows (read_archive.py).
+    "due": ("due", ["due", "--config", "due-sites.toml"]),
+    "due json": ("due", ["due", "--config", "due-sites.toml", "--json"]),
+    "due no sites file": ("due", ["due"]),
+    "due bad sites file": ("due", ["due", "--config", "absent.toml"]),
+    "due queued": ("due", ["due", "--queued"]),
+    "due queued json": ("due", ["due", "--queued", "--json"]),
+    "due empty frontier": ("good", ["due", "--config", "due-sites.toml", "--json"]),
+    "missing due": ("missing", ["due"]),
+    "not sqlite due": ("notsqlite", ["due", "--queued"]),
+    "too new due": ("toonew", ["due"]),
+    "old read-only due": ("oldreadonly", ["due", "--json"]),
+    "damaged due": ("damaged", ["due", "--config", "due-sites.toml"]),
 }
 
 
@@ -111,6 +134,10 @@ def make_archives(folder: Path) -> None:
         with connection:
             connection.execute("UPDATE alembic_version SET version_num = ?", (revision,))
         connection.close()
+    with open_archive(f"sqlite:///{folder / 'due.db'}") as archive:
+        build_read_archive(archive)
+        add_due_rows(archive)
+    (folder / "due-sites.toml").write_text(DUE_SITES)
     (folder / "oldreadonly.db").chmod(0o444)
     # A current archive missing tables (damaged by hand): the database's own error, one line.
     (folder / "damaged.db").write_bytes((folder / "good.db").read_bytes())
@@ -122,6 +149,9 @@ def make_archives(folder: Path) -> None:
 def run_case(folder: Path, archive: str, arguments: list[str]) -> dict[str, Any]:
     environment = {**os.environ, "COLUMNS": "100", "NO_COLOR": ""}
     environment.pop("NEWSARCHIVE_DB", None)
+    environment.pop(CLOCK_VARIABLE, None)
+    if arguments[0] == "due":  # what is due depends on the time
+        environment[CLOCK_VARIABLE] = DUE_NOW
     done = subprocess.run(
         [sys.executable, "-m", "crawler", "--db", f"sqlite:///{archive}.db", *arguments],
         cwd=folder,
@@ -171,27 +201,35 @@ def test_every_case_has_its_expectation(expected: dict[str, dict[str, Any]]) -> 
 SAME_ON_POSTGRES = [
     name
     for name, (archive, arguments) in CASES.items()
-    if archive == "good" and arguments[0] in ("list", "stats", "show", "history", "diff")
+    if archive in ("good", "due")
+    and arguments[0] in ("list", "stats", "show", "history", "diff", "due")
 ]
 
 
 @pytest.mark.postgres_only
 @pytest.mark.parametrize("name", SAME_ON_POSTGRES)
 def test_read_commands_print_the_same_on_postgresql(
-    postgres_db_url: str, expected: dict[str, dict[str, Any]], name: str
+    postgres_db_url: str, expected: dict[str, dict[str, Any]], name: str, tmp_path: Path
 ) -> None:
     # The read queries' one definition, run through a session there (storage/reading.py).
+    archive_name, arguments = CASES[name]
     with open_archive(postgres_db_url) as archive:  # a fresh database for each test
         build_read_archive(archive)
-    _, arguments = CASES[name]
+        if archive_name == "due":
+            add_due_rows(archive)
+    (tmp_path / "due-sites.toml").write_text(DUE_SITES)
+    environment = {**os.environ, "COLUMNS": "100"}
+    environment.pop(CLOCK_VARIABLE, None)
+    if arguments[0] == "due":
+        environment[CLOCK_VARIABLE] = DUE_NOW
     done = subprocess.run(
         [sys.executable, "-m", "crawler", "--db", postgres_db_url, *arguments],
-        cwd=REPO,
+        cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
-        env={**os.environ, "COLUMNS": "100"},
+        env={**environment, "PYTHONPATH": str(REPO)},
     )
     result = {"exit": done.returncode, "stdout": done.stdout, "stderr": done.stderr}
     assert result == expected[name]
