@@ -48,8 +48,9 @@ def database_url(archive: str | Path) -> str:
 
 
 @contextmanager
-def running_server(archive: str | Path, workers: int = 1) -> Iterator[str]:
-    """A ``newsarchive serve`` on a free local port, its base URL; stopped afterwards."""
+def serving(archive: str | Path, workers: int = 1) -> Iterator[tuple[str, int]]:
+    """A ``newsarchive serve`` on a free local port: its base URL and process id; stopped
+    afterwards."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -71,10 +72,23 @@ def running_server(archive: str | Path, workers: int = 1) -> Iterator[str]:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("newsarchive serve did not start") from None
                 time.sleep(0.2)
-        yield base
+        yield base, process.pid
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@contextmanager
+def running_server(archive: str | Path, workers: int = 1) -> Iterator[str]:
+    """A ``newsarchive serve`` on a free local port, its base URL; stopped afterwards."""
+    with serving(archive, workers) as (base, _):
+        yield base
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the process has used so far (Linux /proc, 1/100 s steps)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def endpoint_mix(archive: str | Path, count: int = 200) -> list[str]:
