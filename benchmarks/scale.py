@@ -3,7 +3,9 @@
 Builds synthetic archives (benchmarks/scale_archive.py: 10 sites, 3 years, ~4.4 KB of text
 per version, 10-90 captures per article as a crawl makes them) of each size asked for, cached
 under the temporary folder, then times each operation in-process (the library calls the CLI
-makes) and over HTTP against a real ``newsarchive serve`` on 127.0.0.1:
+makes) and over HTTP against a real ``newsarchive serve`` on 127.0.0.1 (one server per size,
+all running; each operation's calls alternate between the sizes, so the machine's load falls
+on every size alike):
 
     python benchmarks/scale.py                              # 10,000 and 30,000 versions (quick)
     python benchmarks/scale.py --sizes 100000,1000000       # the issue's sizes
@@ -14,7 +16,9 @@ It also prints disk per version against the text held, and what each index and t
 index take (SQLite ``dbstat``; on PostgreSQL the largest relations). With ``--postgres`` the
 archives are databases on that server (benchmarks/scale_postgres.py). The growth ratio is p50
 at the largest size over p50 at the smallest: flat costs give ~1.0, costs that follow the
-archive's size give the size ratio.
+archive's size give the size ratio. The same ratio of CPU per call (this process's for the
+in-process calls, the server's for HTTP; summed over the calls, /proc's 10 ms steps) is the
+steadier figure on a shared machine: waiting for a core does not count in it.
 """
 
 from __future__ import annotations
@@ -32,8 +36,10 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -49,7 +55,7 @@ from benchmarks.scale_archive import (  # noqa: E402
     export_records,
 )
 from benchmarks.scale_postgres import ensure_postgres_archive, postgres_disk_report  # noqa: E402
-from benchmarks.serve_load import running_server  # noqa: E402
+from benchmarks.serve_load import cpu_seconds, serving  # noqa: E402
 from storage import open_archive  # noqa: E402
 from storage.export import write_jsonl  # noqa: E402
 from storage.listing import list_articles, stats  # noqa: E402
@@ -94,18 +100,39 @@ def ensure_archive(cache: Path, size: int) -> Path:
 class Timing:
     p50: float
     p95: float
+    cpu: float  # CPU seconds per call of the process doing the work
 
 
-def timed(work: Callable[[int], Any], repeats: int) -> Timing:
-    work(0)  # warm: first-use costs (statement caches, pages read from disk) are not the point
-    seconds = []
+@dataclass
+class Operation:
+    """One call of an operation, and the CPU clock of the process that does its work."""
+
+    work: Callable[[int], Any]
+    cpu: Callable[[], float]
+
+
+def timed_alike(operations: dict[int, Operation], repeats: int) -> dict[int, Timing]:
+    """p50/p95 and CPU per call of one operation at each size, the sizes' calls interleaved
+    turn by turn (in alternating order), so a change in the shared machine's load falls on
+    every size alike; CPU time, which that load disturbs less, is summed over the calls."""
+    for operation in operations.values():
+        operation.work(0)  # warm: first-use costs (statement caches, pages read) are not the point
+    seconds: dict[int, list[float]] = {size: [] for size in operations}
+    cpu = dict.fromkeys(operations, 0.0)
+    order = list(operations)
     for turn in range(repeats):
-        started = time.perf_counter()
-        work(turn)
-        seconds.append(time.perf_counter() - started)
-    seconds.sort()
-    p95 = seconds[min(len(seconds) - 1, int(0.95 * len(seconds)))]
-    return Timing(statistics.median(seconds), p95)
+        for size in order if turn % 2 == 0 else reversed(order):
+            operation = operations[size]
+            cpu_before, started = operation.cpu(), time.perf_counter()
+            operation.work(turn)
+            seconds[size].append(time.perf_counter() - started)
+            cpu[size] += operation.cpu() - cpu_before
+    timings = {}
+    for size, taken in seconds.items():
+        taken.sort()
+        p95 = taken[min(len(taken) - 1, int(0.95 * len(taken)))]
+        timings[size] = Timing(statistics.median(taken), p95, cpu[size] / repeats)
+    return timings
 
 
 def sample_urls(url: str, count: int) -> list[str]:
@@ -288,21 +315,32 @@ def main() -> None:
     if args.import_count and not args.postgres:
         print(import_rate(args.cache, args.import_count))
     results: dict[str, dict[int, Timing]] = {}
-    for size, url in urls_of.items():
-        urls = sample_urls(url, args.repeats)
-        for name, work in in_process_operations(url, urls).items():
-            results.setdefault("in-process: " + name, {})[size] = timed(work, args.repeats)
-        with running_server(url) as base:
-            for name, work in http_operations(base, urls).items():
-                results.setdefault("HTTP: " + name, {})[size] = timed(work, args.repeats)
-    header = "".join(f" | {size:>9,} p50 / p95 ms" for size in sizes)
-    print(f"\n| operation{' ' * 40}{header} | growth (p50) |")
+    with ExitStack() as servers:
+        urls = {size: sample_urls(url, args.repeats) for size, url in urls_of.items()}
+        operations: dict[int, dict[str, Operation]] = {}
+        for size, url in urls_of.items():
+            base, pid = servers.enter_context(serving(url))
+            in_process = in_process_operations(url, urls[size]).items()
+            over_http = http_operations(base, urls[size]).items()
+            server_cpu = partial(cpu_seconds, pid)
+            operations[size] = {
+                **{"in-process: " + k: Operation(w, time.process_time) for k, w in in_process},
+                **{"HTTP: " + name: Operation(work, server_cpu) for name, work in over_http},
+            }
+        for name in operations[sizes[0]]:
+            works = {size: operations[size][name] for size in sizes}
+            results[name] = timed_alike(works, args.repeats)
+    header = "".join(f" | {size:>9,} p50 / p95 ms, CPU ms" for size in sizes)
+    print(f"\n| operation{' ' * 40}{header} | growth (p50) | growth (CPU) |")
     for name, by_size in results.items():
         cells = "".join(
-            f" | {by_size[s].p50 * 1000:8.1f} / {by_size[s].p95 * 1000:7.1f}" for s in sizes
+            f" | {by_size[s].p50 * 1000:8.1f} / {by_size[s].p95 * 1000:7.1f}, "
+            f"{by_size[s].cpu * 1000:6.1f}"
+            for s in sizes
         )
         growth = by_size[sizes[-1]].p50 / by_size[sizes[0]].p50
-        print(f"| {name:<48}{cells} | {growth:5.2f}x |")
+        cpu_growth = by_size[sizes[-1]].cpu / max(by_size[sizes[0]].cpu, 1e-9)
+        print(f"| {name:<48}{cells} | {growth:5.2f}x | {cpu_growth:5.2f}x |")
     print()
     for size, url in urls_of.items():
         print(f"{size:,} versions:")

@@ -5,7 +5,7 @@ each with its own keep-alive connection, cycling through listings, sites, articl
 histories and searches for the given time; prints requests/s, p50/p95/max and errors:
 
     python benchmarks/serve_load.py /tmp/newsarchive-scale/scale-100000-schema0012-gen1.db
-    python benchmarks/serve_load.py ARCHIVE --clients 8 --seconds 30
+    python benchmarks/serve_load.py ARCHIVE --clients 8 --seconds 30 --workers 2
 
 ARCHIVE is any archive: a SQLite file or a database URL (benchmarks/scale.py builds and caches
 synthetic ones, on PostgreSQL too with ``--postgres``).
@@ -48,11 +48,16 @@ def database_url(archive: str | Path) -> str:
 
 
 @contextmanager
-def running_server(archive: str | Path) -> Iterator[str]:
-    """A ``newsarchive serve`` on a free local port, its base URL; stopped afterwards."""
+def serving(archive: str | Path, workers: int = 1) -> Iterator[tuple[str, int]]:
+    """A ``newsarchive serve`` on a free local port: its base URL and process id; stopped
+    afterwards."""
     port = free_port()
     process = subprocess.Popen(
-        [str(NEWSARCHIVE), "--db", database_url(archive), "serve", "--port", str(port)],
+        [
+            str(NEWSARCHIVE),
+            *("--db", database_url(archive), "serve", "--port", str(port)),
+            *("--workers", str(workers)),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -67,10 +72,23 @@ def running_server(archive: str | Path) -> Iterator[str]:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("newsarchive serve did not start") from None
                 time.sleep(0.2)
-        yield base
+        yield base, process.pid
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@contextmanager
+def running_server(archive: str | Path, workers: int = 1) -> Iterator[str]:
+    """A ``newsarchive serve`` on a free local port, its base URL; stopped afterwards."""
+    with serving(archive, workers) as (base, _):
+        yield base
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the process has used so far (Linux /proc, 1/100 s steps)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def endpoint_mix(archive: str | Path, count: int = 200) -> list[str]:
@@ -164,16 +182,18 @@ def main() -> None:
     parser.add_argument("archive", help="a SQLite file or a database URL")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--workers", type=int, default=1, help="serve's --workers")
     args = parser.parse_args()
     paths = endpoint_mix(args.archive)
-    with running_server(args.archive) as base:
+    with running_server(args.archive, args.workers) as base:
         port = int(base.rsplit(":", 1)[1])
         load = os.getloadavg()[0]
         # Baseline in the same run: the app's own cost per request (an empty list of runs).
         floor = run_load(port, ["/api/runs"], args.clients, args.seconds / 2)
         mixed = run_load(port, paths, args.clients, args.seconds)
     print(
-        f"serve, {args.clients} clients, load average {load:.1f} at start, "
+        f"serve --workers {args.workers}, {args.clients} clients, "
+        f"load average {load:.1f} at start, "
         f"{os.getloadavg()[0]:.1f} at end"
     )
     print("  " + describe(f"mixed endpoint set ({len(paths)} paths)", *mixed))

@@ -1,4 +1,4 @@
--- newsarchive schema at revision 0019: python -m storage.head_schema
+-- newsarchive schema at revision 0020: python -m storage.head_schema
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -321,3 +321,5 @@ CREATE INDEX ix_captures_memento_url ON captures (memento_url) WHERE memento_url
 CREATE INDEX ix_captures_crawl_run_id ON captures (crawl_run_id) WHERE crawl_run_id IS NOT NULL;
 -- next statement
 CREATE INDEX ix_captures_errors ON captures (article_id) WHERE outcome = 'error';
+-- next statement
+CREATE INDEX ix_versions_captured_at_id ON versions (captured_at, id, article_id, number);

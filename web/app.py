@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -24,10 +26,22 @@ version of them, word-level diffs, sites and crawl runs. Lists are paginated wit
 "message"}}`; a malformed parameter is a 400."""
 
 
-def create_app(archive: Archive, config: WebConfig | None = None) -> FastAPI:
-    """A read-only app over ``archive`` (the caller opens and closes the archive)."""
+def create_app(
+    archive: Archive, config: WebConfig | None = None, *, close_archive: bool = False
+) -> FastAPI:
+    """A read-only app over ``archive``: the caller opens it, and closes it unless
+    ``close_archive`` (the app closes it when it shuts down: a worker process's own)."""
     config = config or WebConfig()
+
+    @asynccontextmanager
+    async def closing(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            archive.close()
+
     app = FastAPI(
+        lifespan=closing if close_archive else None,
         title="newsarchive",
         description=DESCRIPTION,
         version="1",

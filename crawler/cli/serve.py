@@ -2,24 +2,38 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import socket
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from crawler.cli.app import Context, main
 from crawler.cli.errors import fail
 
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
-def _check_can_listen(host: str, port: int) -> None:
-    """Stop with one line when ``host``:``port`` cannot be listened on (a bad name, in use)."""
+
+def _bound_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host``:``port``; one line and an exit when it cannot be (a bad
+    name, in use). Made from getaddrinfo's answer, so its protocol is TCP and asyncio sets
+    TCP_NODELAY on each connection (uvicorn's own socket for workers has protocol 0: every
+    keep-alive response then waited ~40 ms for a delayed ACK)."""
+    bound: socket.socket | None = None
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-        with socket.socket(family, kind, proto) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            probe.bind(address)
+        bound = socket.socket(family, kind, proto)
+        bound.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        bound.bind(address)
     except OSError as error:
+        if bound is not None:
+            bound.close()
         reason = error.strerror or str(error)
         fail(f"cannot listen on {host}:{port}: {reason} (see --host and --port)")
+    return bound
 
 
 @main.command()
@@ -33,8 +47,16 @@ def _check_can_listen(host: str, port: int) -> None:
     help="Extra Host header name to answer (repeatable; env NEWSARCHIVE_ALLOWED_HOSTS, "
     "space-separated). The bound address and localhost are always allowed.",
 )
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processes answering requests, each with its own read connection to the archive; "
+    "more than one uses more cores under many clients (e.g. the number of cores).",
+)
 @click.pass_obj
-def serve(obj: Context, host: str, port: int, allowed_hosts: tuple[str, ...]) -> None:
+def serve(obj: Context, host: str, port: int, allowed_hosts: tuple[str, ...], workers: int) -> None:
     """Browse the archive in a web browser (read-only).
 
     Serves search, articles with their version timelines and diffs, sites, a JSON API
@@ -43,23 +65,54 @@ def serve(obj: Context, host: str, port: int, allowed_hosts: tuple[str, ...]) ->
     \b
     Example:
       newsarchive serve --port 8000
+      newsarchive serve --workers 4      # four processes, for many clients
       curl -sI -H 'Accept-Datetime: Thu, 20 Nov 2026 10:00:00 GMT' \\
         http://127.0.0.1:8000/timegate/https://example.com/news/story.html
     """
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     from web import WebConfig, create_app
+    from web.workers import WorkerSettings
 
-    _check_can_listen(host, port)
-    config = WebConfig(host=host, port=port, extra_allowed_hosts=allowed_hosts)
-    with obj.read_archive() as archive:
-        app = create_app(archive, config)
+    _bound_socket(host, port).close()  # fails with one line before the archive is opened
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": obj.log_level.lower(),
+        "server_header": False,
+        "proxy_headers": False,
+    }
+    with obj.read_archive() as archive:  # opened here too: a bad archive is one line at once
         click.echo(f"Serving {archive.url} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-        uvicorn.run(
-            app,
-            host=host,
-            port=port,
-            log_level=obj.log_level.lower(),
-            server_header=False,
-            proxy_headers=False,
-        )
+        if workers == 1:
+            web = WebConfig(host=host, port=port, extra_allowed_hosts=allowed_hosts)
+            uvicorn.run(create_app(archive, web), **options)
+            return
+    settings = WorkerSettings(
+        database_url=obj.database_url,
+        busy_timeout=obj.config.sqlite_busy_timeout,
+        max_pages=obj.config.sqlite_max_pages,
+        host=host,
+        port=port,
+        extra_allowed_hosts=allowed_hosts,
+    )
+    os.environ.update(settings.to_environment())  # read by each worker process (spawned)
+    server = uvicorn.Config(WORKER_FACTORY, factory=True, workers=workers, **options)
+    listening = _bound_socket(host, port)
+    listening.set_inheritable(True)
+    with contextlib.suppress(KeyboardInterrupt):
+        Multiprocess(server, sockets=[listening]).run()  # what uvicorn.run does, on our socket
+
+
+WORKER_FACTORY = "crawler.cli.serve:worker_app"
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker process of `serve --workers N`, which ends when `serve` does
+    (even killed with kill -9: no worker is left serving on its own)."""
+    from crawler.lifeline import die_with_parent
+    from web.workers import app_from_environment
+
+    die_with_parent(signum=signal.SIGTERM)  # a clean shutdown: the worker closes its archive
+    return app_from_environment()

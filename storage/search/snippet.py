@@ -8,6 +8,8 @@ marks those three characters inside ``東京の地下鉄が``.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from storage.script import indexed_words, word_spans
 from storage.search.query import InvalidQuery, QueryTerm, parse_query
 
@@ -25,6 +27,18 @@ def query_terms(query: str) -> list[QueryTerm]:
     return [term for term in terms if term.field != "title"]
 
 
+def _positions(words: list[str], word: str) -> list[int]:
+    """Where ``word`` occurs in ``words`` (list.index scans in C: a few calls per text)."""
+    found: list[int] = []
+    at = -1
+    while True:
+        try:
+            at = words.index(word, at + 1)
+        except ValueError:
+            return found
+        found.append(at)
+
+
 def _matches(words: list[str], term: QueryTerm) -> list[tuple[int, int]]:
     """(first, last + 1) word positions where ``term`` occurs in ``words``."""
     wanted = [word for _, _, word in word_spans(term.words)]
@@ -35,7 +49,7 @@ def _matches(words: list[str], term: QueryTerm) -> list[tuple[int, int]]:
     if size == 1 and term.prefix:
         return [(at, at + 1) for at, word in enumerate(words) if word.startswith(first)]
     found = []
-    for at in [at for at, word in enumerate(words) if word == first]:
+    for at in _positions(words, first):
         if at + size > len(words) or words[at : at + size - 1] != wanted[:-1]:
             continue
         last = words[at + size - 1]
@@ -56,9 +70,10 @@ def make_snippet(
     runs = sorted({run for term in terms for run in _matches(words, term)})
     first = 0
     if runs:
+        starts = [start for start, _ in runs]  # sorted: the runs from i within size words
         best = max(
             range(len(runs)),
-            key=lambda i: (sum(1 for s, _ in runs[i:] if s < runs[i][0] + size), -i),
+            key=lambda i: (bisect_left(starts, starts[i] + size, i) - i, -i),
         )
         first = max(0, min(runs[best][0] - size // 4, len(words) - size))
     last = min(len(words), first + size)

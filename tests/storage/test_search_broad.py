@@ -210,3 +210,27 @@ def test_after_analyze_the_planner_estimate_decides_alike(
         assert set(keys(narrow)) == set(keys(twin))
         assert len(narrow) == PER_ARTICLE
         assert all(hit.score > 0 for hit in narrow)
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="the SQLite walk's plan")
+def test_the_walk_reads_the_versions_index_alone(broad_archive: Archive) -> None:
+    """The newest-first walk of a broad query with every filter on a version (dates, latest
+    only, site) reads ix_versions_captured_at_id (migration 0020) without the versions' rows:
+    the statements really sent are recorded and explained."""
+    walks: list[str] = []
+    cutoff = START + timedelta(hours=VERSIONS // PER_ARTICLE // 5)
+    with broad_archive.read() as s:
+        connection = s.connection().connection.driver_connection
+        assert connection is not None
+        connection.set_trace_callback(
+            lambda sql: walks.append(sql) if "ORDER BY captured_at DESC" in sql else None
+        )
+        try:
+            hits = search(s, "said", site="gamma.example", until=cutoff, offset=40)
+        finally:
+            connection.set_trace_callback(None)
+        assert hits
+        assert walks
+        for sql in walks:
+            plan = " ".join(row[3] for row in connection.execute("EXPLAIN QUERY PLAN " + sql))
+            assert "USING COVERING INDEX ix_versions_captured_at_id" in plan, plan

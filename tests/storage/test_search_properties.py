@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from storage import Archive, CaptureResult
 from storage.datasette_plugin import escape_search
-from storage.script import count_words, search_text, word_spans, words
+from storage.script import count_words, indexed_words, search_text, word_spans, words
 from storage.search import InvalidQuery, count_matches, search
 from storage.search.query import parse_query, to_fts5
 from storage.search.snippet import make_snippet, query_terms
@@ -82,3 +82,12 @@ def test_any_datasette_search_is_a_valid_fts5_query(query: str) -> None:
     escaped = escape_search(query.replace("\x00", ""))
     if escaped:
         fts.execute("SELECT rowid FROM t WHERE t MATCH ?", (escaped,)).fetchall()
+
+
+@PROPERTY
+@given(st.one_of(st.text(), st.text(alphabet=st.characters(max_codepoint=127))))
+def test_indexed_words_are_the_word_spans(text: str) -> None:
+    # The snippet's quick path (one regex split for ASCII text) finds the same words at the
+    # same offsets as the index's own word_spans.
+    spans = list(word_spans(text))
+    assert indexed_words(text) == ([w for _, _, w in spans], [(s, e) for s, e, _ in spans])

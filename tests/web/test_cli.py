@@ -8,11 +8,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 from click.testing import CliRunner
 
 from crawler.cli import main
 from storage import Archive
+from tests.e2e.test_schedule_lifetime import alive, descendants
 
 
 def test_serve_is_a_documented_command() -> None:
@@ -29,29 +31,78 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_serve_answers_on_loopback(db_url: str, archive: Archive) -> None:
-    """An archive exists (serve, a read-only command, never creates one)."""
+def start_serve(db_url: str, *options: str) -> tuple[subprocess.Popen[bytes], str]:
+    """A `newsarchive serve` on a free port, answering; the process and its base URL."""
     port = free_port()
     command = [sys.executable, "-c", "from crawler.cli import main; main()"]
     process = subprocess.Popen(
-        [*command, "--db", db_url, "serve", "--port", str(port)],
+        [*command, "--db", db_url, "serve", "--port", str(port), *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/", timeout=5) as answer:
+                assert answer.status == 200
+                assert answer.headers["x-content-type-options"] == "nosniff"
+                assert answer.headers.get("server") is None
+                return process, base
+        except (urllib.error.URLError, ConnectionError):
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise
+            time.sleep(0.1)
+
+
+def test_serve_answers_on_loopback(db_url: str, archive: Archive) -> None:
+    """An archive exists (serve, a read-only command, never creates one)."""
+    process, base = start_serve(db_url)
+    process.terminate()
+    _, stderr = process.communicate(timeout=10)
+    assert f"on {base}/" in stderr.decode()
+
+
+def workers_of(process: subprocess.Popen[bytes]) -> set[int]:
+    """The worker processes `serve --workers` started (not multiprocessing's tracker)."""
+    return {
+        pid
+        for pid in descendants(process.pid)
+        if b"multiprocessing.spawn" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    }
+
+
+def wait_gone(pids: set[int]) -> set[int]:
+    deadline = time.monotonic() + 15
+    while alive(pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return alive(pids)
+
+
+def test_serve_with_workers_answers_from_each_and_stops_with_them(
+    db_url: str, archive: Archive
+) -> None:
+    process, base = start_serve(db_url, "--workers", "2")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as answer:
-                    assert answer.status == 200
-                    assert answer.headers["x-content-type-options"] == "nosniff"
-                    assert answer.headers.get("server") is None
-                    break
-            except (urllib.error.URLError, ConnectionError):
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.1)
+        workers = workers_of(process)
+        assert len(workers) == 2
+        for _ in range(20):  # new connections, spread over the workers by the kernel
+            with urllib.request.urlopen(base + "/api/sites", timeout=10) as answer:
+                assert answer.status == 200
+        assert workers_of(process) == workers  # none died and was replaced
     finally:
         process.terminate()
-        _, stderr = process.communicate(timeout=10)
-    assert f"on http://127.0.0.1:{port}/" in stderr.decode()
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert f"on {base}/" in stderr.decode()
+    assert wait_gone(workers) == set()
+
+
+def test_serve_workers_end_when_serve_is_killed(db_url: str, archive: Archive) -> None:
+    process, _ = start_serve(db_url, "--workers", "2")
+    workers = workers_of(process)
+    assert len(workers) == 2
+    process.kill()  # kill -9: no chance to stop its workers itself
+    process.communicate(timeout=10)
+    assert wait_gone(workers) == set()
