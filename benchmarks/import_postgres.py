@@ -5,7 +5,8 @@ Imports a JSONL file into a new database on the given server (batches of 2,000, 
 from ``/proc``, so the server must run on this machine) and the client's CPU. Then, on the rows
 it wrote, times the parts one at a time: the search vector's expression and its pieces, and
 inserting 2,000 versions again (rolled back) as they are, without the GIN index, without any
-secondary index, with pglz instead of lz4, and the GIN index built at once against row by row.
+secondary index, with pglz instead of lz4, sent by the client as one multi-row INSERT or by
+COPY; and the GIN index kept row by row (with and without fastupdate) against built at once.
 Every figure is CPU time, which a loaded machine disturbs less than wall time; each A/B is
 repeated ``--runs`` times alternately and the median printed.
 
@@ -169,19 +170,78 @@ def parts(url: str, runs: int) -> None:
         print(f"inserting {BATCH:,} versions again (INSERT ... SELECT, rolled back), median:")
         for name, values in samples.items():
             per_version(name, statistics.median(values), BATCH)
+        sent(connection, pid, runs)
 
         print(f"the GIN index over {count:,} stored vectors in a bare table:")
         connection.execute(text("CREATE TEMP TABLE bare AS SELECT search_vector FROM versions"))
         connection.execute(text("CREATE TABLE gin_rows (v tsvector)"))
         connection.execute(text("CREATE INDEX ON gin_rows USING gin (v)"))
+        connection.execute(text("CREATE TABLE gin_direct (v tsvector)"))
+        connection.execute(text("CREATE INDEX ON gin_direct USING gin (v) WITH (fastupdate = off)"))
         connection.execute(text("CREATE TABLE gin_none (v tsvector)"))
         with_index = cpu_of("INSERT INTO gin_rows SELECT * FROM bare")
+        direct = cpu_of("INSERT INTO gin_direct SELECT * FROM bare")
         without = cpu_of("INSERT INTO gin_none SELECT * FROM bare")
         built = cpu_of("CREATE INDEX ON gin_none USING gin (v)")
         per_version("kept row by row (fastupdate, the default)", with_index - without, count)
+        per_version("kept row by row, fastupdate = off", direct - without, count)
         per_version("built once over every row (CREATE INDEX)", built, count)
         connection.rollback()
     engine.dispose()
+
+
+def sent(connection: Connection, pid: int, runs: int) -> None:
+    """Print server and client CPU of sending the versions: multi-row INSERT against COPY."""
+    from psycopg.types.json import Json
+
+    names = COLUMNS.split(", ")
+    raw: Any = connection.connection.dbapi_connection
+    cursor = raw.cursor()
+    cursor.execute(f"SELECT {COLUMNS} FROM versions WHERE id <= {BATCH}")
+    rows = [
+        tuple(
+            value + 1_000_000
+            if name == "number"
+            else Json(value)
+            if name in ("authors", "tags", "change") and value is not None
+            else value
+            for name, value in zip(names, row, strict=True)
+        )
+        for row in cursor.fetchall()
+    ]
+    raw.rollback()
+    one_row = "(" + ", ".join(["%s"] * len(names)) + ")"
+
+    def values() -> None:
+        statement = f"INSERT INTO versions ({COLUMNS}) VALUES " + ", ".join([one_row] * len(rows))
+        cursor.execute(statement, [value for row in rows for value in row])
+
+    def copy() -> None:
+        cursor.execute(
+            "CREATE TEMP TABLE versions_in ON COMMIT DROP AS "
+            f"SELECT {COLUMNS} FROM versions WITH NO DATA"
+        )
+        with cursor.copy(f"COPY versions_in ({COLUMNS}) FROM STDIN") as stream:
+            for row in rows:
+                stream.write_row(row)
+        cursor.execute(f"INSERT INTO versions ({COLUMNS}) SELECT {COLUMNS} FROM versions_in")
+
+    ways = {"one multi-row INSERT with parameters": values, "COPY, then INSERT ... SELECT": copy}
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in ways}
+    for _ in range(runs):
+        for name, way in ways.items():
+            server, client = backend_cpu(pid), time.process_time()
+            way()
+            samples[name].append((backend_cpu(pid) - server, time.process_time() - client))
+            raw.rollback()
+    print(f"sending the same {len(rows):,} versions from the client, median per version:")
+    for name, pairs in samples.items():
+        server = statistics.median(s for s, _ in pairs)
+        client = statistics.median(c for _, c in pairs)
+        print(
+            f"  {name}: server {1000 * server / len(rows):.3f} ms, "
+            f"client (psycopg alone) {1000 * client / len(rows):.3f} ms"
+        )
 
 
 def main() -> None:
