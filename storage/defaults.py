@@ -11,4 +11,4 @@ DEFAULT_SQLITE_MAX_PAGES = 0
 # The newest migration's revision: an archive at it is opened without Alembic, and read-only
 # commands read it without SQLAlchemy (storage/read_only.py). A new migration bumps it;
 # tests/storage/test_schema.py checks it against Alembic's head.
-SCHEMA_HEAD = "0020"
+SCHEMA_HEAD = "0021"

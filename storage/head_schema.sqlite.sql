@@ -1,4 +1,4 @@
--- newsarchive schema at revision 0020: python -m storage.head_schema
+-- newsarchive schema at revision 0021: python -m storage.head_schema
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
