@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from storage import Archive, ArticleContent, FetchedPage, record_capture, record_not_modified
@@ -143,3 +144,31 @@ def test_a_one_off_archive_makes_its_row_as_finishing_it_would_leave_it(archive:
 
     archive.run_write(again)
     assert row_columns(archive, entry_id) == made
+
+
+def test_scheduling_a_revisit_right_after_its_capture_does_not_read_the_article_again(
+    archive: Archive,
+) -> None:
+    """The writer records a capture and schedules its revisit in one transaction, per page."""
+    statements: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    def work(session: Session) -> None:
+        for number in range(3):  # the previous pages' articles are no longer referenced
+            url = f"https://news.example/world/2026/11/story-{number}.html"
+            fetched = FetchedPage(url, url, T0, 200, {"content-type": "text/html"})
+            result = record_capture(session, fetched, ArticleContent(text=TEXT, title="Story"))
+            assert result.article_id is not None
+            statements.clear()
+            schedule_revisit(session, result.article_id, now=T0)
+            assert not [s for s in statements if s.startswith("SELECT articles.")]
+
+    event.listen(archive.engine, "before_cursor_execute", note)
+    try:
+        archive.run_write(work)
+    finally:
+        event.remove(archive.engine, "before_cursor_execute", note)
+    with archive.read() as session:
+        assert len(session.scalars(select(FrontierEntry.next_fetch_at)).all()) == 3
