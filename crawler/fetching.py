@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from typing import Any
 
@@ -98,7 +99,9 @@ def fetched_page(response: Response) -> FetchedPage:
     request = response.request
     meta = request.meta if request is not None else {}
     server_body = meta.get(SERVER_BODY_META) if "playwright" in response.flags else None
-    return FetchedPage(
+    # The body is hashed once, here: the exchange's payload digest and the stored body's key.
+    digest = hashlib.sha256(response.body).hexdigest()
+    page = FetchedPage(
         requested_url=meta.get("requested_url", response.url),
         final_url=response.url,
         fetched_at=utcnow(),
@@ -106,9 +109,11 @@ def fetched_page(response: Response) -> FetchedPage:
         headers=_headers(response),
         body=response.body,
         redirect_urls=tuple(meta.get("redirect_urls", ())),
-        http=capture_http(response, response.body),
+        http=capture_http(response, response.body, digest),
         server_body=server_body if isinstance(server_body, bytes) else None,
     )
+    page.note_body_sha256(digest)
+    return page
 
 
 def is_html(response: Response) -> bool:

@@ -149,6 +149,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.robots.CautiousRobotsTxtMiddleware": 100,
     "crawler.middlewares.read_limit.RobotsTxtReadLimitMiddleware": 110,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.meta_refresh.HeadMetaRefreshMiddleware": 580,
     "crawler.middlewares.politeness.PolitenessMiddleware": 580,
     "crawler.middlewares.shared_politeness.SharedPolitenessMiddleware": 590,
     # Sees each response before HttpCompressionMiddleware (590) unpacks it: a cut gzip body.

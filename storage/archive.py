@@ -111,7 +111,7 @@ def _capture(
     version_count: int | None = None,
 ) -> _Recorded:
     if keep_body and page.body:
-        body_digest: str | None = store_raw_body(session, page.body)
+        body_digest: str | None = store_raw_body(session, page.body, page.body_sha256())
     else:
         # A body identical to one stored already costs nothing to point at (a WARC revisit).
         body_digest = stored_digest(session, page.http.payload_sha256) if page.http else None

@@ -98,7 +98,14 @@ def get_or_create_article(
         else:
             article = _known(session, Article(id=made, last_captured_at=None, **row))
     _add_aliases(session, article.id, seen)
+    session.info[_HELD_ARTICLE] = article
     return article
+
+
+# The session's identity map holds its objects weakly: without this reference the article of a
+# capture is dropped when recording it returns, and scheduling its revisit right after, in the
+# same transaction, reads the row again (one SELECT per page). One article at a time is held.
+_HELD_ARTICLE = "newsarchive.held_article"
 
 
 def _known(session: Session, article: Article) -> Article:

@@ -51,9 +51,12 @@ def decompress_raw_body(compression: str, data: bytes) -> bytes:
     return bytes(data)
 
 
-def store_raw_body(session: Session, body: bytes) -> str:
-    """Store ``body`` unless an identical one is stored already; return its sha256."""
-    digest = hashlib.sha256(body).hexdigest()
+def store_raw_body(session: Session, body: bytes, digest: str | None = None) -> str:
+    """Store ``body`` unless an identical one is stored already; return its sha256.
+
+    ``digest``, the body's sha256 when the caller knows it already, spares hashing it again.
+    """
+    digest = digest or hashlib.sha256(body).hexdigest()
     exists = session.scalar(select(RawBody.sha256).where(RawBody.sha256 == digest))
     if exists is None:
         row = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -26,9 +27,24 @@ class FetchedPage:
     http: CaptureHttp | None = None
     # When ``body`` is the DOM a browser rendered: the body the server sent for the page.
     server_body: bytes | None = None
+    # The sha256 of ``body``, once known. Not an argument: a page made from this one with
+    # ``replace`` (another body, maybe) starts without it and hashes its own body.
+    _body_sha256: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
+
+    def body_sha256(self) -> str | None:
+        """The hex sha256 of ``body`` (None without a body), computed once per page."""
+        if self.body is None:
+            return None
+        if self._body_sha256 is None:
+            self.note_body_sha256(hashlib.sha256(self.body).hexdigest())
+        return self._body_sha256
+
+    def note_body_sha256(self, digest: str) -> None:
+        """Remember ``digest`` as the sha256 of ``body``: its reader hashed it already."""
+        object.__setattr__(self, "_body_sha256", digest)
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,11 @@ def decode_body(body: bytes, content_type: str | None = None) -> tuple[str, str]
     if _looks_binary(body):
         raise ExtractionError("not_html", "the body is binary data, not HTML")
     charset = _charset(content_type)
+    if charset and codecs.lookup(charset).name == "utf-8":
+        try:  # a UTF-8 header over a body that decodes in it: that decoding is the text
+            return body.decode("utf-8").lstrip("\ufeff"), "utf-8"
+        except UnicodeDecodeError:
+            pass
     if charset and _header_lies(body, charset):
         logger.debug("ignoring the header's charset %s: the body does not decode in it", charset)
         charset = None

@@ -58,8 +58,13 @@ class HttpExchangeMiddleware:
         return response
 
 
-def capture_http(response: Response, body: bytes | None) -> CaptureHttp | None:
-    """The capture's exchange: the last one noted for ``response`` and the redirects before it."""
+def capture_http(
+    response: Response, body: bytes | None, body_sha256: str | None = None
+) -> CaptureHttp | None:
+    """The capture's exchange: the last one noted for ``response`` and the redirects before it.
+
+    ``body_sha256``, the sha256 of ``body`` when the caller has it, is not computed again.
+    """
     request = response.request
     exchanges: list[dict[str, Any]] = request.meta.get(META_KEY, []) if request else []
     if not exchanges:
@@ -90,7 +95,7 @@ def capture_http(response: Response, body: bytes | None) -> CaptureHttp | None:
         response_headers=response_headers,
         hops=tuple(hops),
         payload_sha256=(
-            hashlib.sha256(body).hexdigest()
+            (body_sha256 or hashlib.sha256(body).hexdigest())
             if body is not None and response.status != 304
             else None
         ),

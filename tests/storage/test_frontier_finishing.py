@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from storage import Archive, ArticleContent, FetchedPage, record_capture, record_not_modified
@@ -233,3 +234,31 @@ def test_without_the_latest_versions_date_the_stored_one_is_read(
     archive.run_write(work)
     with archive.read() as session:
         assert session.scalars(select(FrontierEntry.published_at)).one() == changed
+
+
+def test_scheduling_a_revisit_right_after_its_capture_does_not_read_the_article_again(
+    archive: Archive,
+) -> None:
+    """The writer records a capture and schedules its revisit in one transaction, per page."""
+    statements: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    def work(session: Session) -> None:
+        for number in range(3):  # the previous pages' articles are no longer referenced
+            url = f"https://news.example/world/2026/11/story-{number}.html"
+            fetched = FetchedPage(url, url, T0, 200, {"content-type": "text/html"})
+            result = record_capture(session, fetched, ArticleContent(text=TEXT, title="Story"))
+            assert result.article_id is not None
+            statements.clear()
+            schedule_revisit(session, result.article_id, now=T0)
+            assert not [s for s in statements if s.startswith("SELECT articles.")]
+
+    event.listen(archive.engine, "before_cursor_execute", note)
+    try:
+        archive.run_write(work)
+    finally:
+        event.remove(archive.engine, "before_cursor_execute", note)
+    with archive.read() as session:
+        assert len(session.scalars(select(FrontierEntry.next_fetch_at)).all()) == 3

@@ -5,10 +5,13 @@ from __future__ import annotations
 import pickle
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml.etree import tostring
+from w3lib.encoding import html_to_unicode
 
 from crawler.extraction import ExtractionError, extract_article, parse_html
-from crawler.extraction.decoding import decode_html
+from crawler.extraction.decoding import decode_body, decode_html
 from crawler.extraction.parsing import remove_invalid_xml_chars, text_to_tree
 
 RUSSIAN = "Городской совет проголосовал за расширение парка на берегу реки."
@@ -123,3 +126,34 @@ def test_an_error_page_served_with_200_is_an_error() -> None:
     with pytest.raises(ExtractionError) as raised:
         extract_article(page, "https://news.example/gone", "text/html")
     assert raised.value.reason == "error_page"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        st.binary(),
+        st.text().map(str.encode),
+        st.text().map(lambda text: b"\xef\xbb\xbf" + text.encode()),
+    ),
+    st.sampled_from(["utf-8", "UTF8", "utf_8", "u8"]),
+)
+def test_a_utf8_header_decodes_any_body_as_the_browser_algorithm_does(
+    body: bytes, charset: str
+) -> None:
+    """A body that decodes in its UTF-8 header is decoded once; the text is w3lib's."""
+    content_type = f"text/html; charset={charset}"
+    try:
+        text, encoding = decode_body(body, content_type)
+    except ExtractionError:
+        return  # empty or binary: refused before decoding (test_typed_errors)
+    if body.startswith(b"\xef\xbb\xbf") or _decodes(body):
+        expected = html_to_unicode(content_type, body)[1].lstrip("\ufeff")
+        assert (text, encoding) == (expected, "utf-8")
+
+
+def _decodes(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
