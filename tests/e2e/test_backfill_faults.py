@@ -148,11 +148,13 @@ def test_a_pause_the_crawl_recorded_for_a_host_holds_for_backfill_too(cli: Cli) 
     entries = [Entry(URL, "20261101000000", _page("Consultation opens next week."))]
     with archive_server(entries) as server:
         # As a crawl worker does on a Retry-After from this host (the shared politeness slots).
+        # Timed from before the write: the pause runs from a moment inside it, and a slow
+        # commit on a loaded machine must not count as time the backfill waited.
+        paused_at = time.monotonic()
         with open_archive(cli.db_url) as archive:
             archive.run_write(
                 lambda s: pause_host(s, "127.0.0.1", now=utcnow(), pause=timedelta(seconds=2))
             )
-        paused_at = time.monotonic()
         done = cli("backfill", URL, "--archive", f"{server.base}/coll/cdx", "--delay", "0.1")
         first = min(at for at, _, _ in server.log)
     assert done.code == 0, done.stderr
