@@ -8,12 +8,14 @@ environment, which the browser inherits, and /proc is searched for it afterwards
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -91,6 +93,29 @@ class RenderSite(ShellSite):
             self.release.wait(60)
             return "too late"
         return BAD_PAGES.get(path) or super().page(path)
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        served = super()._handler()
+
+        class Handler(served):  # type: ignore[valid-type,misc]
+            def do_GET(self) -> None:
+                if self.path != "/away-loading.html":
+                    super().do_GET()
+                    return
+                # /away.html whose last bytes come 2 s late: its script moves on while the page
+                # itself still loads, so the browser reports the page aborted after the request
+                # that replaced it (the order a loaded machine gives /away.html at times).
+                head, tail = BAD_PAGES["/away.html"].encode(), b"<!--" + b" " * 2000 + b"-->"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(head) + len(tail)))
+                self.end_headers()
+                self.wfile.write(head)
+                time.sleep(2)
+                with contextlib.suppress(OSError):  # the browser has gone elsewhere
+                    self.wfile.write(tail)
+
+        return Handler
 
 
 @pytest.fixture
@@ -202,7 +227,14 @@ def test_pages_that_misbehave_in_the_browser_get_a_reason_and_lose_nothing(
 ) -> None:
     first, _ = run(cli, "archive", "--json", site.url + "/ordinary.html")
     assert first.json_lines()[0]["status"] == "new"
-    paths = ["/spin.html", "/loop.html", "/away.html", "/huge.html", "/ordinary.html"]
+    paths = [
+        "/spin.html",
+        "/loop.html",
+        "/away.html",
+        "/away-loading.html",
+        "/huge.html",
+        "/ordinary.html",
+    ]
     started = time.monotonic()
     result, _ = run(
         cli,
@@ -221,8 +253,9 @@ def test_pages_that_misbehave_in_the_browser_get_a_reason_and_lose_nothing(
     reasons = {path: lines[site.url + path]["error_reason"] for path in paths}
     assert reasons["/spin.html"] == "render_timeout"
     assert reasons["/loop.html"] in ("render_failed", "render_timeout")
-    assert reasons["/away.html"] == "render_failed"  # the other site was never reached
-    assert "elsewhere.invalid/story" in str(lines[site.url + "/away.html"]["error"])
+    for away in ("/away.html", "/away-loading.html"):
+        assert reasons[away] == "render_failed"  # the other site was never reached
+        assert "elsewhere.invalid/story" in str(lines[site.url + away]["error"])
     assert reasons["/huge.html"] == "too_large"
     assert lines[site.url + "/ordinary.html"]["status"] == "unchanged"
     for path in paths[:-1]:
