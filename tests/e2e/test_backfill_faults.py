@@ -163,12 +163,12 @@ def test_a_pause_the_crawl_recorded_for_a_host_holds_for_backfill_too(cli: Cli) 
 
 @pytest.mark.slow
 def test_a_second_backfill_of_a_url_being_backfilled_is_one_clear_error(cli: Cli) -> None:
-    entries = [
-        Entry(URL, f"202611{day:02d}000000", _page(f"Update {day}."), delay=0.3)
-        for day in range(1, 5)
-    ]
+    entries = [Entry(URL, f"202611{day:02d}000000", _page(f"Update {day}.")) for day in range(1, 5)]
     env = {**os.environ, "NEWSARCHIVE_DB": cli.db_url, "NEWSARCHIVE_ALLOW_PRIVATE_NETWORK": "1"}
     with archive_server(entries) as server:
+        # The first backfill gets one capture, then waits until the second has run: however
+        # slowly the second starts, the first is still at work (it had finished at times).
+        server.hold_after = 1
         archive_url = f"{server.base}/coll/cdx"
         first = subprocess.Popen(
             [sys.executable, "-m", "crawler", "backfill", URL, "--archive", archive_url],
@@ -182,6 +182,7 @@ def test_a_second_backfill_of_a_url_being_backfilled_is_one_clear_error(cli: Cli
             assert time.monotonic() < deadline, "the backfill did not get going"
             time.sleep(0.05)
         second = cli("backfill", URL, "--archive", archive_url, "--delay", "0")
+        server.release.set()
         assert first.wait(timeout=60) == 0
         fetched = server.fetches("id_/")
     assert second.code == 1
