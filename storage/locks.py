@@ -100,7 +100,8 @@ def reserve_host_slot_at(session: Session, host: str, *, now: datetime, delay: t
     A wait measured from the moment the slot was reserved, so that the commit, and the hop
     back from a worker thread, on a loaded machine, are not slept again on top of it.
     """
-    return time.monotonic() + reserve_host_slot(session, host, now=now, delay=delay).total_seconds()
+    wait = reserve_host_slot(session, host, now=now, delay=delay)
+    return time.monotonic() + wait.total_seconds()  # read once the slot is reserved
 
 
 def pause_host(session: Session, host: str, *, now: datetime, pause: timedelta) -> None:
