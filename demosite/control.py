@@ -25,7 +25,7 @@ class RequestRecord:
     headers: dict[str, str]
     status: int
     server: str
-    time: str
+    time: str  # when the request arrived (ISO 8601)
 
     def header(self, name: str) -> str | None:
         """A request header, case-insensitively."""

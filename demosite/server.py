@@ -227,6 +227,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self, send_body: bool) -> None:
         demo = self.demo
+        arrived = demo.now()  # the record's time: when the request came, not when it was answered
         path = urlsplit(self.path).path
         body = self._read_body()
         if path.startswith(CONTROL_PREFIX):
@@ -253,7 +254,7 @@ class _Handler(BaseHTTPRequestHandler):
                 dict(self.headers.items()),
                 response.status,
                 demo.url,
-                demo.now().isoformat(),
+                arrived.isoformat(),
             )
         )
         self._send(response, send_body)

@@ -6,6 +6,7 @@ atomically so that workers on one database share a host's delay instead of multi
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -84,9 +85,23 @@ def reserve_host_slot(session: Session, host: str, *, now: datetime, delay: time
     row = _locked_host(session, host, next_request_at=now + delay)
     if row is None:
         return timedelta(0)
+    # The clock again, now that the row is ours: time spent waiting for another worker's lock
+    # is time already waited, not to be slept on top (the request would go late, and the next
+    # worker's on time: closer than the delay at the server).
+    now = database_now(session, now)
     start = max(row.next_request_at, now)
     row.next_request_at = start + delay
     return start - now
+
+
+def reserve_host_slot_at(session: Session, host: str, *, now: datetime, delay: timedelta) -> float:
+    """``reserve_host_slot`` as the ``time.monotonic()`` moment the request may be sent.
+
+    A wait measured from the moment the slot was reserved, so that the commit, and the hop
+    back from a worker thread, on a loaded machine, are not slept again on top of it.
+    """
+    wait = reserve_host_slot(session, host, now=now, delay=delay)
+    return time.monotonic() + wait.total_seconds()  # read once the slot is reserved
 
 
 def pause_host(session: Session, host: str, *, now: datetime, pause: timedelta) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from storage import Archive
-from storage.locks import pause_host, reserve_host_slot
+from storage.locks import pause_host, reserve_host_slot_at
 from storage.timeutil import utcnow
 
 __all__ = ["DatabaseSlots"]
@@ -24,10 +25,10 @@ class DatabaseSlots:
     archive: Archive
 
     def reserve(self, host: str, delay: float) -> float:
-        wait = self.archive.run_write(
-            lambda s: reserve_host_slot(s, host, now=utcnow(), delay=timedelta(seconds=delay))
+        send_at = self.archive.run_write(
+            lambda s: reserve_host_slot_at(s, host, now=utcnow(), delay=timedelta(seconds=delay))
         )
-        return wait.total_seconds()
+        return send_at - time.monotonic()
 
     def pause(self, host: str, seconds: float) -> None:
         self.archive.run_write(

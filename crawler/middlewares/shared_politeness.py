@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -20,7 +21,7 @@ from crawler.extensions.archive_connection import archive_connection
 from crawler.middlewares.politeness import RETRY_STATUSES, crawl_delay_in, retry_after_seconds
 from crawler.signals import robots_txt_cached
 from storage import Archive
-from storage.locks import pause_host, reserve_host_slot
+from storage.locks import pause_host, reserve_host_slot_at
 from storage.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -83,17 +84,17 @@ class SharedPolitenessMiddleware:
         return max(self.host_delays.get(host, self.default_delay), self.crawl_delays.get(host, 0.0))
 
     def _reserve(self, host: str, delay: float) -> float:
-        wait = self.archive().run_write(
-            lambda s: reserve_host_slot(s, host, now=utcnow(), delay=timedelta(seconds=delay))
+        """Reserve the host's next slot: the ``time.monotonic()`` moment it comes."""
+        return self.archive().run_write(
+            lambda s: reserve_host_slot_at(s, host, now=utcnow(), delay=timedelta(seconds=delay))
         )
-        return wait.total_seconds()
 
     async def process_request(self, request: Request) -> None:
         host = urlparse_cached(request).hostname or ""
         delay = self.delay_for(host)
         if delay <= 0 or not host:
             return
-        wait = await asyncio.to_thread(self._reserve, host, delay)
+        wait = await asyncio.to_thread(self._reserve, host, delay) - time.monotonic()
         self.stats.inc_value("archive/shared_politeness/reserved")
         if wait > 0:
             self.stats.inc_value("archive/shared_politeness/waited")

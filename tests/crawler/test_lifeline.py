@@ -15,6 +15,8 @@ from crawler.owners import died_on_this_host, new_owner_id, owner_pid
 REPO = Path(__file__).resolve().parents[2]
 
 # A parent that starts a child arming its lifeline, prints the child's PID, then waits forever.
+# The child (sharing the parent's stdout) prints "ready" once armed, so the parent is killed
+# only then: a child slow to start on a loaded machine would otherwise arm it too late.
 PARENT = textwrap.dedent(
     """
     import subprocess, sys, time
@@ -24,9 +26,10 @@ PARENT = textwrap.dedent(
     """
 )
 CHILD = (
-    "from crawler.lifeline import die_with_parent; import time; die_with_parent(); time.sleep(600)"
+    "from crawler.lifeline import die_with_parent; import time; die_with_parent(); "
+    "print('ready', flush=True); time.sleep(600)"
 )
-UNARMED = "import time; time.sleep(600)"
+UNARMED = "import time; print('ready', flush=True); time.sleep(600)"
 
 
 def _gone(pid: int, seconds: float) -> bool:
@@ -48,7 +51,7 @@ def _orphan_after_kill_9(child_code: str) -> tuple[int, bool]:
     )
     assert parent.stdout is not None
     child = int(parent.stdout.readline())
-    time.sleep(0.5)  # the child has armed its lifeline
+    assert parent.stdout.readline() == "ready\n"  # the child has armed its lifeline
     parent.kill()
     parent.wait()
     parent.stdout.close()

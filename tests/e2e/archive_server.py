@@ -43,6 +43,11 @@ class ArchiveServer(ThreadingHTTPServer):
         self.cdx_extra = cdx_extra or []
         self.log: list[tuple[float, str, int]] = []  # (time, path, status answered)
         self.lock = threading.Lock()
+        # When set, the captures asked for after the first ``hold_after`` wait for ``release``
+        # (at most a minute): a test can act while a backfill is surely mid-way.
+        self.hold_after: int | None = None
+        self.release = threading.Event()
+        self._captures_asked = 0
 
     @property
     def base(self) -> str:
@@ -98,6 +103,12 @@ class _Handler(BaseHTTPRequestHandler):
         if entry is None:
             self._answer(404, b"not here", {"Content-Type": "text/plain"})
             return
+        with self.server.lock:
+            self.server._captures_asked += 1
+            held = self.server.hold_after is not None
+            held = held and self.server._captures_asked > (self.server.hold_after or 0)
+        if held:
+            self.server.release.wait(60)
         time.sleep(entry.delay)
         if entry.busy:
             status = entry.busy.pop(0)

@@ -148,11 +148,13 @@ def test_a_pause_the_crawl_recorded_for_a_host_holds_for_backfill_too(cli: Cli) 
     entries = [Entry(URL, "20261101000000", _page("Consultation opens next week."))]
     with archive_server(entries) as server:
         # As a crawl worker does on a Retry-After from this host (the shared politeness slots).
+        # Timed from before the write: the pause runs from a moment inside it, and a slow
+        # commit on a loaded machine must not count as time the backfill waited.
+        paused_at = time.monotonic()
         with open_archive(cli.db_url) as archive:
             archive.run_write(
                 lambda s: pause_host(s, "127.0.0.1", now=utcnow(), pause=timedelta(seconds=2))
             )
-        paused_at = time.monotonic()
         done = cli("backfill", URL, "--archive", f"{server.base}/coll/cdx", "--delay", "0.1")
         first = min(at for at, _, _ in server.log)
     assert done.code == 0, done.stderr
@@ -161,12 +163,12 @@ def test_a_pause_the_crawl_recorded_for_a_host_holds_for_backfill_too(cli: Cli) 
 
 @pytest.mark.slow
 def test_a_second_backfill_of_a_url_being_backfilled_is_one_clear_error(cli: Cli) -> None:
-    entries = [
-        Entry(URL, f"202611{day:02d}000000", _page(f"Update {day}."), delay=0.3)
-        for day in range(1, 5)
-    ]
+    entries = [Entry(URL, f"202611{day:02d}000000", _page(f"Update {day}.")) for day in range(1, 5)]
     env = {**os.environ, "NEWSARCHIVE_DB": cli.db_url, "NEWSARCHIVE_ALLOW_PRIVATE_NETWORK": "1"}
     with archive_server(entries) as server:
+        # The first backfill gets one capture, then waits until the second has run: however
+        # slowly the second starts, the first is still at work (it had finished at times).
+        server.hold_after = 1
         archive_url = f"{server.base}/coll/cdx"
         first = subprocess.Popen(
             [sys.executable, "-m", "crawler", "backfill", URL, "--archive", archive_url],
@@ -180,6 +182,7 @@ def test_a_second_backfill_of_a_url_being_backfilled_is_one_clear_error(cli: Cli
             assert time.monotonic() < deadline, "the backfill did not get going"
             time.sleep(0.05)
         second = cli("backfill", URL, "--archive", archive_url, "--delay", "0")
+        server.release.set()
         assert first.wait(timeout=60) == 0
         fetched = server.fetches("id_/")
     assert second.code == 1

@@ -16,10 +16,12 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from demosite.response import Response
 from demosite.server import DemoServer, serve
 from demosite.site import NewsSite
 from tests.e2e.conftest import Cli
@@ -145,17 +147,41 @@ def test_a_stopped_crawl_says_how_to_resume(
     no_scrapy_lines(stderr)
 
 
+class HeldSite(NewsSite):
+    """The demo site answering the first article asked for at once and holding every later one
+    until ``release`` is set (at most a minute)."""
+
+    def __init__(self, articles: int) -> None:
+        super().__init__(articles)
+        self.release = threading.Event()
+        self._asked = 0
+        self._lock = threading.Lock()
+
+    def render(
+        self, target: str, base_url: str, nonce: int = 0, rendered_at: datetime | None = None
+    ) -> Response:
+        if target.split("?")[0] in self.article_paths():
+            with self._lock:
+                self._asked += 1
+                later = self._asked > 1
+            if later:
+                self.release.wait(60)
+        return super().render(target, base_url, nonce, rendered_at)
+
+
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_stopped_archive_says_how_to_resume(
     tmp_path: Path, db_url: str, signum: int, code: int
 ) -> None:
     """`archive` of many URLs on a slow host, stopped after its first page: one line, 130/143.
 
-    40 pages a second apart: under heavy load the first result can take several seconds to be
-    printed (the extraction workers start), and the stop must still find pages left.
+    The site holds every page after the first until the stop is sent: under heavy load the
+    first result can take many seconds to be printed (the extraction workers start), and the
+    stop must still find pages left, however long that took.
     """
     env = {**os.environ, "NEWSARCHIVE_DB": db_url, "PYTHONUNBUFFERED": "1"}
-    with serve(NewsSite(articles=40)) as site:
+    held = HeldSite(articles=40)
+    with serve(held) as site:
         urls = [site.url + path for path in site.site.article_paths()]
         command = [sys.executable, "-m", "crawler", "archive", "--delay", "1", *urls]
         with subprocess.Popen(
@@ -166,6 +192,7 @@ def test_a_stopped_archive_says_how_to_resume(
             assert archive.stderr is not None
             first = archive.stdout.readline()  # the first archived page
             archive.send_signal(signum)
+            held.release.set()  # the pages in flight are answered, as a slow host would
             # Read on through the buffer readline filled (communicate() would skip it).
             rest = archive.stdout.read()
             stderr = archive.stderr.read()

@@ -145,7 +145,9 @@ def test_the_lock_is_held_between_rounds_and_a_second_scheduler_exits_6(
     started = time.monotonic()
     second = cli("schedule", "--config", str(config))
     assert second.code == 6
-    assert time.monotonic() - started < 15
+    # At once: waiting for the lock to expire would take LOCK_TTL (5 minutes); start-up alone
+    # can take several seconds on a loaded machine.
+    assert time.monotonic() - started < 60
     assert owner in second.stderr
     assert "another scheduler" in second.stderr
     assert service.poll() is None, "the running scheduler goes on"
@@ -201,8 +203,9 @@ def test_a_round_whose_scheduler_is_gone_does_not_run(
     dead = subprocess.Popen(["true"])
     dead.wait()
     owner = f"{os.uname().nodename[:30]}:{dead.pid}:deadbeef"
-    started = time.monotonic()
+    asked_before = len(news_site.requests)
     round_ = cli("schedule", "--config", str(config), "--once", "--scheduler-owner", owner)
     assert round_.code == -signal.SIGKILL
-    assert time.monotonic() - started < 20
+    # Not a single request to the site (a bound on its time would depend on start-up speed).
+    assert news_site.requests[asked_before:] == []
     assert lock_owner(db_url) is None

@@ -158,7 +158,9 @@ def test_sigterm_does_not_wait_for_requests_queued_behind_the_host_delay(
     _, stderr = process.communicate(timeout=120)
     took = time.monotonic() - asked
     assert process.returncode == 143, stderr
-    assert took < 15, f"SIGTERM took {took:.0f} s: it waited for queued requests"
+    # Waiting for the ~150 queued requests would take minutes; finishing the page in flight,
+    # saving and stopping the extraction workers take seconds (more on a loaded machine).
+    assert took < 60, f"SIGTERM took {took:.0f} s: it waited for queued requests"
     health = archive_health(path)
     assert health.leased == 0, "leases were not given back: " + stderr[-2000:]
     assert health.articles < 10

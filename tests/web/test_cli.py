@@ -41,7 +41,7 @@ def start_serve(db_url: str, *options: str) -> tuple[subprocess.Popen[bytes], st
         stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60  # start-up on a loaded machine
     while True:
         try:
             with urllib.request.urlopen(base + "/", timeout=5) as answer:

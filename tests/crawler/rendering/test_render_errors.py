@@ -51,3 +51,10 @@ def test_the_page_itself_is_named_when_nothing_else_was_asked_for() -> None:
 
 def test_a_non_web_address_is_named_at_once() -> None:
     assert asyncio.run(_where_it_moved(PAGE, ["about:blank"], [PAGE])) == "about:blank"
+
+
+def test_the_destination_is_named_when_the_page_itself_is_reported_aborted_last() -> None:
+    # The order Chromium reports a page whose script moves on while the page still loads:
+    # the destination is refused first, then the page's own load is aborted.
+    elsewhere = "http://elsewhere.invalid/story"
+    assert asyncio.run(_where_it_moved(PAGE, [elsewhere, PAGE], [PAGE, elsewhere])) == elsewhere
