@@ -147,13 +147,18 @@ def make_archives(folder: Path) -> None:
 
 
 def run_case(folder: Path, archive: str, arguments: list[str]) -> dict[str, Any]:
+    return run_read_command(f"sqlite:///{archive}.db", arguments, folder)
+
+
+def run_read_command(db_url: str, arguments: list[str], folder: Path) -> dict[str, Any]:
+    """The command's exit status and output, in ``folder``, with a fixed width and clock."""
     environment = {**os.environ, "COLUMNS": "100", "NO_COLOR": ""}
     environment.pop("NEWSARCHIVE_DB", None)
     environment.pop(CLOCK_VARIABLE, None)
     if arguments[0] == "due":  # what is due depends on the time
         environment[CLOCK_VARIABLE] = DUE_NOW
     done = subprocess.run(
-        [sys.executable, "-m", "crawler", "--db", f"sqlite:///{archive}.db", *arguments],
+        [sys.executable, "-m", "crawler", "--db", db_url, *arguments],
         cwd=folder,
         capture_output=True,
         text=True,
@@ -218,21 +223,7 @@ def test_read_commands_print_the_same_on_postgresql(
         if archive_name == "due":
             add_due_rows(archive)
     (tmp_path / "due-sites.toml").write_text(DUE_SITES)
-    environment = {**os.environ, "COLUMNS": "100"}
-    environment.pop(CLOCK_VARIABLE, None)
-    if arguments[0] == "due":
-        environment[CLOCK_VARIABLE] = DUE_NOW
-    done = subprocess.run(
-        [sys.executable, "-m", "crawler", "--db", postgres_db_url, *arguments],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={**environment, "PYTHONPATH": str(REPO)},
-    )
-    result = {"exit": done.returncode, "stdout": done.stdout, "stderr": done.stderr}
-    assert result == expected[name]
+    assert run_read_command(postgres_db_url, arguments, tmp_path) == expected[name]
 
 
 def _write_expectations() -> None:
