@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -20,7 +20,16 @@ from storage.timeutil import utcnow
 from storage.urls import InvalidURL, canonical_url, url_hash
 from storage.validation import InvalidImport, versions_from_jsonl
 
-__all__ = ["InvalidImport", "import_versions", "parse_jsonl", "versions_from_jsonl"]
+__all__ = [
+    "ImportPlan",
+    "InvalidImport",
+    "KnownArticle",
+    "import_versions",
+    "parse_jsonl",
+    "plan_import",
+    "versions_from_jsonl",
+    "write_import",
+]
 
 
 def parse_jsonl(lines: Iterable[bytes | str], *, source: str = "line") -> Iterator[ExportedVersion]:
@@ -39,10 +48,11 @@ def parse_jsonl(lines: Iterable[bytes | str], *, source: str = "line") -> Iterat
 
 
 @dataclass
-class _Known:
+class KnownArticle:
     """An article as the batch knows it: its id, version count and last capture time."""
 
     id: int
+    site_id: int
     version_count: int
     last_captured_at: datetime | None
     changed: bool = False
@@ -62,21 +72,22 @@ def _lookups_of_url(url: str) -> tuple[str, ...]:
     return tuple(url_hash(candidate) for candidate in dict.fromkeys((url, lookup)))
 
 
-def _known_articles(session: Session, digests: list[str]) -> dict[str, _Known]:
-    found: dict[str, _Known] = {}
+def _known_articles(session: Session, digests: list[str]) -> dict[str, KnownArticle]:
+    found: dict[str, KnownArticle] = {}
     for start in range(0, len(digests), _IN_BATCH):
         rows = session.execute(
             select(
                 ArticleAlias.url_hash,
                 Article.id,
+                Article.site_id,
                 Article.version_count,
                 Article.last_captured_at,
             )
             .join(Article, Article.id == ArticleAlias.article_id)
             .where(ArticleAlias.url_hash.in_(digests[start : start + _IN_BATCH]))
         )
-        for digest, article_id, count, last in rows:
-            found[digest] = _Known(article_id, count, last)
+        for digest, article_id, site_id, count, last in rows:
+            found[digest] = KnownArticle(article_id, site_id, count, last)
     return found
 
 
@@ -94,7 +105,7 @@ def _site_ids(session: Session, records: list[ExportedVersion]) -> dict[str, int
 def _create_articles(
     session: Session,
     records: list[ExportedVersion],
-    known: dict[str, _Known],
+    known: dict[str, KnownArticle],
     summary: ImportSummary,
 ) -> None:
     """Create the articles of ``records`` that no alias finds; add them to ``known``."""
@@ -154,6 +165,15 @@ def _stored_hashes(session: Session, pairs: set[tuple[int, int]]) -> dict[tuple[
     return stored
 
 
+@dataclass
+class ImportPlan:
+    """One batch's new version rows and the articles they advance, ready to be written."""
+
+    summary: ImportSummary
+    rows: list[dict[str, Any]]
+    articles: list[KnownArticle]
+
+
 def import_versions(session: Session, versions: Iterable[ExportedVersion]) -> ImportSummary:
     """Restore exported versions, keeping their numbers, times, hashes and change summaries.
 
@@ -165,6 +185,21 @@ def import_versions(session: Session, versions: Iterable[ExportedVersion]) -> Im
     Written in bulk: the articles of all ``versions`` are looked up and created in a few
     statements, the new versions inserted with one multi-row statement per table batch.
     """
+    plan = plan_import(session, versions)
+    write_import(session, plan.rows, plan.articles)
+    return plan.summary
+
+
+def plan_import(
+    session: Session, versions: Iterable[ExportedVersion], *, assign_ids: bool = False
+) -> ImportPlan:
+    """Create the sites and articles of ``versions`` and work out which versions to add.
+
+    Nothing of the versions is written: ``write_import`` does that, in this transaction or,
+    per article, in others. ``assign_ids`` (PostgreSQL) takes the new rows' ids from the
+    sequence now, in the batch's order, so that rows written by several connections get the
+    ids one connection would have given them.
+    """
     summary = ImportSummary()
     records = list(versions)
     if session.get_bind().dialect.name == "sqlite":
@@ -175,7 +210,7 @@ def import_versions(session: Session, versions: Iterable[ExportedVersion]) -> Im
     known = _known_articles(session, [d for r in records for d in _lookups(r)])
     _create_articles(session, records, known, summary)
     # One object per article, however many of its URLs found it: the batch updates it in place.
-    by_id: dict[int, _Known] = {}
+    by_id: dict[int, KnownArticle] = {}
     for digest, found in known.items():
         known[digest] = by_id.setdefault(found.id, found)
     articles = [next(known[d] for d in _lookups(r) if d in known) for r in records]
@@ -227,10 +262,25 @@ def import_versions(session: Session, versions: Iterable[ExportedVersion]) -> Im
             article.last_captured_at = latest
         article.changed = True
         summary.versions_imported += 1
+    if assign_ids and rows:
+        for row, new_id in zip(rows, _next_ids(session, "versions", len(rows)), strict=True):
+            row["id"] = new_id
+    changed = list({a.id: a for a in articles if a.changed}.values())
+    return ImportPlan(summary, rows, changed)
+
+
+def write_import(
+    session: Session, rows: Sequence[dict[str, Any]], articles: Sequence[KnownArticle]
+) -> None:
+    """Insert a plan's version rows (or a share of them) and advance their articles.
+
+    The articles last, in site order: their update is what takes the sites' counter rows (the
+    counters' triggers), so concurrent writers hold those locks only until they commit, and
+    take them in one order (no deadlock).
+    """
     if rows:  # Core, all columns in every row: one executemany (the ORM splits on NULLs)
         insert_versions(session, rows)
-    changed = {a.id: a for a in articles if a.changed}
-    if changed:
+    if articles:
         session.execute(
             update(Article),
             [
@@ -239,10 +289,23 @@ def import_versions(session: Session, versions: Iterable[ExportedVersion]) -> Im
                     "version_count": a.version_count,
                     "last_captured_at": a.last_captured_at,
                 }
-                for a in changed.values()
+                for a in sorted(articles, key=lambda a: (a.site_id, a.id))
             ],
         )
-    return summary
+
+
+def _next_ids(session: Session, table: str, count: int) -> list[int]:
+    """``count`` new ids from ``table``'s id sequence (PostgreSQL), in order."""
+    return [
+        int(new_id)
+        for new_id in session.scalars(
+            text(
+                "SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
+                "FROM generate_series(1, :count) ORDER BY 1"
+            ),
+            {"table": table, "count": count},
+        )
+    ]
 
 
 _IN_BATCH = 500  # values per IN (...) list

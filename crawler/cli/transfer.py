@@ -6,7 +6,6 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import IO, BinaryIO, TextIO
@@ -21,10 +20,12 @@ from crawler.cli.query import filter_options
 from crawler.cli.sites import site_name_option, site_to_domain
 from storage import CaptureResult
 from storage.export import iter_versions, write_csv, write_jsonl
-from storage.importing import import_versions, versions_from_jsonl
+from storage.importing import versions_from_jsonl
+from storage.parallel_import import import_batches
 from storage.records import ImportSummary, ReextractResult, WarcSummary
 
 IMPORT_BATCH = 2_000
+IMPORT_JOBS = 2  # PostgreSQL: the server's text-search parsing on two cores
 
 
 @contextmanager
@@ -158,9 +159,17 @@ def _report(summary: ImportSummary, as_json: bool) -> None:
 
 @main.command(name="import-jsonl")
 @click.argument("file", type=click.File("rb"))
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1, max=16),
+    default=IMPORT_JOBS,
+    show_default=True,
+    help="PostgreSQL: connections writing versions at once (each its own articles); "
+    "SQLite always writes with one.",
+)
 @json_option
 @click.pass_obj
-def import_jsonl(obj: Context, file: IO[bytes], as_json: bool) -> None:
+def import_jsonl(obj: Context, file: IO[bytes], jobs: int, as_json: bool) -> None:
     """Restore versions from a JSONL export ('-' reads stdin), keeping numbers and hashes.
 
     Importing the same file twice changes nothing. Each record is checked against the
@@ -171,12 +180,19 @@ def import_jsonl(obj: Context, file: IO[bytes], as_json: bool) -> None:
     Example:
       newsarchive --db sqlite:///copy.db import-jsonl nbc.jsonl
     """
-    total = ImportSummary()
-    records = versions_from_jsonl(file, total.problems, source=f"{file.name} line")
+    problems: list[str] = []
+    records = versions_from_jsonl(file, problems, source=f"{file.name} line")
+    batches = iter(lambda: list(islice(records, IMPORT_BATCH)), [])
     with obj.archive() as archive:
-        while batch := list(islice(records, IMPORT_BATCH)):
-            total.add(archive.run_write(partial(import_versions, versions=batch)))
-            click.echo(f"[{total.versions_imported + total.versions_present}] imported", err=True)
+        total = import_batches(
+            archive,
+            batches,
+            jobs=jobs,
+            on_batch=lambda total: click.echo(
+                f"[{total.versions_imported + total.versions_present}] imported", err=True
+            ),
+        )
+    total.problems[:0] = problems
     _report(total, as_json)
     if total.problems:
         sys.exit(EXIT_FAILED)
