@@ -81,9 +81,7 @@ def _finish(writing: list[Future[None]]) -> None:
         raise errors[0]
 
 
-def _shares(
-    plan: ImportPlan, jobs: int
-) -> list[tuple[list[dict[str, Any]], list[KnownArticle]]]:
+def _shares(plan: ImportPlan, jobs: int) -> list[tuple[list[dict[str, Any]], list[KnownArticle]]]:
     """The plan's rows and articles split by article into ``jobs`` shares (empty ones left out)."""
     rows: list[list[dict[str, Any]]] = [[] for _ in range(jobs)]
     articles: list[list[KnownArticle]] = [[] for _ in range(jobs)]
