@@ -56,10 +56,10 @@ def import_batches(
         return total
     with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="import") as pool:
         writing: list[Future[None]] = []
-        planned = ImportSummary()
+        planned: ImportSummary | None = None  # the batch being written
         for batch in batches:  # read and parsed while the previous batch's shares are written
             _finish(writing)
-            if writing:
+            if planned is not None:
                 total.add(planned)
                 report(total)
             plan = archive.run_write(partial(plan_import, versions=batch, assign_ids=True))
@@ -69,8 +69,9 @@ def import_batches(
             ]
             planned = plan.summary
         _finish(writing)
-        total.add(planned)
-        report(total)
+        if planned is not None:
+            total.add(planned)
+            report(total)
     return total
 
 
