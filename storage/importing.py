@@ -107,8 +107,14 @@ def _create_articles(
     records: list[ExportedVersion],
     known: dict[str, KnownArticle],
     summary: ImportSummary,
+    assign_ids: bool,
 ) -> None:
-    """Create the articles of ``records`` that no alias finds; add them to ``known``."""
+    """Create the articles of ``records`` that no alias finds; add them to ``known``.
+
+    ``assign_ids``: their ids are taken in the records' order, and the rows inserted in site
+    order, the order in which ``write_import`` takes the sites' counter rows (no deadlock
+    with the previous batch's writers).
+    """
     new: dict[str, ExportedVersion] = {}
     for record in records:
         if not any(digest in known for digest in _lookups(record)):
@@ -127,6 +133,10 @@ def _create_articles(
         }
         for digest, record in new.items()
     ]
+    if assign_ids:
+        for row, new_id in zip(rows, _next_ids(session, "articles", len(rows)), strict=True):
+            row["id"] = new_id
+        rows.sort(key=lambda row: (row["site_id"], row["id"]))
     insert_missing(session, Article, rows)
     created = {
         str(digest): int(article_id)
@@ -149,6 +159,15 @@ def _create_articles(
     )
     known.update(_known_articles(session, list(new)))
     summary.articles_created += len(new)
+
+
+def _overlay(known: dict[str, KnownArticle], pending: ImportPlan) -> None:
+    """Give the articles of ``known`` that ``pending`` advances the counts it will write."""
+    ahead = {article.id: article for article in pending.articles}
+    for found in known.values():
+        if (article := ahead.get(found.id)) is not None:
+            found.version_count = article.version_count
+            found.last_captured_at = article.last_captured_at
 
 
 def _stored_hashes(session: Session, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], str]:
@@ -191,14 +210,20 @@ def import_versions(session: Session, versions: Iterable[ExportedVersion]) -> Im
 
 
 def plan_import(
-    session: Session, versions: Iterable[ExportedVersion], *, assign_ids: bool = False
+    session: Session,
+    versions: Iterable[ExportedVersion],
+    *,
+    assign_ids: bool = False,
+    pending: ImportPlan | None = None,
 ) -> ImportPlan:
     """Create the sites and articles of ``versions`` and work out which versions to add.
 
     Nothing of the versions is written: ``write_import`` does that, in this transaction or,
     per article, in others. ``assign_ids`` (PostgreSQL) takes the new rows' ids from the
-    sequence now, in the batch's order, so that rows written by several connections get the
-    ids one connection would have given them.
+    sequences now, in the batch's order, so that rows written by several connections get the
+    ids one connection would have given them. ``pending`` is the previous batch's plan, still
+    being written by other connections: its articles' counts and its versions are taken from
+    it rather than from the database.
     """
     summary = ImportSummary()
     records = list(versions)
@@ -208,20 +233,24 @@ def plan_import(
         # effect on durability.
         session.execute(text(f"PRAGMA cache_size = -{BULK_CACHE_KIB}"))
     known = _known_articles(session, [d for r in records for d in _lookups(r)])
-    _create_articles(session, records, known, summary)
+    if pending is not None:
+        _overlay(known, pending)
+    _create_articles(session, records, known, summary, assign_ids)
     # One object per article, however many of its URLs found it: the batch updates it in place.
     by_id: dict[int, KnownArticle] = {}
     for digest, found in known.items():
         known[digest] = by_id.setdefault(found.id, found)
     articles = [next(known[d] for d in _lookups(r) if d in known) for r in records]
-    stored = _stored_hashes(
-        session,
-        {
-            (a.id, r.version)
-            for r, a in zip(records, articles, strict=True)
-            if r.version <= a.version_count
-        },
-    )
+    pairs = {
+        (a.id, r.version)
+        for r, a in zip(records, articles, strict=True)
+        if r.version <= a.version_count
+    }
+    stored = _stored_hashes(session, pairs)
+    if pending is not None:
+        for row in pending.rows:
+            if (row["article_id"], row["number"]) in pairs:
+                stored[row["article_id"], row["number"]] = row["content_hash"]
     rows: list[dict[str, Any]] = []
     for record, article in zip(records, articles, strict=True):
         if record.version <= article.version_count:

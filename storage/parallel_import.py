@@ -5,7 +5,10 @@ text-search parser) and its GIN entries, about 0.8 ms of one backend's CPU per v
 connection keeps one core of the server busy; here each batch is planned on one connection
 (sites and new articles created and committed, new rows given their ids from the sequences in
 the batch's order) and its versions are then written by ``jobs`` connections at once, each a
-transaction over its own articles' versions. The next batch is read and parsed meanwhile.
+transaction over its own articles' versions.
+
+The next batch is planned while one is written, from the database and the plan being
+written (its articles' counts, its versions), which is committed before the next is written.
 
 The result is the one a single connection gives: the same rows under the same ids (articles,
 aliases and versions get theirs in the batch's order whoever writes them), the same numbers.
@@ -56,21 +59,23 @@ def import_batches(
         return total
     with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="import") as pool:
         writing: list[Future[None]] = []
-        planned: ImportSummary | None = None  # the batch being written
-        for batch in batches:  # read and parsed while the previous batch's shares are written
+        pending: ImportPlan | None = None  # the batch being written
+        for batch in batches:  # read and planned while the previous batch is written
+            plan = archive.run_write(
+                partial(plan_import, versions=batch, assign_ids=True, pending=pending)
+            )
             _finish(writing)
-            if planned is not None:
-                total.add(planned)
+            if pending is not None:
+                total.add(pending.summary)
                 report(total)
-            plan = archive.run_write(partial(plan_import, versions=batch, assign_ids=True))
             writing = [
                 pool.submit(archive.run_write, partial(write_import, rows=rows, articles=known))
                 for rows, known in _shares(plan, jobs)
             ]
-            planned = plan.summary
+            pending = plan
         _finish(writing)
-        if planned is not None:
-            total.add(planned)
+        if pending is not None:
+            total.add(pending.summary)
             report(total)
     return total
 
