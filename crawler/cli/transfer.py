@@ -161,7 +161,7 @@ def _report(summary: ImportSummary, as_json: bool) -> None:
 @click.argument("file", type=click.File("rb"))
 @click.option(
     "--jobs",
-    type=click.IntRange(min=1, max=16),
+    type=click.IntRange(min=1, max=8),
     default=IMPORT_JOBS,
     show_default=True,
     help="PostgreSQL: connections writing versions at once (each its own articles); "
