@@ -202,7 +202,7 @@ def import_versions(session: Session, versions: Iterable[ExportedVersion]) -> Im
     and reported in ``problems``. Captures and raw bodies are not part of a JSONL export.
 
     Written in bulk: the articles of all ``versions`` are looked up and created in a few
-    statements, the new versions inserted with one multi-row statement per table batch.
+    statements, the new versions inserted with one multi-row statement (PostgreSQL: COPY).
     """
     plan = plan_import(session, versions)
     write_import(session, plan.rows, plan.articles)
