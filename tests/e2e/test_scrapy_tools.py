@@ -87,3 +87,16 @@ def test_extensions_are_scrapys_without_the_ones_never_loaded() -> None:
         if path not in settings.NEVER_LOADED_EXTENSIONS
     }
     assert expected == settings.EXTENSIONS_BASE
+
+
+def test_downloader_middlewares_are_scrapys_without_the_ones_never_loaded() -> None:
+    from scrapy.settings import default_settings
+
+    from crawler import settings
+
+    expected = {
+        path: order
+        for path, order in default_settings.DOWNLOADER_MIDDLEWARES_BASE.items()
+        if path not in settings.NEVER_LOADED_DOWNLOADER_MIDDLEWARES
+    }
+    assert expected == settings.DOWNLOADER_MIDDLEWARES_BASE
