@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import logging
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+# Imported first, before this process loads much else: Scrapy's TLS modules make deprecated
+# aliases at import, each walking the stack with inspect.stack(), which reads every frame's
+# source and looks through all loaded modules; with 900 of them loaded it cost 120-140 ms.
+import scrapy.core.downloader.handlers.http11  # noqa: F401
 from scrapy import Spider
 from scrapy import signals as scrapy_signals
 from scrapy.crawler import AsyncCrawlerProcess, Crawler
+from scrapy.settings import Settings
 
 from crawler import signals
 from crawler.config import CrawlConfig
@@ -57,6 +63,12 @@ class SignalNotingProcess(AsyncCrawlerProcess):
 
     stop_signal: int | None = None
 
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        # Scrapy sets its loggers to DEBUG, so each response and item made a log record that
+        # the handlers then dropped; at the crawl's own level, no record is made at all.
+        logging.getLogger("scrapy").setLevel(settings.get("LOG_LEVEL"))
+
     def _noted(self, signum: int) -> None:
         if self.stop_signal is None and signum in (signal.SIGINT, signal.SIGTERM):
             self.stop_signal = signum
@@ -99,6 +111,8 @@ def run_spider(
 
     def engine_started() -> None:
         drop_queued_requests_when_closing(crawler)
+        if rounds is None:
+            _spare_the_collector()
 
     def connect(crawler: Crawler) -> None:
         crawler.signals.connect(recorded, signal=signals.archive_recorded)
@@ -119,6 +133,19 @@ def run_spider(
         rounds.crawl(crawler, **spider_arguments)
         stop_signal = rounds.stop_signal
     return _finished(config, crawler, summary, stop_signal)
+
+
+def _spare_the_collector() -> None:
+    """Keep the cyclic garbage collector off what a one-crawl process holds until it exits.
+
+    Everything made before the crawl starts (modules, Scrapy's components, the archive's
+    metadata: about 120,000 objects) is frozen, so the collections during the crawl no longer
+    walk it, and the youngest generation is collected every 10,000 allocations instead of 700.
+    The collector cost a 1,100-page crawl 1.0-1.1 s of CPU before, 0.4 s after. Not for the
+    rounds of a long-running `schedule`: each round would freeze the last one's garbage.
+    """
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
 
 
 def _note_start_error(task: asyncio.Task[None], summary: RunSummary) -> None:

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qsl, urlsplit
 
-from courlan import is_navigation_page, is_not_crawlable
-
 from storage.urls import plain_path
 
 UrlKind = Literal["article", "page", "skip"]
@@ -144,6 +142,8 @@ def skip_reason(url: str) -> str | None:
         return "repeated_path_segments"
     if query and {k.lower() for k, _ in parse_qsl(query, keep_blank_values=True)} & TRAP_PARAMETERS:
         return "session_or_calendar_parameter"
+    from courlan import is_not_crawlable  # see classify_url
+
     if is_not_crawlable(url):
         return "not_crawlable"
     return None
@@ -159,6 +159,10 @@ def classify_url(url: str) -> UrlVerdict:
     segments = _segments(path)
     last = segments[-1] if segments else ""
     params = {key.lower() for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    # Imported here: `archive` only asks article_reason, and courlan (with babel and urllib3)
+    # cost its process 32-35 ms of CPU at start.
+    from courlan import is_navigation_page
+
     if params & PAGINATION_PARAMETERS or is_navigation_page(url):
         return UrlVerdict("page", "navigation")
     if NAVIGATION_SEGMENTS & set(segments[:-1] or segments):

@@ -165,3 +165,14 @@ def test_a_crawl_that_cannot_start_says_why(
     fixed = cli("archive", "--json", url)  # the same archive, once the install is mended
     assert fixed.code == 0, fixed.stderr
     assert [r["status"] for r in fixed.json_lines()] == ["new"]
+
+
+def test_scrapys_own_lines_show_at_the_level_asked(cli: Cli, news_site: DemoServer) -> None:
+    """-v shows Scrapy's INFO lines, -vv its DEBUG lines too; without -v, neither."""
+    url = news_site.url + news_site.site.article_paths()[0]
+    quiet, info, debug = (cli(*flags, "archive", url) for flags in ((), ("-v",), ("-vv",)))
+    assert [quiet.code, info.code, debug.code] == [0, 0, 0], debug.stderr
+    assert "Spider opened" not in quiet.stderr
+    assert "Spider opened" in info.stderr
+    assert "Crawled (" not in info.stderr
+    assert f"<GET {url}>" in debug.stderr  # "Crawled (304) <GET ...>": archived before

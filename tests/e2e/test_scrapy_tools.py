@@ -74,16 +74,24 @@ def test_a_crawl_opens_no_remote_control_endpoint(
     assert not (state / "scrapy").exists(), "no job file: no endpoint was opened"
 
 
-def test_extensions_are_scrapys_without_the_ones_never_loaded() -> None:
-    # crawler.settings lists Scrapy's default extensions itself (importing Scrapy there would
-    # slow every import of the settings); an upgrade of Scrapy that adds one must show here.
+@pytest.mark.parametrize(
+    ("base", "never_loaded"),
+    [
+        ("EXTENSIONS_BASE", "NEVER_LOADED_EXTENSIONS"),
+        ("DOWNLOADER_MIDDLEWARES_BASE", "NEVER_LOADED_DOWNLOADER_MIDDLEWARES"),
+    ],
+)
+def test_components_are_scrapys_without_the_ones_never_loaded(base: str, never_loaded: str) -> None:
+    # crawler.settings lists Scrapy's default extensions and downloader middlewares itself
+    # (importing Scrapy there would slow every import of the settings), leaving out those never
+    # to be imported; an upgrade of Scrapy that adds or moves one must show here.
     from scrapy.settings import default_settings
 
     from crawler import settings
 
     expected = {
         path: order
-        for path, order in default_settings.EXTENSIONS_BASE.items()
-        if path not in settings.NEVER_LOADED_EXTENSIONS
+        for path, order in getattr(default_settings, base).items()
+        if path not in getattr(settings, never_loaded)
     }
-    assert expected == settings.EXTENSIONS_BASE
+    assert expected == getattr(settings, base)

@@ -64,13 +64,30 @@ def test_a_refresh_in_a_long_page_is_followed_and_one_past_the_head_is_not() -> 
     assert decisions(deep) == ("https://news.example/2026/11/new-home.html",) * 2
 
 
+def test_a_refresh_spelled_apart_by_an_escape_sequence_is_still_found() -> None:
+    """ISO-2022-JP: b"re<ESC>(Bfresh" reads "refresh", though its bytes never spell it."""
+    refresh = b'<meta http-equiv="re\x1b(Bfresh" content="0; url=/2026/11/new-home.html">'
+    body = (
+        b"<html><head>"
+        + refresh
+        + b"</head><body>"
+        + FILLER.encode("iso2022_jp", "replace")
+        + b"</body>"
+    )
+    response = HtmlResponse(
+        URL, body=body, headers={"Content-Type": "text/html; charset=iso-2022-jp"}
+    )
+    assert b"refresh" not in body.lower()
+    assert decisions(response) == ("https://news.example/2026/11/new-home.html",) * 2
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     prefix=st.text(max_size=200),
     padding=st.integers(min_value=0, max_value=4200),
     delay=st.sampled_from(["0", "5", "30", "x"]),
     target=st.sampled_from(["/a.html", "https://other.example/b", "javascript:x()", ""]),
-    encoding=st.sampled_from(["utf-8", "cp1252", "utf-16", "shift_jis"]),
+    encoding=st.sampled_from(["utf-8", "cp1252", "utf-16", "shift_jis", "iso2022_jp", "gb18030"]),
     header=st.booleans(),
 )
 def test_any_page_gets_the_decision_scrapy_makes(
