@@ -125,10 +125,11 @@ def test_serve_by_default_starts_a_worker_per_usable_cpu_and_they_end_when_it_is
     assert len(workers) == 2
     with urllib.request.urlopen(base + "/api/sites", timeout=10) as answer:
         assert answer.status == 200
+    tree = descendants(process.pid)  # the workers and multiprocessing's resource tracker
     process.kill()  # kill -9: no chance to stop its workers itself
     _, stderr = process.communicate(timeout=10)
     assert f"on {base}/ (2 processes;" in stderr.decode()
-    assert wait_gone(workers) == set()
+    assert wait_gone(tree) == set()
 
 
 @pytest.mark.parametrize(
