@@ -90,6 +90,15 @@ def workers_of(process: subprocess.Popen[bytes]) -> set[int]:
     }
 
 
+def started_workers(process: subprocess.Popen[bytes], count: int) -> set[int]:
+    """The workers, once ``count`` of them run (a worker that was just forked still shows its
+    parent's command line until it has executed the interpreter)."""
+    deadline = time.monotonic() + 15
+    while len(workers := workers_of(process)) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return workers
+
+
 def wait_gone(pids: set[int]) -> set[int]:
     deadline = time.monotonic() + 15
     while alive(pids) and time.monotonic() < deadline:
@@ -102,7 +111,7 @@ def test_serve_with_workers_answers_from_each_and_stops_with_them(
 ) -> None:
     process, base = start_serve(db_url, "--workers", "2")
     try:
-        workers = workers_of(process)
+        workers = started_workers(process, 2)
         assert len(workers) == 2
         for _ in range(20):  # new connections, spread over the workers by the kernel
             with urllib.request.urlopen(base + "/api/sites", timeout=10) as answer:
@@ -121,13 +130,15 @@ def test_serve_by_default_starts_a_worker_per_usable_cpu_and_they_end_when_it_is
 ) -> None:
     """No --workers: as many processes as CPUs it may use (two here), all gone after kill -9."""
     process, base = start_serve(db_url, cpus=usable_cpus(2))
-    workers = workers_of(process)
+    try:
+        workers = started_workers(process, 2)
+        with urllib.request.urlopen(base + "/api/sites", timeout=10) as answer:
+            assert answer.status == 200
+        tree = descendants(process.pid)  # the workers and multiprocessing's resource tracker
+    finally:
+        process.kill()  # kill -9: no chance to stop its workers itself
+        _, stderr = process.communicate(timeout=10)
     assert len(workers) == 2
-    with urllib.request.urlopen(base + "/api/sites", timeout=10) as answer:
-        assert answer.status == 200
-    tree = descendants(process.pid)  # the workers and multiprocessing's resource tracker
-    process.kill()  # kill -9: no chance to stop its workers itself
-    _, stderr = process.communicate(timeout=10)
     assert f"on {base}/ (2 processes;" in stderr.decode()
     assert wait_gone(tree) == set()
 
