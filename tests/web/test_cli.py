@@ -83,11 +83,14 @@ def test_serve_answers_on_loopback(db_url: str, archive: Archive) -> None:
 
 def workers_of(process: subprocess.Popen[bytes]) -> set[int]:
     """The worker processes `serve --workers` started (not multiprocessing's tracker)."""
-    return {
-        pid
-        for pid in descendants(process.pid)
-        if b"multiprocessing.spawn" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    }
+    return {pid for pid in descendants(process.pid) if b"multiprocessing.spawn" in _command(pid)}
+
+
+def _command(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # it ended since it was listed
+        return b""
 
 
 def started_workers(process: subprocess.Popen[bytes], count: int) -> set[int]:
