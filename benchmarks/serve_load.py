@@ -5,7 +5,7 @@ each with its own keep-alive connection, cycling through listings, sites, articl
 histories and searches for the given time; prints requests/s, p50/p95/max and errors:
 
     python benchmarks/serve_load.py /tmp/newsarchive-scale/scale-100000-schema0012-gen1.db
-    python benchmarks/serve_load.py ARCHIVE --clients 8 --seconds 30 --workers 2
+    python benchmarks/serve_load.py ARCHIVE --clients 8 --seconds 30 --workers 1
 
 ARCHIVE is any archive: a SQLite file or a database URL (benchmarks/scale.py builds and caches
 synthetic ones, on PostgreSQL too with ``--postgres``).
@@ -48,7 +48,7 @@ def database_url(archive: str | Path) -> str:
 
 
 @contextmanager
-def serving(archive: str | Path, workers: int = 1) -> Iterator[tuple[str, int]]:
+def serving(archive: str | Path, workers: int | str = 1) -> Iterator[tuple[str, int]]:
     """A ``newsarchive serve`` on a free local port: its base URL and process id; stopped
     afterwards."""
     port = free_port()
@@ -79,7 +79,7 @@ def serving(archive: str | Path, workers: int = 1) -> Iterator[tuple[str, int]]:
 
 
 @contextmanager
-def running_server(archive: str | Path, workers: int = 1) -> Iterator[str]:
+def running_server(archive: str | Path, workers: int | str = 1) -> Iterator[str]:
     """A ``newsarchive serve`` on a free local port, its base URL; stopped afterwards."""
     with serving(archive, workers) as (base, _):
         yield base
@@ -182,7 +182,9 @@ def main() -> None:
     parser.add_argument("archive", help="a SQLite file or a database URL")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--workers", type=int, default=1, help="serve's --workers")
+    parser.add_argument(
+        "--workers", default="auto", help="serve's --workers (its default: auto, one per CPU)"
+    )
     args = parser.parse_args()
     paths = endpoint_mix(args.archive)
     with running_server(args.archive, args.workers) as base:

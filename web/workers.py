@@ -1,12 +1,15 @@
-"""Several `serve` processes: the settings each worker process opens the archive and app from.
+"""Several `serve` processes: how many by default, and what each opens the archive and app from.
 
-With ``--workers N`` (N > 1) uvicorn starts N processes that share the listening socket; each
-builds its own app from an import string, so the archive cannot be handed over open. The
-command puts what it decided (database URL, SQLite limits, address, extra Host names) in one
-environment variable; in each worker ``app_from_environment`` (called by the command's
-factory, crawler/cli/serve.py) opens the archive read-only with it, and the app closes it when
-that worker shuts down. SQLite readers in WAL mode do not block each other; on PostgreSQL each
-worker has its own connection pool.
+``--workers auto`` (the default) is the CPUs this process may run on, at most
+``AUTO_WORKERS_CAP``; on one CPU that is one process, the app served in the command's own
+process. Every archive `serve` can open works with several: SQLite files are opened read-only
+(readers do not block each other), PostgreSQL gives each worker its own connection pool, and
+an in-memory SQLite archive cannot be served at all. With ``--workers N`` (N > 1) uvicorn
+starts N processes that share the listening socket; each builds its own app from an import
+string, so the archive cannot be handed over open. The command puts what it decided (database
+URL, SQLite limits, address, extra Host names) in one environment variable; in each worker
+``app_from_environment`` (called by the command's factory, crawler/cli/serve.py) opens the
+archive read-only with it, and the app closes it when that worker shuts down.
 """
 
 from __future__ import annotations
@@ -21,6 +24,16 @@ from web.app import create_app
 from web.config import WebConfig
 
 SETTINGS_VARIABLE = "NEWSARCHIVE_SERVE_WORKER"
+AUTO_WORKERS_CAP = 4  # each worker is a process with its own app, pool and page cache
+
+
+def auto_workers() -> int:
+    """`serve --workers auto`: the usable CPUs (the affinity mask), at most AUTO_WORKERS_CAP."""
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # no affinity mask on this platform (macOS, Windows)
+        usable = os.cpu_count() or 1
+    return max(1, min(usable, AUTO_WORKERS_CAP))
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,19 @@ def _bound_socket(host: str, port: int) -> socket.socket:
     return bound
 
 
+class WorkerCount(click.ParamType[int | None]):
+    """``--workers``: a number of processes, or ``auto`` (given to the command as None)."""
+
+    name = "N|auto"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value is None or isinstance(value, int):
+            return value
+        if str(value).strip().lower() == "auto":
+            return None
+        return click.IntRange(1, 64).convert(value, param, ctx)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
@@ -49,14 +62,17 @@ def _bound_socket(host: str, port: int) -> socket.socket:
 )
 @click.option(
     "--workers",
-    default=1,
+    metavar="N|auto",
+    default="auto",
     show_default=True,
-    type=click.IntRange(1, 64),
-    help="Processes answering requests, each with its own read connection to the archive; "
-    "more than one uses more cores under many clients (e.g. the number of cores).",
+    type=WorkerCount(),
+    help="Processes answering requests (1-64), each with its own read connection to the "
+    "archive. auto: the CPUs this process may use, at most 4 (1 on one CPU).",
 )
 @click.pass_obj
-def serve(obj: Context, host: str, port: int, allowed_hosts: tuple[str, ...], workers: int) -> None:
+def serve(
+    obj: Context, host: str, port: int, allowed_hosts: tuple[str, ...], workers: int | None
+) -> None:
     """Browse the archive in a web browser (read-only).
 
     Serves search, articles with their version timelines and diffs, sites, a JSON API
@@ -65,7 +81,7 @@ def serve(obj: Context, host: str, port: int, allowed_hosts: tuple[str, ...], wo
     \b
     Example:
       newsarchive serve --port 8000
-      newsarchive serve --workers 4      # four processes, for many clients
+      newsarchive serve --workers 1      # one process (the default: one per CPU, up to 4)
       curl -sI -H 'Accept-Datetime: Thu, 20 Nov 2026 10:00:00 GMT' \\
         http://127.0.0.1:8000/timegate/https://example.com/news/story.html
     """
@@ -73,8 +89,9 @@ def serve(obj: Context, host: str, port: int, allowed_hosts: tuple[str, ...], wo
     from uvicorn.supervisors import Multiprocess
 
     from web import WebConfig, create_app
-    from web.workers import WorkerSettings
+    from web.workers import WorkerSettings, auto_workers
 
+    workers = workers or auto_workers()
     _bound_socket(host, port).close()  # fails with one line before the archive is opened
     options: dict[str, Any] = {
         "host": host,
@@ -84,7 +101,11 @@ def serve(obj: Context, host: str, port: int, allowed_hosts: tuple[str, ...], wo
         "proxy_headers": False,
     }
     with obj.read_archive() as archive:  # opened here too: a bad archive is one line at once
-        click.echo(f"Serving {archive.url} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+        processes = "1 process" if workers == 1 else f"{workers} processes"
+        click.echo(
+            f"Serving {archive.url} on http://{host}:{port}/ ({processes}; Ctrl-C to stop)",
+            err=True,
+        )
         if workers == 1:
             web = WebConfig(host=host, port=port, extra_allowed_hosts=allowed_hosts)
             uvicorn.run(create_app(archive, web), **options)
