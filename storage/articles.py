@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from storage.inserts import insert_missing, insert_new, table_of
 from storage.models import Article, ArticleAlias, Site, Version
+from storage.prepared import Prepared
 from storage.records import FetchedPage
 from storage.timeutil import utcnow
 from storage.urls import InvalidURL, canonical_url, host_of, url_hash
@@ -29,7 +30,13 @@ _ARTICLE_BY_ALIAS = (
     .join(Article, Article.id == ArticleAlias.article_id)
     .where(ArticleAlias.url_hash.in_(bindparam("digests", expanding=True)))
 )
-_SITE_BY_HOST = select(Site.id, Site.name).where(Site.host == bindparam("host"))
+_SITES = table_of(Site)
+_SITE_BY_HOST = Prepared(
+    select(_SITES.c.id, _SITES.c.name).where(_SITES.c.host == bindparam("host"))
+)
+_NAME_SITE = Prepared(
+    update(_SITES).where(_SITES.c.id == bindparam("b_id")).values(name=bindparam("b_name"))
+)
 _ARTICLE_BY_HASH = select(Article).where(Article.url_hash == bindparam("url_hash"))
 _LATEST_VERSION = select(Version).where(
     Version.article_id == bindparam("article_id"), Version.number == bindparam("number")
@@ -49,17 +56,18 @@ def article_for_urls(session: Session, urls: list[str]) -> Article | None:
 def _site_id(session: Session, url: str, site_name: str | None) -> int:
     """The id of the site ``url`` belongs to, creating the site on first sight."""
     host = host_of(url)
-    found = session.execute(_SITE_BY_HOST, {"host": host}).first()
-    if found is None:
+    found = _SITE_BY_HOST.rows(session, {"host": host})
+    if not found:
         row = {"host": host, "name": site_name, "created_at": utcnow()}
-        made = insert_new(session, table_of(Site), row)
+        made = insert_new(session, _SITES, row)
         if made is not None:
             return int(made)
         # A concurrent writer created it meanwhile: its row, read like any known site.
-        found = session.execute(_SITE_BY_HOST, {"host": host}).one()
-    if site_name and not found.name:
-        session.execute(update(Site).where(Site.id == found.id).values(name=site_name))
-    return int(found.id)
+        found = _SITE_BY_HOST.rows(session, {"host": host})
+    [(site_id, name)] = found
+    if site_name and not name:
+        _NAME_SITE.count(session, {"b_id": site_id, "b_name": site_name})
+    return int(site_id)
 
 
 def _add_aliases(session: Session, article_id: int, urls: list[str]) -> None:

@@ -19,11 +19,19 @@ from storage.frontier.rows import (
 )
 from storage.inserts import insert_new, table_of
 from storage.models import Article, FrontierEntry
+from storage.prepared import Prepared
 from storage.revisits import DEFAULT_REVISIT_POLICY, RevisitPolicy
 from storage.version_rows import published_of
 
 _FRONTIER = table_of(FrontierEntry)
-_ENTRY_OF_ARTICLE = select(_FRONTIER.c.id).where(_FRONTIER.c.url_hash == bindparam("url_hash"))
+_ENTRY_OF_ARTICLE = Prepared(
+    select(_FRONTIER.c.id).where(_FRONTIER.c.url_hash == bindparam("url_hash"))
+)
+_KEPT_BECAUSE = Prepared(
+    _FRONTIER.update()
+    .where(_FRONTIER.c.id == bindparam("b_id"))
+    .values(kept_because=bindparam("b_reason"))
+)
 
 
 def complete_fetch(
@@ -219,8 +227,8 @@ def schedule_revisit(
     not_modified = outcome == "not_modified"
     row = None
     if frontier_id is not None:
-        statement = finish_article_row(of_owner=owner is not None, not_modified=not_modified)
-        if _rowcount(session.execute(statement, values(entry_id=frontier_id))) == 1:
+        statement = _finishing(of_owner=owner is not None, not_modified=not_modified)
+        if statement.count(session, values(entry_id=frontier_id)) == 1:
             return next_at
         # No such row, or another worker leased it meanwhile: decide on the row itself.
         row = row_of(session, frontier_id, owner)
@@ -239,8 +247,7 @@ def schedule_revisit(
             if made is not None:
                 return next_at
             entry_id = _entry_of(session, article)
-    statement = finish_article_row(of_owner=False, not_modified=not_modified)
-    session.execute(statement, values(entry_id=entry_id))
+    _finishing(of_owner=False, not_modified=not_modified).count(session, values(entry_id=entry_id))
     # The statement went past the ORM: a copy of the row in the session is read afresh if asked.
     stale = session.identity_map.get(identity_key(FrontierEntry, entry_id))
     if stale is not None:
@@ -250,15 +257,16 @@ def schedule_revisit(
 
 def _entry_of(session: Session, article: Article) -> int | None:
     """The id of the article's frontier row (None: it has none)."""
-    found = session.scalar(_ENTRY_OF_ARTICLE, {"url_hash": article.url_hash})
+    found = _ENTRY_OF_ARTICLE.scalar(session, {"url_hash": article.url_hash})
     return None if found is None else int(found)
 
 
-def _rowcount(result: Any) -> int:
-    return int(getattr(result, "rowcount", 0) or 0)
+@cache
+def _finishing(*, of_owner: bool, not_modified: bool) -> Prepared:
+    """``finish_article_row`` run on the driver's cursor (storage.prepared)."""
+    return Prepared(finish_article_row(of_owner=of_owner, not_modified=not_modified))
 
 
 def note_kept_because(session: Session, entry_id: int, reason: str) -> None:
     """Record on a row why its page was archived as an article (``frontier.kept_because``)."""
-    statement = _FRONTIER.update().where(_FRONTIER.c.id == entry_id)
-    session.execute(statement.values(kept_because=reason[:32]))
+    _KEPT_BECAUSE.count(session, {"b_id": entry_id, "b_reason": reason[:32]})
