@@ -72,7 +72,7 @@ class Prepared:
 
     def rows(self, session: Session, values: Mapping[str, Any]) -> list[Row]:
         """Run with ``values``; the rows it returns (none for a statement without rows)."""
-        connection = session.connection()
+        connection = _connection(session)
         compiled = self._for(connection.dialect, values)
         if not isinstance(compiled, _Compiled):
             return [tuple(row) for row in session.execute(self.statement, dict(values))]
@@ -91,7 +91,7 @@ class Prepared:
 
     def count(self, session: Session, values: Mapping[str, Any]) -> int:
         """Run with ``values`` (a statement returning nothing); how many rows it changed."""
-        connection = session.connection()
+        connection = _connection(session)
         compiled = self._for(connection.dialect, values)
         if not isinstance(compiled, _Compiled):
             result: Any = session.execute(self.statement, dict(values))
@@ -105,7 +105,7 @@ class Prepared:
         """Run once per row (rows with the same keys), returning nothing."""
         if not rows:
             return
-        connection = session.connection()
+        connection = _connection(session)
         compiled = self._for(connection.dialect, rows[0])
         if not isinstance(compiled, _Compiled):
             session.execute(self.statement, [dict(row) for row in rows])
@@ -146,6 +146,23 @@ def _compile(statement: Executable, dialect: Dialect, keys: list[str]) -> _Compi
     columns = getattr(statement, "exported_columns", ())
     results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
     return _Compiled(compiled.string, compiled.positional, tuple(order), results)
+
+
+# The connection of the session's transaction, with that transaction: Session.connection()
+# walks the session's transaction state each time, which costs as much as a small statement.
+_HELD_CONNECTION = "newsarchive.prepared_connection"
+
+
+def _connection(session: Session) -> Connection:
+    """The connection of the session's current transaction (beginning one if none is)."""
+    held = session.info.get(_HELD_CONNECTION)
+    transaction = session.get_transaction()
+    if held is not None and transaction is not None and held[0] is transaction:
+        connection: Connection = held[1]
+        return connection
+    connection = session.connection()
+    session.info[_HELD_CONNECTION] = (session.get_transaction(), connection)
+    return connection
 
 
 def _run(connection: Connection, compiled: _Compiled, parameters: list[Any]) -> Any:
