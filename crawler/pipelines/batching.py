@@ -124,12 +124,8 @@ def write_batch(archive: Archive, works: list[Work]) -> list[Any]:
     """
     try:
         return archive.run_write(lambda session: [work(session) for work in works])
-    except (DatabaseBusy, StorageFull):
-        raise
     except Exception as error:
-        storage_error = _storage_error(error)
-        if storage_error is not None:
-            raise storage_error from error
+        _raise_storage_failure(error)
         log.debug("a write of the batch failed (%s); writing each item alone", error)
     return archive.run_write(partial(_each_alone, works=works))
 
@@ -142,16 +138,22 @@ def _each_alone(session: Session, works: list[Work]) -> list[Any]:
             # Appended only once the savepoint is released: a failing release must
             # not leave both a result and an error for one item.
             outcomes.append(_in_savepoint(session, work))
-        except (DatabaseBusy, StorageFull):
-            raise
         except Exception as error:
-            storage_error = _storage_error(error)
-            if storage_error is not None:
-                # SQLite may roll back the whole transaction on a full disk, so
-                # the savepoint is gone too ("no such savepoint"): fail the batch.
-                raise storage_error from error
+            # SQLite may roll back the whole transaction on a full disk, so
+            # the savepoint is gone too ("no such savepoint"): fail the batch.
+            _raise_storage_failure(error)
             outcomes.append(error)
     return outcomes
+
+
+def _raise_storage_failure(error: Exception) -> None:
+    """Raise the storage failure (database full, locked past every retry) that is or caused
+    ``error``, if there is one: it fails the whole batch, not one item."""
+    if isinstance(error, DatabaseBusy | StorageFull):
+        raise error
+    storage_error = _storage_error(error)
+    if storage_error is not None:
+        raise storage_error from error
 
 
 # PostgreSQL's deadlock_detected and serialization_failure: the statement lost a race with a
