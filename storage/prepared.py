@@ -68,7 +68,7 @@ class Prepared:
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        self._compiled: dict[tuple[str, frozenset[str]], _Compiled | object] = {}
+        self._compiled: dict[tuple[Any, ...], _Compiled | object] = {}
 
     def rows(self, session: Session, values: Mapping[str, Any]) -> list[Row]:
         """Run with ``values``; the rows it returns (none for a statement without rows)."""
@@ -113,7 +113,8 @@ class Prepared:
         _run(connection, compiled, [compiled.parameters(row) for row in rows]).close()
 
     def _for(self, dialect: Dialect, values: Mapping[str, Any]) -> _Compiled | object:
-        key = (dialect.name, frozenset(values))
+        # The database, its driver and its server's version decide the SQL and its processing.
+        key = (dialect.name, dialect.driver, dialect.server_version_info, frozenset(values))
         found = self._compiled.get(key)
         if found is None:
             found = self._compiled[key] = _compile(self.statement, dialect, sorted(values))
