@@ -5,7 +5,7 @@ Run: python benchmarks/store.py [--copies 5] [--hosts 500] [--profile out.prof]
 The pages of benchmarks/throughput.py (the two shared benches, each served ``--copies`` times
 with distinct bytes over ``--hosts`` hosts) are extracted once, then recorded into a new
 SQLite archive exactly as the crawl's writer thread does (``record_capture`` and
-``finish_capture`` for each page, one savepoint each, one transaction per 50 pages), then all
+``finish_capture`` for each page, in batches of 50 written by ``write_batch``), then all
 again an hour later (each an unchanged re-fetch now). It prints the writer's CPU per page for
 each round and, measured in the same run on the same pages, the parts that cannot be avoided:
 compressing each raw body, and preparing each version's text for the search index
@@ -22,6 +22,7 @@ import tempfile
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -34,6 +35,7 @@ from benchmarks.loopback_hosts import host_address  # noqa: E402
 from benchmarks.metadata import DEFAULT_BENCH as DEFAULT_METADATA_BENCH  # noqa: E402
 from benchmarks.throughput import bench_pages, spread  # noqa: E402
 from crawler.extraction import ExtractionError, extract_article  # noqa: E402
+from crawler.pipelines.batching import write_batch  # noqa: E402
 from crawler.pipelines.frontier_updates import finish_capture  # noqa: E402
 from storage import Archive, FetchedPage, open_archive  # noqa: E402
 from storage.archive import record_capture  # noqa: E402
@@ -79,15 +81,17 @@ def store_round(archive: Archive, pages: list[Stored]) -> float:
         batch = pages[start : start + BATCH]
         began = time.thread_time()
 
-        def run(session: Session, batch: list[Stored] = batch) -> None:
-            for page, content in batch:
-                with session.begin_nested():
-                    result = record_capture(session, page, content)
-                    finish_capture(session, result, page, None, DEFAULT_REVISIT_POLICY, None)
-
-        archive.run_write(run)
+        outcomes = write_batch(archive, [partial(_store, page=p, content=c) for p, c in batch])
+        failed = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+        if failed:
+            raise failed[0]
         cpu += time.thread_time() - began
     return cpu
+
+
+def _store(session: Session, page: FetchedPage, content: ArticleContent) -> None:
+    result = record_capture(session, page, content)
+    finish_capture(session, result, page, None, DEFAULT_REVISIT_POLICY, None)
 
 
 def parts(pages: list[Stored]) -> tuple[float, float]:

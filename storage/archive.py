@@ -22,6 +22,7 @@ from storage.content import ArticleContent
 from storage.inserts import table_of
 from storage.kinds import CaptureReason
 from storage.models import Article, Capture, Version
+from storage.prepared import Prepared
 from storage.rawbodies import store_raw_body, stored_digest
 from storage.rebase import Reread, decide_like_with_like
 from storage.records import CaptureFailure, CaptureOutcome, CaptureResult, FetchedPage
@@ -52,7 +53,7 @@ def article_url_for(page: FetchedPage, declared_canonical: str | None) -> str:
     return fetched
 
 
-_INSERT_CAPTURE = insert(table_of(Capture)).returning(table_of(Capture).c.id)
+_INSERT_CAPTURE = Prepared(insert(table_of(Capture)).returning(table_of(Capture).c.id))
 
 
 def final_url_of(page: FetchedPage) -> str | None:
@@ -128,7 +129,7 @@ def _capture(
         server_digest=server_digest,
     )
     # A plain INSERT: a capture is never changed after, so the unit of work has nothing to do.
-    capture_id = session.execute(_INSERT_CAPTURE, row).scalar_one()
+    capture_id = int(_INSERT_CAPTURE.scalar(session, row))
     if article is not None:
         changes: dict[str, Any] = {"last_captured_at": page.fetched_at}
         if version_count is not None:

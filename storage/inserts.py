@@ -17,6 +17,8 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 
+from storage.prepared import Prepared
+
 __all__ = ["dialect_insert", "insert_missing", "insert_new", "table_of"]
 
 
@@ -32,12 +34,16 @@ def insert_missing(
     """Insert ``rows`` into ``model``'s table, skipping each row whose unique key exists."""
     if not rows:
         return
-    session.execute(_statement(session.get_bind().dialect.name, table_of(model)), list(rows))
+    statement = _statement(session.get_bind().dialect.name, table_of(model))
+    if len(rows) <= _FEW_ROWS:
+        statement.many(session, rows)
+    else:  # SQLAlchemy's batching of many rows into multi-row INSERTs is faster
+        session.execute(statement.statement, list(rows))
 
 
 def insert_new(session: Session, table: Table, row: dict[str, Any]) -> int | None:
     """Insert ``row`` unless its unique key exists: the new row's id, or None if it existed."""
-    found = session.execute(_returning_id(session.get_bind().dialect.name, table), row).scalar()
+    found = _returning_id(session.get_bind().dialect.name, table).scalar(session, row)
     return None if found is None else int(found)
 
 
@@ -54,12 +60,16 @@ def dialect_insert(dialect: str, table: Table) -> Any:
     raise NotImplementedError(f"no conflict-aware insert for {dialect}")  # pragma: no cover
 
 
+# Up to this many rows go to the driver's executemany (storage.prepared).
+_FEW_ROWS = 16
+
+
 @cache
-def _statement(dialect: str, table: Table) -> Any:
+def _statement(dialect: str, table: Table) -> Prepared:
     """Built once per table: building it and its cache key cost more than running it."""
-    return dialect_insert(dialect, table).on_conflict_do_nothing()
+    return Prepared(dialect_insert(dialect, table).on_conflict_do_nothing())
 
 
 @cache
-def _returning_id(dialect: str, table: Table) -> Any:
-    return dialect_insert(dialect, table).on_conflict_do_nothing().returning(table.c.id)
+def _returning_id(dialect: str, table: Table) -> Prepared:
+    return Prepared(dialect_insert(dialect, table).on_conflict_do_nothing().returning(table.c.id))

@@ -13,15 +13,19 @@ import threading
 import zlib
 
 import zstandard
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from storage.inserts import insert_missing
+from storage.inserts import insert_missing, table_of
 from storage.models import RawBody
+from storage.prepared import Prepared
 from storage.timeutil import utcnow
 
 COMPRESSION = "zstd"
 COMPRESSION_LEVEL = 3
+
+_BODIES = table_of(RawBody)
+_STORED = Prepared(select(_BODIES.c.sha256).where(_BODIES.c.sha256 == bindparam("sha256")))
 
 # zstandard's (de)compressor objects are not safe to share between threads: one per thread.
 _local = threading.local()
@@ -57,8 +61,7 @@ def store_raw_body(session: Session, body: bytes, digest: str | None = None) -> 
     ``digest``, the body's sha256 when the caller knows it already, spares hashing it again.
     """
     digest = digest or hashlib.sha256(body).hexdigest()
-    exists = session.scalar(select(RawBody.sha256).where(RawBody.sha256 == digest))
-    if exists is None:
+    if _STORED.scalar(session, {"sha256": digest}) is None:
         row = {
             "sha256": digest,
             "size": len(body),
@@ -74,7 +77,7 @@ def stored_digest(session: Session, sha256: str | None) -> str | None:
     """``sha256`` when a body with that digest is stored, else None."""
     if not sha256:
         return None
-    found: str | None = session.scalar(select(RawBody.sha256).where(RawBody.sha256 == sha256))
+    found: str | None = _STORED.scalar(session, {"sha256": sha256})
     return found
 
 

@@ -11,18 +11,26 @@ from sqlalchemy.orm import Session
 from storage.content import ArticleContent
 from storage.inserts import table_of
 from storage.models import Version
+from storage.prepared import Prepared
 from storage.versioning import LatestContent
 
-_INSERT_VERSION = insert(table_of(Version)).returning(table_of(Version).c.id)
+_VERSIONS = table_of(Version)
+_INSERT_VERSION = Prepared(insert(_VERSIONS).returning(_VERSIONS.c.id))
 _VERSION_COLUMNS = tuple(attr for attr in inspect(Version).column_attrs if attr.key != "id")
-_PUBLISHED = select(Version.published_at).where(
-    Version.article_id == bindparam("article_id"), Version.number == bindparam("number")
+_PUBLISHED = Prepared(
+    select(_VERSIONS.c.published_at).where(
+        _VERSIONS.c.article_id == bindparam("article_id"),
+        _VERSIONS.c.number == bindparam("number"),
+    )
 )
 
 
 def published_of(session: Session, article_id: int, number: int) -> datetime | None:
     """The published date of version ``number`` of the article."""
-    return session.scalar(_PUBLISHED, {"article_id": article_id, "number": number})
+    published: datetime | None = _PUBLISHED.scalar(
+        session, {"article_id": article_id, "number": number}
+    )
+    return published
 
 
 def latest_content(version: Version | None) -> LatestContent | None:
@@ -44,7 +52,7 @@ def insert_version(session: Session, version: Version) -> None:
     new object costs more than the statement itself.
     """
     values = {column.key: getattr(version, column.key) for column in _VERSION_COLUMNS}
-    version.id = session.execute(_INSERT_VERSION, values).scalar_one()
+    version.id = int(_INSERT_VERSION.scalar(session, values))
 
 
 def version_from_content(

@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy.orm import Session
@@ -24,8 +25,8 @@ Work = Callable[[Session], Any]
 class BatchWriter:
     """Queues write functions and runs them in batches, each batch in one write transaction.
 
-    Every function runs in its own savepoint, so one bad item fails alone; a failure of the
-    whole transaction (database full, locked past every retry) fails every item of the batch.
+    One bad item fails alone (``write_batch``); a failure of the whole transaction (database
+    full, locked past every retry) fails every item of the batch.
     Writes happen in one background thread, never on the reactor thread; ``write_seconds`` and
     ``write_cpu_seconds`` add up the wall and CPU time of that thread's batches.
     """
@@ -96,27 +97,9 @@ class BatchWriter:
                 future.set_result(outcome)
 
     def _write(self, works: list[Work]) -> list[Any]:
-        def run(session: Session) -> list[Any]:
-            outcomes: list[Any] = []
-            for work in works:
-                try:
-                    # Appended only once the savepoint is released: a failing release must
-                    # not leave both a result and an error for one item.
-                    outcomes.append(_in_savepoint(session, work))
-                except (DatabaseBusy, StorageFull):
-                    raise
-                except Exception as error:
-                    storage_error = _storage_error(error)
-                    if storage_error is not None:
-                        # SQLite may roll back the whole transaction on a full disk, so
-                        # the savepoint is gone too ("no such savepoint"): fail the batch.
-                        raise storage_error from error
-                    outcomes.append(error)
-            return outcomes
-
         started, started_cpu = time.perf_counter(), time.thread_time()
         try:
-            return self.archive.run_write(run)
+            return write_batch(self.archive, works)
         finally:
             self.write_seconds += time.perf_counter() - started
             self.write_cpu_seconds += time.thread_time() - started_cpu
@@ -126,6 +109,51 @@ class BatchWriter:
         while self._flushes:
             await asyncio.gather(*list(self._flushes), return_exceptions=True)
         self._executor.shutdown(wait=True)
+
+
+def write_batch(archive: Archive, works: list[Work]) -> list[Any]:
+    """Run ``works`` in one write transaction; each one's result, or the exception it raised.
+
+    The batch runs first as it is, without a savepoint per item: a savepoint and its release
+    cost two statements and the session's nested-transaction bookkeeping for each item, in
+    batches where nothing fails. When an item raises, that transaction is rolled back whole
+    and the batch runs again with each item in its own savepoint, so that the item fails alone
+    and the others are written (``run_write`` already runs a batch again when the database
+    was locked: items are written by their function alone). A storage failure (database full,
+    locked past every retry) fails the whole batch, either way.
+    """
+    try:
+        return archive.run_write(lambda session: [work(session) for work in works])
+    except Exception as error:
+        _raise_storage_failure(error)
+        log.debug("a write of the batch failed (%s); writing each item alone", error)
+    return archive.run_write(partial(_each_alone, works=works))
+
+
+def _each_alone(session: Session, works: list[Work]) -> list[Any]:
+    """Each of ``works`` in its own savepoint: its result, or the exception it raised."""
+    outcomes: list[Any] = []
+    for work in works:
+        try:
+            # Appended only once the savepoint is released: a failing release must
+            # not leave both a result and an error for one item.
+            outcomes.append(_in_savepoint(session, work))
+        except Exception as error:
+            # SQLite may roll back the whole transaction on a full disk, so
+            # the savepoint is gone too ("no such savepoint"): fail the batch.
+            _raise_storage_failure(error)
+            outcomes.append(error)
+    return outcomes
+
+
+def _raise_storage_failure(error: Exception) -> None:
+    """Raise the storage failure (database full, locked past every retry) that is or caused
+    ``error``, if there is one: it fails the whole batch, not one item."""
+    if isinstance(error, DatabaseBusy | StorageFull):
+        raise error
+    storage_error = _storage_error(error)
+    if storage_error is not None:
+        raise storage_error from error
 
 
 # PostgreSQL's deadlock_detected and serialization_failure: the statement lost a race with a

@@ -12,6 +12,7 @@ from sqlalchemy.orm.util import identity_key
 
 from storage.frontier.rows import (
     ARTICLE_ROW,
+    ARTICLE_ROWS,
     RELEASED_ARTICLE,
     new_article_entry,
     row_of,
@@ -19,11 +20,19 @@ from storage.frontier.rows import (
 )
 from storage.inserts import insert_new, table_of
 from storage.models import Article, FrontierEntry
+from storage.prepared import Prepared
 from storage.revisits import DEFAULT_REVISIT_POLICY, RevisitPolicy
 from storage.version_rows import published_of
 
 _FRONTIER = table_of(FrontierEntry)
-_ENTRY_OF_ARTICLE = select(_FRONTIER.c.id).where(_FRONTIER.c.url_hash == bindparam("url_hash"))
+_ENTRY_OF_ARTICLE = Prepared(
+    select(_FRONTIER.c.id).where(_FRONTIER.c.url_hash == bindparam("url_hash"))
+)
+_KEPT_BECAUSE = Prepared(
+    _FRONTIER.update()
+    .where(_FRONTIER.c.id == bindparam("b_id"))
+    .values(kept_because=bindparam("b_reason"))
+)
 
 
 def complete_fetch(
@@ -113,10 +122,11 @@ _KEPT_IF_NONE_AFTER_304 = ("etag", "last_modified")
 
 
 @cache
-def finish_article_row(*, of_owner: bool, not_modified: bool) -> Update:
+def finish_article_row(*, of_owner: bool, not_modified: bool, by_url: bool = False) -> Update:
     """The one statement that finishes an archived article's row after a fetch.
 
-    Parameters: ``b_entry_id``, ``b_article_id``, ``b_published_at`` (the latest version's;
+    Parameters: ``b_entry_id`` (with ``by_url``: ``b_url_hash``, the row of that URL, whose
+    id the statement returns), ``b_article_id``, ``b_published_at`` (the latest version's;
     None keeps the row's), ``b_now``, ``b_outcome``, ``b_next_fetch_at``, ``b_etag``,
     ``b_last_modified``, and ``b_owner`` when ``of_owner``.
 
@@ -131,7 +141,12 @@ def finish_article_row(*, of_owner: bool, not_modified: bool) -> Update:
     for column, parameter in _FINISHED_FROM.items():
         value: Any = bindparam(parameter, type_=_FRONTIER.c[column].type)
         values[column] = func.coalesce(value, _FRONTIER.c[column]) if column in kept else value
-    statement = ARTICLE_ROW.values(values)
+    statement: Update
+    if by_url:
+        rows = ARTICLE_ROWS.where(_FRONTIER.c.url_hash == bindparam("b_url_hash"))
+        statement = rows.values(values).returning(_FRONTIER.c.id)
+    else:
+        statement = ARTICLE_ROW.values(values)
     if of_owner:
         lease = _FRONTIER.c.lease_owner
         statement = statement.where(or_(lease.is_(None), lease == bindparam("b_owner")))
@@ -219,8 +234,8 @@ def schedule_revisit(
     not_modified = outcome == "not_modified"
     row = None
     if frontier_id is not None:
-        statement = finish_article_row(of_owner=owner is not None, not_modified=not_modified)
-        if _rowcount(session.execute(statement, values(entry_id=frontier_id))) == 1:
+        statement = _finishing(of_owner=owner is not None, not_modified=not_modified)
+        if statement.count(session, values(entry_id=frontier_id)) == 1:
             return next_at
         # No such row, or another worker leased it meanwhile: decide on the row itself.
         row = row_of(session, frontier_id, owner)
@@ -229,36 +244,47 @@ def schedule_revisit(
     if row is not None:
         entry_id: int | None = row.id
     else:
-        # A new article rarely has a row yet: try making it first; others look theirs up.
-        entry_id = None if outcome == "new" else _entry_of(session, article)
-        if entry_id is None:
-            # One-off archiving: the row is made as the statement below would leave it.
-            row_values = new_article_entry(article, now=now)
-            row_values |= finished_columns(values(entry_id=None))
-            made = insert_new(session, _FRONTIER, row_values)
-            if made is not None:
+        # A new article rarely has a row yet: try making it first; others finish theirs,
+        # found by the article's URL, in one statement.
+        if outcome != "new":
+            by_url = _finishing(of_owner=False, not_modified=not_modified, by_url=True)
+            parameters = values(entry_id=None) | {"b_url_hash": article.url_hash}
+            finished = by_url.scalar(session, parameters)
+            if finished is not None:
+                _expire_copy(session, int(finished))
                 return next_at
-            entry_id = _entry_of(session, article)
-    statement = finish_article_row(of_owner=False, not_modified=not_modified)
-    session.execute(statement, values(entry_id=entry_id))
-    # The statement went past the ORM: a copy of the row in the session is read afresh if asked.
+        # One-off archiving: the row is made as the statement below would leave it.
+        row_values = new_article_entry(article, now=now)
+        row_values |= finished_columns(values(entry_id=None))
+        made = insert_new(session, _FRONTIER, row_values)
+        if made is not None:
+            return next_at
+        entry_id = _entry_of(session, article)
+    _finishing(of_owner=False, not_modified=not_modified).count(session, values(entry_id=entry_id))
+    _expire_copy(session, entry_id)
+    return next_at
+
+
+def _expire_copy(session: Session, entry_id: int | None) -> None:
+    """A statement went past the ORM: a copy of the row in the session is read afresh if asked."""
     stale = session.identity_map.get(identity_key(FrontierEntry, entry_id))
     if stale is not None:
         session.expire(stale)
-    return next_at
 
 
 def _entry_of(session: Session, article: Article) -> int | None:
     """The id of the article's frontier row (None: it has none)."""
-    found = session.scalar(_ENTRY_OF_ARTICLE, {"url_hash": article.url_hash})
+    found = _ENTRY_OF_ARTICLE.scalar(session, {"url_hash": article.url_hash})
     return None if found is None else int(found)
 
 
-def _rowcount(result: Any) -> int:
-    return int(getattr(result, "rowcount", 0) or 0)
+@cache
+def _finishing(*, of_owner: bool, not_modified: bool, by_url: bool = False) -> Prepared:
+    """``finish_article_row`` run on the driver's cursor (storage.prepared)."""
+    statement = finish_article_row(of_owner=of_owner, not_modified=not_modified, by_url=by_url)
+    return Prepared(statement)
 
 
 def note_kept_because(session: Session, entry_id: int, reason: str) -> None:
     """Record on a row why its page was archived as an article (``frontier.kept_because``)."""
-    statement = _FRONTIER.update().where(_FRONTIER.c.id == entry_id)
-    session.execute(statement.values(kept_because=reason[:32]))
+    _KEPT_BECAUSE.count(session, {"b_id": entry_id, "b_reason": reason[:32]})

@@ -74,8 +74,6 @@ RELEASED_ARTICLE: dict[str, object] = {
     "lease_expires_at": None,
 }
 # An article's row, its lease given back: where finishing a fetch and `revisit` both start.
-ARTICLE_ROW = (
-    update(_FRONTIER)
-    .where(_FRONTIER.c.id == bindparam("b_entry_id"))
-    .values(article_id=bindparam("b_article_id"), **RELEASED_ARTICLE)
-)
+# ARTICLE_ROWS leaves which rows to the caller; ARTICLE_ROW is the row of ``b_entry_id``.
+ARTICLE_ROWS = update(_FRONTIER).values(article_id=bindparam("b_article_id"), **RELEASED_ARTICLE)
+ARTICLE_ROW = ARTICLE_ROWS.where(_FRONTIER.c.id == bindparam("b_entry_id"))
