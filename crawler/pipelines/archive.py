@@ -19,7 +19,7 @@ from crawler import signals
 from crawler.amp import amp_request
 from crawler.discovery.classify import article_reason
 from crawler.extensions.archive_connection import archive_connection
-from crawler.extraction import ExtractionError, extract_article
+from crawler.extraction import ExtractionError
 from crawler.extraction.errors import NeedsJavaScript
 from crawler.extraction.pool import ExtractionPool
 from crawler.items import DiscoveredLinks, FetchFailed, PageFetched
@@ -388,7 +388,11 @@ class ArchivePipeline:
         """The current extractor's reading of a stored body (for storage.rebase), or None.
 
         Runs in this process, not the pool: only after an extractor upgrade, once per article.
+        The extractor is imported here, not with the module: a crawl process that never
+        rereads a body need not load trafilatura.
         """
+        from crawler.extraction import extract_article
+
         try:
             content = extract_article(body, url, content_type)
         except ExtractionError:
