@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import trafilatura
 from lxml.etree import XPath
@@ -208,7 +209,9 @@ def _merge_split_bodies(tree: HtmlElement) -> None:
                 chunk.getparent().remove(chunk)
 
 
+@lru_cache(maxsize=4096)
 def _is_body_class(css: str) -> bool:
+    # Pages give many containers the same class: results are cached.
     lowered = css.lower()
     return any(word in lowered for word in _BODY_CLASS_WORDS) and bool(_BODY_CLASS.search(css))
 
