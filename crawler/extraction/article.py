@@ -10,6 +10,7 @@ import trafilatura
 from lxml.html import HtmlElement
 
 from crawler.extraction.body import extract_body
+from crawler.extraction.declarations import PageMarkup
 from crawler.extraction.decoding import decode_body
 from crawler.extraction.errors import ExtractionError
 from crawler.extraction.metadata import PageMetadata, extract_metadata
@@ -64,8 +65,9 @@ def extract_article(
     """
     html, utf8_source = _parsable_text(body, content_type)
     tree = _parse(html, utf8_source)
-    shape = inspect_page(tree, url)  # before the body pass deletes the scripts it reads
-    metadata = extract_metadata(tree, url)
+    markup = PageMarkup.of(tree)  # read once for the shell signals and the metadata
+    shape = inspect_page(tree, url, markup)  # before the body pass deletes the scripts
+    metadata = extract_metadata(tree, url, markup)
     # The body pass cleans the tree in place; the rare recovery pass parses the page afresh.
     text = extract_body(tree, url, metadata.title, original=lambda: _parse(html, utf8_source))
     # -- pages built by JavaScript (shells.py, docs/javascript-pages.md) -----------------------

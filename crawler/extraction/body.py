@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import trafilatura
 from lxml.etree import XPath
@@ -17,6 +18,7 @@ from trafilatura.settings import MANUALLY_CLEANED
 from crawler.extraction.boilerplate import clean_tree, filter_lines, normalise_line, text_of
 from crawler.extraction.candidates import voter_texts
 from crawler.extraction.ensemble import VoteRule, vote_lines
+from crawler.extraction.fastpass import fast_text
 
 __all__ = ["BodyCandidates", "body_candidates", "body_text", "extract_body", "raw_trafilatura_text"]
 
@@ -96,8 +98,9 @@ def extract_body(
     """Article text, one paragraph per line, without headline, captions and furniture.
 
     ``tree`` is left as it was, unless ``original`` is given: then ``tree`` is cleaned in
-    place (no copy) and ``original()`` must return the page as parsed, for the full pass
-    on the rare page that needs it. ``cleanup=False`` skips our curated boilerplate rules,
+    place and handed to trafilatura (no copy), and is not to be read afterwards;
+    ``original()`` must return the page as parsed, for the full pass on the rare page that
+    needs it. ``cleanup=False`` skips our curated boilerplate rules,
     ``recovery=False`` the full trafilatura pass. ``ensemble`` (off by default) adds the
     paragraph vote of crawler.extraction.ensemble; it is kept for measurement only: on the
     bench's held-out halves it did not beat our pass alone and it costs 1.7x the CPU
@@ -144,9 +147,8 @@ def body_candidates(
     _unwrap_embedded_posts(ours)
     _drop_unread(ours)
     paragraph_chars = sum(len(text_of(p)) for p in ours.iter("p"))
-    primary: str | None = trafilatura.extract(
-        ours, url=url, include_comments=False, fast=True, deduplicate=False
-    )
+    # Without voters nothing reads ``ours`` after this pass: trafilatura may work on it.
+    primary = fast_text(ours, url, consume=original is not None and not voters)
     found.lines = [line for line in (primary or "").splitlines() if line.strip()]
     if recovery and _looks_lossy(found.lines, paragraph_chars):
         page = original() if original is not None else tree
@@ -207,7 +209,9 @@ def _merge_split_bodies(tree: HtmlElement) -> None:
                 chunk.getparent().remove(chunk)
 
 
+@lru_cache(maxsize=4096)
 def _is_body_class(css: str) -> bool:
+    # Pages give many containers the same class: results are cached.
     lowered = css.lower()
     return any(word in lowered for word in _BODY_CLASS_WORDS) and bool(_BODY_CLASS.search(css))
 

@@ -152,6 +152,7 @@ _FURNITURE_TOKEN = _token_pattern(_FURNITURE_WORDS)
 _ANY_TOKEN = _token_pattern(_FURNITURE_WORDS + _CAPTION_WORDS)  # one search for "neither"
 _BLOCK_TAGS = ("p", "div", "section", "aside", "li", "h2", "h3", "h4", "h5", "h6", "header")
 _INLINE_TAGS = ("span", "small", "strong", "b", "em", "label", "button", "a")
+_INLINE_SET = frozenset(_INLINE_TAGS)
 
 
 @dataclass
@@ -203,6 +204,8 @@ def clean_tree(tree: HtmlElement) -> CleanupReport:
     for element in list(tree.iter(*_BLOCK_TAGS, *_INLINE_TAGS, "figure")):
         if element in gone:
             continue
+        if element.tag in _INLINE_SET and not _stands_alone(element):
+            continue  # a link or span inside a sentence is part of that sentence
         text = text_of(element)
         if not text or len(text) > _MAX_BLOCK_CHARS:
             continue  # an empty element holds no text to remove; a long one is content
@@ -215,9 +218,10 @@ def clean_tree(tree: HtmlElement) -> CleanupReport:
 
 
 def _furniture(element: HtmlElement, text: str) -> str | None:
-    """The rule that makes ``element`` a caption, credit or furniture block, if one does."""
-    if element.tag in _INLINE_TAGS and not _stands_alone(element):
-        return None  # a link or span inside a sentence is part of that sentence
+    """The rule that makes ``element`` a caption, credit or furniture block, if one does.
+
+    An inline element is asked only if it stands alone (clean_tree checks that first).
+    """
     css, ident = element.get("class"), element.get("id")
     if css or ident:
         name = _token_rule(f"{css or ''} {ident or ''}")

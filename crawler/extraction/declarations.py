@@ -20,12 +20,14 @@ class PageMarkup:
     headings: list[HtmlElement] = field(default_factory=list)  # <h1>
     pubdates: list[str] = field(default_factory=list)  # <time pubdate datetime=...>
     canonical_links: list[str] = field(default_factory=list)  # <link rel=canonical href=...>
+    links: list[HtmlElement] = field(default_factory=list)  # every <link>
+    noscripts: list[HtmlElement] = field(default_factory=list)
 
     @classmethod
     def of(cls, tree: HtmlElement) -> PageMarkup:
         """Read ``tree`` once."""
         found = cls()
-        for element in tree.iter("meta", "script", "title", "h1", "time", "link"):
+        for element in tree.iter("meta", "script", "title", "h1", "time", "link", "noscript"):
             tag = element.tag
             if tag == "meta":
                 if element.get("content") is not None:
@@ -42,10 +44,14 @@ class PageMarkup:
                 datetime_value = element.get("datetime")
                 if element.get("pubdate") is not None and datetime_value is not None:
                     found.pubdates.append(datetime_value)
-            elif (element.get("rel") or "").lower() == "canonical":
-                href = element.get("href")
-                if href is not None:
-                    found.canonical_links.append(href)
+            elif tag == "noscript":
+                found.noscripts.append(element)
+            else:
+                found.links.append(element)
+                if (element.get("rel") or "").lower() == "canonical":
+                    href = element.get("href")
+                    if href is not None:
+                        found.canonical_links.append(href)
         return found
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,11 +45,11 @@ class EmbeddedBlob:
     raw: str
 
 
-def collect_blobs(tree: HtmlElement) -> list[EmbeddedBlob]:
-    """The page's embedded data scripts (the app router's pushes joined into one blob)."""
+def collect_blobs(scripts: Iterable[HtmlElement]) -> list[EmbeddedBlob]:
+    """The embedded data among a page's ``scripts`` (the app router's pushes joined in one)."""
     blobs: list[EmbeddedBlob] = []
     flight: list[str] = []
-    for script in tree.iter("script"):
+    for script in scripts:
         if script.get("src"):
             continue
         text = script.text or ""

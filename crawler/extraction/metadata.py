@@ -52,9 +52,14 @@ class PageMetadata:
     sources: dict[str, str] = field(default_factory=dict)
 
 
-def extract_metadata(tree: HtmlElement, url: str | None = None) -> PageMetadata:
-    """Read the page's declarations, most explicit first (JSON-LD, OpenGraph, meta, markup)."""
-    markup = PageMarkup.of(tree)
+def extract_metadata(
+    tree: HtmlElement, url: str | None = None, markup: PageMarkup | None = None
+) -> PageMetadata:
+    """Read the page's declarations, most explicit first (JSON-LD, OpenGraph, meta, markup).
+
+    ``markup``, the page's PageMarkup if the caller has it, spares reading the tree again.
+    """
+    markup = markup or PageMarkup.of(tree)
     meta = meta_values(tree, markup.metas)
     entity = find_main_entity(list(script_objects(markup.scripts))) or {}
     result = PageMetadata()

@@ -24,6 +24,7 @@ from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
 
+from crawler.extraction.declarations import PageMarkup
 from crawler.extraction.embedded import EmbeddedBlob, collect_blobs, decode_blob
 from crawler.extraction.errors import NeedsJavaScript
 from crawler.extraction.jsonld import find_main_entity, script_objects
@@ -72,17 +73,21 @@ class Recovery:
     article: EmbeddedArticle | None = None
 
 
-def inspect_page(tree: HtmlElement, url: str | None) -> PageShape:
-    """The page's shell signals and data blobs (call before the body pass deletes scripts)."""
+def inspect_page(tree: HtmlElement, url: str | None, markup: PageMarkup | None = None) -> PageShape:
+    """The page's shell signals and data blobs (call before the body pass deletes scripts).
+
+    ``markup``, the page's PageMarkup if the caller has it, spares reading the tree again.
+    """
+    markup = markup or PageMarkup.of(tree)
     empty = next((_mount_name(e) for e in _mount_points(tree) if _is_empty(e)), None)
-    noscript = any(_SHELL_TEXT.search(e.text_content() or "") for e in tree.iter("noscript"))
-    amp = next((e.get("href") for e in tree.iter("link") if _is_amp_link(e)), None)
-    bodies = tuple(_jsonld_bodies(tree))
+    noscript = any(_SHELL_TEXT.search(e.text_content() or "") for e in markup.noscripts)
+    amp = next((e.get("href") for e in markup.links if _is_amp_link(e)), None)
+    bodies = tuple(_jsonld_bodies(markup.scripts))
     return PageShape(
         empty_mount=empty,
         noscript_hint=noscript,
         amp_url=urljoin(url or "", str(amp).strip()) if amp else None,
-        blobs=tuple(collect_blobs(tree)),
+        blobs=tuple(collect_blobs(markup.scripts)),
         article_bodies=bodies,
     )
 
@@ -114,8 +119,8 @@ def _is_empty(element: HtmlElement) -> bool:
     return True
 
 
-def _jsonld_bodies(tree: HtmlElement) -> list[str]:
-    scripts = [s for s in tree.iter("script") if "articleBody" in (s.text or "")]
+def _jsonld_bodies(all_scripts: list[HtmlElement]) -> list[str]:
+    scripts = [s for s in all_scripts if "articleBody" in (s.text or "")]
     if not scripts:
         return []
     entity = find_main_entity(list(script_objects(scripts)))
