@@ -16,6 +16,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from crawler.collector import spare_the_collector
 from crawler.extraction.errors import ExtractionError
 from crawler.lifeline import die_with_parent
 from storage.content import ArticleContent
@@ -45,6 +46,8 @@ def _worker_main(conn: Connection, memory_mb: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
     warm_up()  # at once when forked from the warmed-up fork server
     from crawler.extraction import extract_article
+
+    spare_the_collector()  # the extractor's tables and modules are kept for the worker's life
 
     conn.send(("ready", os.getpid()))
     while True:
